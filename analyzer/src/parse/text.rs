@@ -1,0 +1,212 @@
+//! Bytes to text, the way Windows tools actually write them.
+//!
+//! Windows artifacts arrive in several encodings: `reg export` and `gpresult /H` write UTF-16LE
+//! with a BOM, redirected console output is in the OEM code page (CP437, CP850, CP932...), and
+//! customers' pastes are UTF-8. We decide by BOM, then by the shape of the bytes, then by the
+//! code page the collector recorded, and fall back to CP850 (identical to CP437 for ASCII and
+//! for the accented letters used in German/French/Spanish console output).
+
+/// Decoded text and how it was decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// Name of the encoding used, for findings ("UTF-16LE", "UTF-8", "CP850", "Shift_JIS"...).
+    pub encoding: String,
+    /// True when bytes had to be replaced (odd UTF-16 length, invalid sequences).
+    pub lossy: bool,
+}
+
+/// Default OEM code page when nothing better is known.
+pub const DEFAULT_OEM_CODE_PAGE: u32 = 850;
+
+/// Decodes `bytes`. `code_page` is the console code page recorded by the collector, if any.
+pub fn decode(bytes: &[u8], code_page: Option<u32>) -> Decoded {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, encoding_rs::UTF_16LE, "UTF-16LE");
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, encoding_rs::UTF_16BE, "UTF-16BE");
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        let (text, lossy) = utf8(rest);
+        return Decoded {
+            text,
+            encoding: "UTF-8".into(),
+            lossy,
+        };
+    }
+    if looks_like_utf16le(bytes) {
+        return utf16(bytes, encoding_rs::UTF_16LE, "UTF-16LE");
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Decoded {
+            text: s.to_owned(),
+            encoding: "UTF-8".into(),
+            lossy: false,
+        };
+    }
+    decode_code_page(bytes, code_page.unwrap_or(DEFAULT_OEM_CODE_PAGE))
+}
+
+/// Decodes with an explicit Windows code page number.
+pub fn decode_code_page(bytes: &[u8], code_page: u32) -> Decoded {
+    let named = match code_page {
+        65001 => Some(encoding_rs::UTF_8),
+        932 => Some(encoding_rs::SHIFT_JIS),
+        936 => Some(encoding_rs::GBK),
+        949 => Some(encoding_rs::EUC_KR),
+        950 => Some(encoding_rs::BIG5),
+        1250 => Some(encoding_rs::WINDOWS_1250),
+        1251 => Some(encoding_rs::WINDOWS_1251),
+        1252 => Some(encoding_rs::WINDOWS_1252),
+        1253 => Some(encoding_rs::WINDOWS_1253),
+        1254 => Some(encoding_rs::WINDOWS_1254),
+        1255 => Some(encoding_rs::WINDOWS_1255),
+        1256 => Some(encoding_rs::WINDOWS_1256),
+        1257 => Some(encoding_rs::WINDOWS_1257),
+        1258 => Some(encoding_rs::WINDOWS_1258),
+        866 => Some(encoding_rs::IBM866),
+        _ => None,
+    };
+    if let Some(enc) = named {
+        let (text, _, lossy) = enc.decode(bytes);
+        return Decoded {
+            text: text.into_owned(),
+            encoding: enc.name().into(),
+            lossy,
+        };
+    }
+    let table = u16::try_from(code_page)
+        .ok()
+        .and_then(|cp| oem_cp::code_table::DECODING_TABLE_CP_MAP.get(&cp));
+    match table {
+        Some(t) => Decoded {
+            text: t.decode_string_lossy(bytes),
+            encoding: format!("CP{code_page}"),
+            lossy: false,
+        },
+        None => {
+            // Unknown code page: CP850 keeps ASCII intact, which is what the parsers key on.
+            let mut d = decode_code_page(bytes, DEFAULT_OEM_CODE_PAGE);
+            d.encoding = format!("CP{DEFAULT_OEM_CODE_PAGE} (code page {code_page} unknown)");
+            d
+        }
+    }
+}
+
+fn utf8(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), false),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
+    }
+}
+
+fn utf16(bytes: &[u8], enc: &'static encoding_rs::Encoding, name: &str) -> Decoded {
+    let odd = bytes.len() % 2 == 1;
+    let even = &bytes[..bytes.len() - usize::from(odd)];
+    let (text, had_errors) = enc.decode_without_bom_handling(even);
+    Decoded {
+        text: text.into_owned(),
+        encoding: name.into(),
+        lossy: had_errors || odd,
+    }
+}
+
+/// BOM-less UTF-16LE: text in Latin script has a zero in most odd positions and few in even ones.
+fn looks_like_utf16le(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(1024)];
+    if sample.len() < 8 {
+        return false;
+    }
+    let pairs = sample.len() / 2;
+    let odd_zero = sample
+        .chunks_exact(2)
+        .filter(|p| p[1] == 0 && p[0] != 0)
+        .count();
+    let even_zero = sample.chunks_exact(2).filter(|p| p[0] == 0).count();
+    odd_zero * 10 >= pairs * 6 && even_zero * 10 <= pairs
+}
+
+/// Splits text into lines the way Windows tools mean them: CRLF, LF and lone CR all end a line.
+/// Returns `(line_number, line)` with 1-based numbers and no terminators.
+pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text;
+    let mut n = 0usize;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        n += 1;
+        match rest.find(['\r', '\n']) {
+            Some(i) => {
+                let line = &rest[..i];
+                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + skip..];
+                Some((n, line))
+            }
+            None => {
+                let line = rest;
+                rest = "";
+                Some((n, line))
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le_bom(s: &str) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xFE];
+        for u in s.encode_utf16() {
+            v.extend_from_slice(&u.to_le_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn utf16le_with_bom_and_odd_length() {
+        let mut b = utf16le_bom("Windows Registry Editor Version 5.00\r\n");
+        assert_eq!(
+            decode(&b, None).text,
+            "Windows Registry Editor Version 5.00\r\n"
+        );
+        b.push(0x41);
+        let d = decode(&b, None);
+        assert!(d.lossy);
+        assert!(d.text.starts_with("Windows Registry"));
+    }
+
+    #[test]
+    fn utf16le_without_bom_is_detected() {
+        let b = utf16le_bom("Active Connections\r\n  Proto  Local Address");
+        let d = decode(&b[2..], None);
+        assert_eq!(d.encoding, "UTF-16LE");
+        assert!(d.text.starts_with("Active Connections"));
+    }
+
+    #[test]
+    fn oem_code_pages() {
+        // "ABHÖREN" in CP850: Ö = 0x99
+        let d = decode(b"ABH\x99REN", Some(850));
+        assert_eq!(d.text, "ABHÖREN");
+        let d = decode(b"ABH\x99REN", None);
+        assert_eq!(d.text, "ABHÖREN");
+        // Shift_JIS "待ち受け" (LISTENING in Japanese netstat)
+        let d = decode(b"\x91\xd2\x82\xbf\x8e\xf3\x82\xaf", Some(932));
+        assert_eq!(d.text, "待ち受け");
+        let d = decode(b"caf\xe9", Some(1252));
+        assert_eq!(d.text, "café");
+        let d = decode(b"x\x82", Some(4242));
+        assert!(d.encoding.contains("unknown"));
+    }
+
+    #[test]
+    fn line_splitting_handles_crlf_lf_and_lone_cr() {
+        let got: Vec<_> = lines("a\r\nb\nc\rd").collect();
+        assert_eq!(got, vec![(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
+        let got: Vec<_> = lines("a\r\n\r\n").collect();
+        assert_eq!(got, vec![(1, "a"), (2, "")]);
+    }
+}

@@ -1,0 +1,471 @@
+//! The bundle contract, version 1: what a collector zip holds and how it is described.
+//!
+//! The collector owns this format and the analyzer reads it through this module, so the two can
+//! never disagree on a field name. The human-readable description is `docs/bundle-format.md`; keep
+//! the two in step (a test in `tests/` checks that every artifact path named here is documented).
+//!
+//! Artifacts are stored as Windows emitted them (raw bytes, no conversion): the analyzer decodes
+//! them, using `code_page` for console output where the collector knew it.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, Write};
+
+/// Version of the bundle layout and manifest schema. Bump on incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Path of the manifest inside the zip.
+pub const MANIFEST_PATH: &str = "manifest.json";
+
+/// Outcome of one collection step.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The artifact was collected completely.
+    Ok,
+    /// The step ran and failed (non-zero exit with no usable output, API error...).
+    Failed,
+    /// The step was stopped at its time limit; whatever it printed so far is kept.
+    TimedOut,
+    /// The step was refused for lack of rights (typically: not elevated).
+    AccessDenied,
+    /// The key, command, log or store does not exist on this machine.
+    NotFound,
+    /// The step was not attempted (by option, e.g. `--no-events`).
+    Skipped,
+}
+
+impl Status {
+    /// Stable lowercase name as written in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::TimedOut => "timed_out",
+            Status::AccessDenied => "access_denied",
+            Status::NotFound => "not_found",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// Windows version facts, read from `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
+pub struct OsInfo {
+    /// `ProductName`, e.g. "Windows Server 2022 Standard".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_name: Option<String>,
+    /// `EditionID`, e.g. "ServerStandard", "Professional", "Core" (Home).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition_id: Option<String>,
+    /// `InstallationType`: "Client", "Server", "Server Core".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_type: Option<String>,
+    /// `DisplayVersion` (e.g. "23H2"), absent before Windows 10 20H2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_version: Option<String>,
+    /// `CurrentBuildNumber` plus `.UBR` when known, e.g. "20348.2340".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+}
+
+/// Top-level manifest, stored as `manifest.json` at the root of the zip.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format_version: u32,
+    /// Name of the producing tool ("rdp-collect").
+    pub collector: String,
+    /// Version of the producing tool.
+    pub collector_version: String,
+    /// NetBIOS or DNS host name of the collected machine.
+    pub host_name: String,
+    #[serde(default)]
+    pub os: OsInfo,
+    /// UTC start of the collection, RFC 3339.
+    pub started_utc: String,
+    /// UTC end of the collection, RFC 3339.
+    pub finished_utc: String,
+    /// Whether the collector ran with an elevated (administrator) token. `None` if unknown.
+    pub elevated: Option<bool>,
+    /// Options the collection ran with (e.g. `--days`), for the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// One record per step, in collection order, including failed ones.
+    pub artifacts: Vec<ArtifactRecord>,
+}
+
+/// One collection step and the file it produced (or would have produced).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactRecord {
+    /// Path inside the zip, `/`-separated (see [`paths`]). Present in the zip only when bytes were kept.
+    pub path: String,
+    /// What produced it: an API name with its argument (`RegEnumValueW HKLM\...`) or the exact command line.
+    pub producer: String,
+    pub status: Status,
+    /// Human-readable reason for any status other than `ok` (and warnings for `ok`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Process exit code, for commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// Wall-clock time of the step in milliseconds.
+    pub duration_ms: u64,
+    /// Size in bytes of the stored file (0 when nothing was stored).
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the stored bytes, when a file was stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Console output code page (`GetConsoleOutputCP`/OEM code page) for command output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_page: Option<u32>,
+}
+
+impl ArtifactRecord {
+    /// A record with only path and producer set, status `ok` and no file yet.
+    pub fn new(path: impl Into<String>, producer: impl Into<String>) -> Self {
+        ArtifactRecord {
+            path: path.into(),
+            producer: producer.into(),
+            status: Status::Ok,
+            message: None,
+            exit_code: None,
+            duration_ms: 0,
+            size: 0,
+            sha256: None,
+            code_page: None,
+        }
+    }
+}
+
+/// Canonical artifact paths inside a bundle. The analyzer does not rely on these (it identifies
+/// files by content) but uses them to tell which expected artifact is missing.
+pub mod paths {
+    pub const REG_TERMINAL_SERVER: &str = "registry/terminal-server.reg";
+    pub const REG_TS_POLICIES: &str = "registry/terminal-services-policies.reg";
+    pub const REG_SVC_TERMSERVICE: &str = "registry/service-termservice.reg";
+    pub const REG_SVC_UMRDPSERVICE: &str = "registry/service-umrdpservice.reg";
+    pub const REG_SVC_SESSIONENV: &str = "registry/service-sessionenv.reg";
+    pub const REG_RDP_CERT_STORE: &str = "registry/systemcertificates-remote-desktop.reg";
+    pub const REG_SCHANNEL: &str = "registry/schannel.reg";
+    pub const REG_LSA: &str = "registry/lsa.reg";
+    pub const REG_CREDSSP: &str = "registry/credssp-policy.reg";
+    pub const GPRESULT_HTML: &str = "gpresult/gpresult.html";
+    pub const QWINSTA: &str = "commands/qwinsta.txt";
+    pub const NETSTAT: &str = "commands/netstat-ano.txt";
+    pub const TASKLIST_SVC: &str = "commands/tasklist-svc.txt";
+    pub const SC_TERMSERVICE: &str = "commands/sc-queryex-TermService.txt";
+    pub const SC_UMRDPSERVICE: &str = "commands/sc-queryex-UmRdpService.txt";
+    pub const SC_SESSIONENV: &str = "commands/sc-queryex-SessionEnv.txt";
+    pub const NETSH_RULES: &str = "commands/netsh-firewall-rules.txt";
+    pub const NETSH_PROFILES: &str = "commands/netsh-firewall-profiles.txt";
+    pub const ICACLS_MACHINEKEYS: &str = "commands/icacls-machinekeys.txt";
+    pub const CERTUTIL_RDP: &str = "commands/certutil-remote-desktop.txt";
+    pub const CERT_INDEX: &str = "certs/index.json";
+    pub const EVENTS_SECURITY: &str = "events/Security.evtx";
+    pub const EVENTS_SYSTEM: &str = "events/System.evtx";
+    pub const EVENTS_RCM: &str =
+        "events/Microsoft-Windows-TerminalServices-RemoteConnectionManager-Operational.evtx";
+    pub const EVENTS_LSM: &str =
+        "events/Microsoft-Windows-TerminalServices-LocalSessionManager-Operational.evtx";
+    pub const EVENTS_RDPCORETS: &str =
+        "events/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx";
+}
+
+/// A registry key the collector exports, and the bundle file it goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrySpec {
+    pub path: &'static str,
+    /// Full key path as `reg export` names it (`HKEY_LOCAL_MACHINE\...`).
+    pub key: &'static str,
+}
+
+/// The registry keys of contract v1, each exported recursively.
+pub const REGISTRY_KEYS: &[RegistrySpec] = &[
+    RegistrySpec {
+        path: paths::REG_TERMINAL_SERVER,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server",
+    },
+    RegistrySpec {
+        path: paths::REG_TS_POLICIES,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services",
+    },
+    RegistrySpec {
+        path: paths::REG_SVC_TERMSERVICE,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\TermService",
+    },
+    RegistrySpec {
+        path: paths::REG_SVC_UMRDPSERVICE,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\UmRdpService",
+    },
+    RegistrySpec {
+        path: paths::REG_SVC_SESSIONENV,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SessionEnv",
+    },
+    RegistrySpec {
+        path: paths::REG_RDP_CERT_STORE,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop",
+    },
+    RegistrySpec {
+        path: paths::REG_SCHANNEL,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL",
+    },
+    RegistrySpec {
+        path: paths::REG_LSA,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa",
+    },
+    RegistrySpec {
+        path: paths::REG_CREDSSP,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP",
+    },
+];
+
+/// A console command the collector runs. `program` is resolved under `%SystemRoot%\System32`,
+/// never through `PATH` (a planted `netstat.exe` in the current folder must not run).
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    pub path: &'static str,
+    pub program: &'static str,
+    pub args: &'static [&'static str],
+}
+
+/// The console commands of contract v1 (gpresult is separate: it writes a file, see
+/// [`paths::GPRESULT_HTML`]).
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        path: paths::QWINSTA,
+        program: "qwinsta.exe",
+        args: &[],
+    },
+    CommandSpec {
+        path: paths::NETSTAT,
+        program: "netstat.exe",
+        args: &["-ano"],
+    },
+    CommandSpec {
+        path: paths::TASKLIST_SVC,
+        program: "tasklist.exe",
+        args: &["/svc"],
+    },
+    CommandSpec {
+        path: paths::SC_TERMSERVICE,
+        program: "sc.exe",
+        args: &["queryex", "TermService"],
+    },
+    CommandSpec {
+        path: paths::SC_UMRDPSERVICE,
+        program: "sc.exe",
+        args: &["queryex", "UmRdpService"],
+    },
+    CommandSpec {
+        path: paths::SC_SESSIONENV,
+        program: "sc.exe",
+        args: &["queryex", "SessionEnv"],
+    },
+    CommandSpec {
+        path: paths::NETSH_RULES,
+        program: "netsh.exe",
+        args: &[
+            "advfirewall",
+            "firewall",
+            "show",
+            "rule",
+            "name=all",
+            "verbose",
+        ],
+    },
+    CommandSpec {
+        path: paths::NETSH_PROFILES,
+        program: "netsh.exe",
+        args: &["advfirewall", "show", "allprofiles"],
+    },
+    CommandSpec {
+        path: paths::ICACLS_MACHINEKEYS,
+        program: "icacls.exe",
+        // `%ProgramData%` is expanded by the collector before running.
+        args: &[r"%ProgramData%\Microsoft\Crypto\RSA\MachineKeys"],
+    },
+    CommandSpec {
+        path: paths::CERTUTIL_RDP,
+        program: "certutil.exe",
+        args: &["-store", "Remote Desktop"],
+    },
+];
+
+/// One entry of `certs/index.json`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct CertIndexEntry {
+    /// Path of the DER file inside the zip, e.g. `certs/remote-desktop/<thumbprint>.cer`.
+    pub path: String,
+    /// Store name: "Remote Desktop" or "My".
+    pub store: String,
+    /// SHA-1 thumbprint, upper-case hex (as `certutil` and `SSLCertificateSHA1Hash` show it).
+    pub thumbprint: String,
+    /// Whether the certificate has an associated private key (`CERT_KEY_PROV_INFO_PROP_ID`).
+    pub has_private_key: bool,
+    /// Key container name (the MachineKeys file name stem), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_container: Option<String>,
+    /// Whether the private key could be opened by the collector (`CryptAcquireCertificatePrivateKey`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_key_accessible: Option<bool>,
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes a bundle zip: artifacts first, the manifest last (it needs the finish time).
+///
+/// Each `add_*` call also appends the artifact's record, so the manifest and the zip cannot
+/// disagree on sizes and hashes.
+pub struct BundleWriter<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    records: Vec<ArtifactRecord>,
+}
+
+impl<W: Write + Seek> BundleWriter<W> {
+    pub fn new(inner: W) -> Self {
+        BundleWriter {
+            zip: zip::ZipWriter::new(inner),
+            records: Vec::new(),
+        }
+    }
+
+    fn file_options() -> zip::write::SimpleFileOptions {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(false)
+    }
+
+    /// Stores `bytes` at `record.path` and records it with size and hash filled in.
+    pub fn add_bytes(&mut self, mut record: ArtifactRecord, bytes: &[u8]) -> std::io::Result<()> {
+        self.zip
+            .start_file(record.path.as_str(), Self::file_options())
+            .map_err(zip_err)?;
+        self.zip.write_all(bytes)?;
+        record.size = bytes.len() as u64;
+        record.sha256 = Some(sha256_hex(bytes));
+        self.records.push(record);
+        Ok(())
+    }
+
+    /// Streams `reader` into the zip at `record.path` (for event logs, which can be large),
+    /// hashing as it goes. Files over 4 GiB use zip64.
+    pub fn add_reader(
+        &mut self,
+        mut record: ArtifactRecord,
+        reader: &mut dyn Read,
+    ) -> std::io::Result<()> {
+        let opts = Self::file_options().large_file(true);
+        self.zip
+            .start_file(record.path.as_str(), opts)
+            .map_err(zip_err)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            self.zip.write_all(&buf[..n])?;
+            size += n as u64;
+        }
+        record.size = size;
+        record.sha256 = Some(hex::encode(hasher.finalize()));
+        self.records.push(record);
+        Ok(())
+    }
+
+    /// Records a step that stored no file (failed, skipped...).
+    pub fn add_record(&mut self, mut record: ArtifactRecord) {
+        record.size = 0;
+        record.sha256 = None;
+        self.records.push(record);
+    }
+
+    /// Records so far, in order.
+    pub fn records(&self) -> &[ArtifactRecord] {
+        &self.records
+    }
+
+    /// Writes `manifest.json` (with `artifacts` replaced by the records collected here) and
+    /// finishes the zip, returning the inner writer.
+    pub fn finish(mut self, mut manifest: Manifest) -> std::io::Result<W> {
+        manifest.artifacts = std::mem::take(&mut self.records);
+        let json = serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?;
+        self.zip
+            .start_file(MANIFEST_PATH, Self::file_options())
+            .map_err(zip_err)?;
+        self.zip.write_all(&json)?;
+        self.zip.finish().map_err(zip_err)
+    }
+}
+
+fn zip_err(e: zip::result::ZipError) -> std::io::Error {
+    match e {
+        zip::result::ZipError::Io(io) => io,
+        other => std::io::Error::other(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            format_version: FORMAT_VERSION,
+            collector: "rdp-collect".into(),
+            collector_version: "0.1.0".into(),
+            host_name: "HOST1".into(),
+            os: OsInfo::default(),
+            started_utc: "2026-01-01T00:00:00Z".into(),
+            finished_utc: "2026-01-01T00:00:05Z".into(),
+            elevated: Some(true),
+            options: vec![],
+            artifacts: vec![],
+        }
+    }
+
+    #[test]
+    fn writer_records_size_and_hash_and_manifest_round_trips() {
+        let mut w = BundleWriter::new(std::io::Cursor::new(Vec::new()));
+        w.add_bytes(
+            ArtifactRecord::new(paths::NETSTAT, "netstat.exe -ano"),
+            b"abc",
+        )
+        .unwrap();
+        let mut failed = ArtifactRecord::new(paths::QWINSTA, "qwinsta.exe");
+        failed.status = Status::NotFound;
+        failed.message = Some("program not found".into());
+        w.add_record(failed);
+        let mut r: &[u8] = b"0123456789";
+        w.add_reader(
+            ArtifactRecord::new(paths::EVENTS_SECURITY, "EvtExportLog Security"),
+            &mut r,
+        )
+        .unwrap();
+        let cursor = w.finish(manifest()).unwrap();
+
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(cursor.into_inner())).unwrap();
+        let m: Manifest = serde_json::from_reader(zip.by_name(MANIFEST_PATH).unwrap()).unwrap();
+        assert_eq!(m.artifacts.len(), 3);
+        assert_eq!(m.artifacts[0].size, 3);
+        assert_eq!(
+            m.artifacts[0].sha256.as_deref(),
+            Some("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        );
+        assert_eq!(m.artifacts[1].status, Status::NotFound);
+        assert_eq!(m.artifacts[2].size, 10);
+        assert!(
+            zip.by_name(paths::QWINSTA).is_err(),
+            "failed step stores no file"
+        );
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.contains("\"status\":\"not_found\""));
+    }
+}
