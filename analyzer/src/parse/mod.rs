@@ -32,3 +32,18 @@ impl ParseError {
         }
     }
 }
+
+pub mod cert;
+pub mod certutil;
+pub mod event_xml;
+pub mod evtx;
+pub mod gpresult;
+pub mod icacls;
+pub mod netsh_profiles;
+pub mod netsh_rules;
+pub mod netstat;
+pub mod ntstatus;
+pub mod qwinsta;
+pub mod reg;
+pub mod sc;
+pub mod tasklist;
