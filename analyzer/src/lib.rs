@@ -4,4 +4,23 @@
 //! Data flows one way: [`bundle`] reads files → [`parse`] turns each into typed values →
 //! [`evidence`] gathers them → [`checks`] produce findings → [`report`] renders them.
 
+pub mod bundle;
+pub mod checks;
+pub mod evidence;
 pub mod parse;
+pub mod report;
+
+use std::path::Path;
+
+/// Reads, parses and checks `input` (zip, folder or file): the whole pipeline.
+pub fn analyze_path(input: &Path, limits: &bundle::Limits) -> Result<report::Report, bundle::BundleError> {
+    let b = bundle::open(input, limits)?;
+    Ok(analyze_bundle(b))
+}
+
+/// Parses and checks an already-read bundle.
+pub fn analyze_bundle(b: bundle::Bundle) -> report::Report {
+    let ev = evidence::Evidence::build(b);
+    let outcome = checks::run_all(&ev);
+    report::Report::new(&ev, outcome)
+}

@@ -7,6 +7,7 @@
 //!   1-based line numbers on everything a check may cite as evidence.
 //! - Localized output (German, French, Spanish, Japanese...) parses to the same values.
 
+pub mod identify;
 pub mod text;
 
 /// Why an artifact could not be parsed.

@@ -1,0 +1,128 @@
+//! RDP014: failed Remote Desktop logons in the Security log (event 4625).
+//!
+//! 4625 says why Windows refused a logon in its Status/SubStatus NTSTATUS codes: a wrong password
+//! is a user problem, but "logon type not granted" (0xC000015B), a disabled, locked or expired
+//! account, or logon-hour restrictions are configuration problems support can fix. Logon type 10
+//! is an RDP session logon; with Network Level Authentication the failure happens earlier as a
+//! type 3 (network) logon from the client's address. Failures are grouped per reason, then per
+//! user and source address, with first/last time and counts.
+
+use super::{Check, EvidenceRef, Finding, Severity};
+use crate::evidence::Evidence;
+use crate::parse::identify::Kind;
+use crate::parse::{evtx::Event, ntstatus};
+use std::collections::BTreeMap;
+
+pub static CHECK: Check = Check {
+    id: "RDP014",
+    name: "failed-logons",
+    severity: Severity::Error,
+    title: "Remote Desktop logons failed",
+    explanation: "The Security log has failed logons (event 4625) of type 10 (Remote Desktop) or \
+                  type 3 from a remote address (how Network Level Authentication failures appear). \
+                  The status code says why Windows refused each one.",
+    remediation: "Act on the reason: wrong password or unknown user: the user must use the right \
+                  account (DOMAIN\\user or .\\user); locked out/disabled/expired: unlock, enable or \
+                  renew the account; 'logon type not granted': add the user to Remote Desktop \
+                  Users and check 'Allow/Deny log on through Remote Desktop Services' in User \
+                  Rights Assignment (gpresult names the GPO).",
+    needs: &[Kind::Evtx],
+    fixture: "fixtures/failed-logons",
+    run,
+};
+
+/// Codes that are configuration problems (error); the rest are user mistakes (warning).
+const CONFIG_CODES: &[u32] = &[
+    0xC000_015B, 0xC000_0072, 0xC000_0234, 0xC000_0193, 0xC000_0071, 0xC000_0224, 0xC000_006F,
+    0xC000_0070, 0xC000_0133, 0xC000_0413, 0xC000_018C, 0xC000_0192,
+];
+
+#[derive(Default)]
+struct Group {
+    count: u64,
+    first: String,
+    last: String,
+    records: Vec<(String, u64)>,
+}
+
+fn is_rdp_failure(e: &Event) -> bool {
+    let logon_type = e.get("LogonType").and_then(|t| t.trim().parse::<u32>().ok());
+    let ip = e.get("IpAddress").unwrap_or("-").trim();
+    let remote_ip = !matches!(ip, "" | "-" | "::1" | "127.0.0.1");
+    match logon_type {
+        Some(10) => true,
+        Some(3) => remote_ip,
+        _ => false,
+    }
+}
+
+/// The specific reason: SubStatus when Status is the generic 0xC000006D.
+fn reason_code(e: &Event) -> Option<u32> {
+    let status = e.get("Status").and_then(ntstatus::parse_code);
+    let sub = e.get("SubStatus").and_then(ntstatus::parse_code).filter(|s| *s != 0);
+    match (status, sub) {
+        (Some(0xC000_006D), Some(s)) | (None, Some(s)) => Some(s),
+        (Some(s), _) => Some(s),
+        (None, None) => None,
+    }
+}
+
+fn run(ev: &Evidence) -> Vec<Finding> {
+    let events = ev.events_with_ids(&[4625]);
+    // reason -> (user, ip) -> group
+    let mut by_reason: BTreeMap<u32, BTreeMap<(String, String), Group>> = BTreeMap::new();
+    for (artifact, e) in events.into_iter().filter(|(_, e)| is_rdp_failure(e)) {
+        let code = reason_code(e).unwrap_or(0);
+        let user = match (e.get("TargetDomainName"), e.get("TargetUserName")) {
+            (Some(d), Some(u)) if !d.is_empty() && d != "-" => format!("{d}\\{u}"),
+            (_, Some(u)) => u.to_string(),
+            _ => "(unknown)".into(),
+        };
+        let ip = e.get("IpAddress").unwrap_or("-").to_string();
+        let g = by_reason.entry(code).or_default().entry((user, ip)).or_default();
+        g.count += 1;
+        if g.first.is_empty() {
+            g.first = e.time.clone();
+        }
+        g.last = e.time.clone();
+        if g.records.len() < 3 {
+            g.records.push((artifact.to_string(), e.record_id));
+        }
+    }
+    let mut out = Vec::new();
+    for (code, groups) in by_reason {
+        let info = ntstatus::lookup(code);
+        let meaning = info.as_ref().map(|i| i.meaning).unwrap_or("unrecognized status");
+        let name = info.as_ref().map(|i| i.name).unwrap_or("?");
+        let total: u64 = groups.values().map(|g| g.count).sum();
+        let severity = if CONFIG_CODES.contains(&code) { Severity::Error } else { Severity::Warning };
+        let mut ranked: Vec<_> = groups.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+        let lines: Vec<String> = ranked
+            .iter()
+            .take(10)
+            .map(|((u, ip), g)| format!("{u} from {ip}: {} time(s), {} .. {}", g.count, g.first, g.last))
+            .collect();
+        let mut f = Finding::new(
+            &CHECK,
+            format!(
+                "{total} failed RDP logon(s) with status 0x{code:08X} ({name}: {meaning}). {}{}",
+                lines.join("; "),
+                if ranked.len() > 10 { format!("; and {} more user/address pairs", ranked.len() - 10) } else { String::new() }
+            ),
+        )
+        .title(format!("{total} failed RDP logon(s): {meaning}"))
+        .severity(severity)
+        .fact("status", format!("0x{code:08X}"))
+        .fact("reason", meaning)
+        .fact("count", total)
+        .fact("users", ranked.iter().map(|((u, _), _)| u.as_str()).collect::<Vec<_>>().join(","));
+        for ((u, ip), g) in ranked.iter().take(5) {
+            for (artifact, rid) in &g.records {
+                f = f.evidence(EvidenceRef::record(artifact, *rid, format!("4625 {u} from {ip} status 0x{code:08X}")));
+            }
+        }
+        out.push(f);
+    }
+    out
+}

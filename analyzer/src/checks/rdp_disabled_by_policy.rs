@@ -1,0 +1,98 @@
+//! RDP002: Group Policy turns Remote Desktop off.
+//!
+//! The administrative template "Allow users to connect remotely by using Remote Desktop
+//! Services" writes `fDenyTSConnections` under `SOFTWARE\Policies\Microsoft\Windows NT\Terminal
+//! Services`; Disabled there means RDP is off whatever the local setting. gpresult names the
+//! winning GPO, which is what the customer's domain admin needs to hear. A Group Policy
+//! *Preferences* registry item can also write `fDenyTSConnections` = 1 directly into the
+//! Terminal Server key; that is reported here too because the fix is again in a GPO.
+
+use super::{Check, EvidenceRef, Finding, Severity};
+use crate::evidence::{Evidence, TS_POLICY_KEY};
+use crate::parse::gpresult::{self, PolicyState};
+use crate::parse::identify::Kind;
+
+pub static CHECK: Check = Check {
+    id: "RDP002",
+    name: "rdp-disabled-by-policy",
+    severity: Severity::Error,
+    title: "Group Policy blocks Remote Desktop connections",
+    explanation: "The policy 'Allow users to connect remotely by using Remote Desktop Services' is \
+                  Disabled (or a policy writes fDenyTSConnections = 1). Policy wins over the local \
+                  setting, and the next policy refresh undoes any local change.",
+    remediation: "Change the winning GPO named below (Computer Configuration > Administrative \
+                  Templates > Windows Components > Remote Desktop Services > Remote Desktop Session \
+                  Host > Connections > 'Allow users to connect remotely by using Remote Desktop \
+                  Services': Enabled or Not configured), or move the computer out of its scope; then \
+                  run gpupdate /force. If it is 'Local Group Policy', change it with gpedit.msc.",
+    needs: &[Kind::Registry, Kind::Gpresult],
+    fixture: "fixtures/rdp-blocked-by-gpo",
+    run,
+};
+
+fn run(ev: &Evidence) -> Vec<Finding> {
+    let mut f: Option<Finding> = None;
+    let mut gpo: Option<String> = None;
+    for report in &ev.gpresult {
+        if let Some(p) = report.value.find_policy(gpresult::ALLOW_RDP_POLICY_NAMES) {
+            if p.state == PolicyState::Disabled {
+                gpo = Some(p.winning_gpo.clone());
+                f = Some(f.unwrap_or_else(|| base()).evidence(EvidenceRef::line(
+                    &report.artifact,
+                    p.line,
+                    format!("{} | {} | Winning GPO: {}", p.name, p.setting, p.winning_gpo),
+                )));
+            }
+        }
+        for pref in &report.value.registry_preferences {
+            let is_deny = pref.value_name.eq_ignore_ascii_case("fDenyTSConnections")
+                && pref.key_path.to_ascii_lowercase().contains("terminal server")
+                && pref.value_u32 == Some(1);
+            if is_deny {
+                gpo.get_or_insert_with(|| pref.winning_gpo.clone());
+                f = Some(f.unwrap_or_else(|| base()).evidence(EvidenceRef::line(
+                    &report.artifact,
+                    pref.line,
+                    format!(
+                        "Registry preference {}\\{} = {} | Winning GPO: {}",
+                        pref.key_path,
+                        pref.value_name,
+                        pref.value_data.as_deref().unwrap_or("1"),
+                        pref.winning_gpo
+                    ),
+                )));
+            }
+        }
+    }
+    if let Some(hit) = ev.reg_value(TS_POLICY_KEY, "fDenyTSConnections") {
+        if hit.value.data.as_u32() == Some(1) {
+            f = Some(f.unwrap_or_else(|| base()).evidence(EvidenceRef::line(
+                hit.artifact,
+                hit.value.line,
+                format!("[{}] \"fDenyTSConnections\" = {}", hit.key.path, hit.value.data.display()),
+            )));
+        }
+    }
+    let Some(mut finding) = f else { return Vec::new() };
+    match gpo {
+        Some(name) => {
+            finding.message = format!(
+                "Group Policy disables Remote Desktop; the winning GPO is '{name}'. Local changes \
+                 are overwritten at the next policy refresh."
+            );
+            finding.title = format!("Group Policy '{name}' blocks Remote Desktop connections");
+            finding = finding.fact("winning_gpo", name);
+        }
+        None => {
+            finding.message = "The Terminal Services policy key sets fDenyTSConnections = 1: a \
+                               Group Policy disables Remote Desktop. No gpresult report was \
+                               available to name the GPO (collect `gpresult /H` as administrator)."
+                .into();
+        }
+    }
+    vec![finding]
+}
+
+fn base() -> Finding {
+    Finding::new(&CHECK, "")
+}

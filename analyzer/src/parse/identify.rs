@@ -1,0 +1,181 @@
+//! Deciding what a file is, by content, and parsing it with the right module.
+//!
+//! Customers rename files, paste outputs into `.txt` files with any name, or send a zip of random
+//! bits, so the file name is never trusted. The manifest's path is used only as a hint: when the
+//! collector says `commands/netstat-ano.txt` is netstat output, that parser is tried first, which
+//! matters for outputs too short to sniff (an empty `qwinsta`, a one-line `sc` error).
+
+use super::text::{self, Decoded};
+use super::{
+    cert, certutil, event_xml, evtx, gpresult, icacls, netsh_profiles, netsh_rules, netstat,
+    qwinsta, reg, sc, tasklist, ParseError,
+};
+use rdp_collect::bundle::{paths, CertIndexEntry};
+
+/// What kind of artifact a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Registry,
+    Gpresult,
+    Netstat,
+    Qwinsta,
+    Tasklist,
+    ScQuery,
+    FirewallRules,
+    FirewallProfiles,
+    Icacls,
+    Certutil,
+    Certificate,
+    CertIndex,
+    Evtx,
+    EventXml,
+    Unknown,
+}
+
+impl Kind {
+    /// Human name used in findings.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Registry => "registry export (.reg)",
+            Kind::Gpresult => "gpresult /H report",
+            Kind::Netstat => "netstat output",
+            Kind::Qwinsta => "qwinsta output",
+            Kind::Tasklist => "tasklist /svc output",
+            Kind::ScQuery => "sc queryex output",
+            Kind::FirewallRules => "netsh firewall rules",
+            Kind::FirewallProfiles => "netsh firewall profiles",
+            Kind::Icacls => "icacls output",
+            Kind::Certutil => "certutil -store output",
+            Kind::Certificate => "DER certificate",
+            Kind::CertIndex => "certificate index (certs/index.json)",
+            Kind::Evtx => "event log (.evtx)",
+            Kind::EventXml => "event XML",
+            Kind::Unknown => "unrecognized file",
+        }
+    }
+}
+
+/// A parsed artifact.
+#[derive(Debug)]
+pub enum Parsed {
+    Registry(reg::RegFile),
+    Gpresult(Box<gpresult::GpReport>),
+    Netstat(netstat::Netstat),
+    Qwinsta(qwinsta::Sessions),
+    Tasklist(tasklist::Tasklist),
+    ScQuery(sc::ScQuery),
+    FirewallRules(netsh_rules::FirewallRules),
+    FirewallProfiles(netsh_profiles::FirewallProfiles),
+    Icacls(icacls::IcaclsOutput),
+    Certutil(certutil::CertutilStore),
+    Certificate(Box<cert::CertInfo>),
+    CertIndex(Vec<CertIndexEntry>),
+    Events(evtx::EventLog),
+}
+
+/// The outcome of identifying and parsing one file.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub path: String,
+    pub kind: Kind,
+    /// Encoding the text was read in (None for binary kinds).
+    pub encoding: Option<String>,
+    /// Bytes had to be replaced while decoding (odd UTF-16 length, invalid sequences).
+    pub lossy: bool,
+    pub result: Result<Parsed, ParseError>,
+}
+
+/// The kind the collector's canonical path implies, if any.
+pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
+    let kind = match path {
+        p if p.starts_with("registry/") && p.ends_with(".reg") => Kind::Registry,
+        paths::GPRESULT_HTML => Kind::Gpresult,
+        paths::NETSTAT => Kind::Netstat,
+        paths::QWINSTA => Kind::Qwinsta,
+        paths::TASKLIST_SVC => Kind::Tasklist,
+        p if p.starts_with("commands/sc-queryex-") => Kind::ScQuery,
+        paths::NETSH_RULES => Kind::FirewallRules,
+        paths::NETSH_PROFILES => Kind::FirewallProfiles,
+        paths::ICACLS_MACHINEKEYS => Kind::Icacls,
+        paths::CERTUTIL_RDP => Kind::Certutil,
+        paths::CERT_INDEX => Kind::CertIndex,
+        p if p.starts_with("certs/") && p.ends_with(".cer") => Kind::Certificate,
+        p if p.starts_with("events/") && p.ends_with(".evtx") => Kind::Evtx,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// Identifies `bytes` by content (binary magic first, then the shape of the decoded text).
+pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
+    if evtx::sniff(bytes) {
+        return Kind::Evtx;
+    }
+    if cert::sniff(bytes) {
+        return Kind::Certificate;
+    }
+    let Some(d) = decoded else { return Kind::Unknown };
+    let t = d.text.as_str();
+    // Most specific shapes first: several outputs share words like "State".
+    let probes: [(fn(&str) -> bool, Kind); 12] = [
+        (reg::sniff, Kind::Registry),
+        (gpresult::sniff, Kind::Gpresult),
+        (event_xml::sniff, Kind::EventXml),
+        (cert::sniff_index, Kind::CertIndex),
+        (netsh_rules::sniff, Kind::FirewallRules),
+        (netsh_profiles::sniff, Kind::FirewallProfiles),
+        (certutil::sniff, Kind::Certutil),
+        (icacls::sniff, Kind::Icacls),
+        (sc::sniff, Kind::ScQuery),
+        (tasklist::sniff, Kind::Tasklist),
+        (qwinsta::sniff, Kind::Qwinsta),
+        (netstat::sniff, Kind::Netstat),
+    ];
+    probes.iter().find(|(sniff, _)| sniff(t)).map(|(_, k)| *k).unwrap_or(Kind::Unknown)
+}
+
+/// Identifies and parses one file. Never panics; a parse failure is in `result`.
+pub fn parse_file(path: &str, bytes: &[u8], code_page: Option<u32>) -> ParsedFile {
+    let binary = evtx::sniff(bytes) || cert::sniff(bytes);
+    let decoded = (!binary).then(|| text::decode(bytes, code_page));
+    let sniffed = identify(bytes, decoded.as_ref());
+    // The manifest path is a hint for outputs too small to sniff; content wins when it speaks.
+    let kind = match (sniffed, kind_from_manifest_path(path)) {
+        (Kind::Unknown, Some(hint)) => hint,
+        (k, _) => k,
+    };
+    let (encoding, lossy) = match &decoded {
+        Some(d) => (Some(d.encoding.clone()), d.lossy),
+        None => (None, false),
+    };
+    let text = decoded.as_ref().map(|d| d.text.as_str()).unwrap_or("");
+    let result = parse_as(kind, bytes, text);
+    ParsedFile { path: path.to_string(), kind, encoding, lossy, result }
+}
+
+fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> {
+    let wanted = evtx::EventFilter::ids(evtx::RDP_EVENT_IDS);
+    Ok(match kind {
+        Kind::Registry => Parsed::Registry(reg::parse(text)?),
+        Kind::Gpresult => Parsed::Gpresult(Box::new(gpresult::parse(text)?)),
+        Kind::Netstat => Parsed::Netstat(netstat::parse(text)?),
+        Kind::Qwinsta => Parsed::Qwinsta(qwinsta::parse(text)?),
+        Kind::Tasklist => Parsed::Tasklist(tasklist::parse(text)?),
+        Kind::ScQuery => Parsed::ScQuery(sc::parse(text)?),
+        Kind::FirewallRules => Parsed::FirewallRules(netsh_rules::parse(text)?),
+        Kind::FirewallProfiles => Parsed::FirewallProfiles(netsh_profiles::parse(text)?),
+        Kind::Icacls => Parsed::Icacls(icacls::parse(text)?),
+        Kind::Certutil => Parsed::Certutil(certutil::parse(text)?),
+        Kind::Certificate => Parsed::Certificate(Box::new(cert::parse_der(bytes)?)),
+        Kind::CertIndex => Parsed::CertIndex(cert::parse_index(text)?),
+        Kind::Evtx => Parsed::Events(evtx::parse(bytes, &wanted)?),
+        Kind::EventXml => Parsed::Events(event_xml::parse(text, &wanted)?),
+        Kind::Unknown => {
+            return Err(ParseError::new(
+                "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
+                 command output, certificate or event log)",
+            ))
+        }
+    })
+}
