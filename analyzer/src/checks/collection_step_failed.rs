@@ -27,7 +27,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     for rec in ev.failed_steps() {
         let severity = match rec.status {
-            Status::Skipped => Severity::Info,
+            // An optional key that does not exist (e.g. no CredSSP policy) is normal.
+            Status::Skipped | Status::NotFound => Severity::Info,
             _ => Severity::Warning,
         };
         let mut msg = format!("{} ({}): {}", rec.path, rec.producer, rec.status.as_str());

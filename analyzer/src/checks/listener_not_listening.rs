@@ -7,7 +7,7 @@
 //! consequence, so the finding says so and drops to info.
 
 use super::{support, Check, EvidenceRef, Finding, Severity};
-use crate::evidence::{Evidence, SessionState, RDP_TCP_KEY, TERMINAL_SERVER_KEY, TS_POLICY_KEY};
+use crate::evidence::{Evidence, SessionState, RDP_TCP_KEY, TERMINAL_SERVER_KEY};
 use crate::parse::identify::Kind;
 
 pub static CHECK: Check = Check {
@@ -64,22 +64,10 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         return Vec::new();
     }
     f.message = format!("{}.", problems.join("; "));
-    if let Some(cause) = explained_by(ev) {
+    if let Some(cause) = support::explained_by(ev) {
         f = f.severity(Severity::Info);
         f.message.push_str(&format!(" This is expected while {cause}; fix that first."));
     }
     vec![f]
 }
 
-/// A more basic fault that makes the listener absent.
-fn explained_by(ev: &Evidence) -> Option<&'static str> {
-    let deny = |k: &str| ev.reg_value(k, "fDenyTSConnections").and_then(|h| h.value.data.as_u32());
-    let policy = deny(TS_POLICY_KEY);
-    if policy == Some(1) || (policy.is_none() && deny(TERMINAL_SERVER_KEY) == Some(1)) {
-        return Some("Remote Desktop is disabled (RDP001/RDP002)");
-    }
-    if ev.service("TermService").is_some_and(|(_, s)| s.state != crate::evidence::ServiceState::Running) {
-        return Some("TermService is not running (RDP003)");
-    }
-    None
-}

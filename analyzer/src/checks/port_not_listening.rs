@@ -3,7 +3,7 @@
 //! netstat is the ground truth for "is anything accepting TCP on the port": it catches a
 //! listener that qwinsta still lists but that failed to bind (e.g. the port was taken first).
 
-use super::{Check, EvidenceRef, Finding, Severity};
+use super::{support, Check, EvidenceRef, Finding, Severity};
 use crate::evidence::Evidence;
 use crate::parse::identify::Kind;
 
@@ -18,7 +18,7 @@ pub static CHECK: Check = Check {
                   findings), then restart TermService and confirm with `netstat -ano | findstr \
                   :PORT` that the port is LISTENING under TermService's svchost PID.",
     needs: &[Kind::Netstat],
-    fixture: "fixtures/termservice-stopped",
+    fixture: "fixtures/port-not-listening",
     run,
 };
 
@@ -38,5 +38,9 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .title(format!("Nothing is listening on TCP port {port}"))
         .fact("port", port);
     f.evidence = out;
+    if let Some(cause) = support::explained_by(ev) {
+        f = f.severity(Severity::Info);
+        f.message.push_str(&format!(" This is expected while {cause}; fix that first."));
+    }
     vec![f]
 }

@@ -61,3 +61,17 @@ pub fn service_finding(ev: &Evidence, service: &str, base: Finding) -> Option<Fi
     f.message = format!("{}.", parts.join(" and "));
     Some(f)
 }
+
+/// A more basic fault that explains a missing listener or an unbound port, so those findings
+/// can say so and drop to info instead of sending support after a consequence.
+pub fn explained_by(ev: &Evidence) -> Option<&'static str> {
+    let deny = |k: &str| ev.reg_value(k, "fDenyTSConnections").and_then(|h| h.value.data.as_u32());
+    let policy = deny(crate::evidence::TS_POLICY_KEY);
+    if policy == Some(1) || (policy.is_none() && deny(crate::evidence::TERMINAL_SERVER_KEY) == Some(1)) {
+        return Some("Remote Desktop is disabled (RDP001/RDP002)");
+    }
+    if ev.service("TermService").is_some_and(|(_, s)| s.state != crate::evidence::ServiceState::Running) {
+        return Some("TermService is not running (RDP003)");
+    }
+    None
+}
