@@ -45,13 +45,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     for a in ev.artifacts.iter().filter(|a| a.present) {
         let Some(err) = &a.error else { continue };
         if a.kind == Kind::Unknown {
-            out.push(
-                Finding::new(&CHECK, format!("{} is not an artifact rdp-analyze recognizes; it was ignored.", a.path))
-                    .title(format!("{} was not recognized", a.path))
-                    .severity(Severity::Info)
-                    .fact("artifact", &a.path)
-                    .evidence(EvidenceRef::file(&a.path, err)),
-            );
+            // Customers' zips hold screenshots and notes too: an unrecognized file is listed in
+            // the report's artifacts table as ignored, not raised as a problem.
             continue;
         }
         let enc = a.encoding.as_deref().map(|e| format!(", read as {e}{}", if a.lossy { " with invalid bytes replaced" } else { "" })).unwrap_or_default();

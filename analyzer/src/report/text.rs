@@ -2,6 +2,7 @@
 
 use super::Report;
 use crate::checks::Severity;
+use crate::parse::identify::Kind;
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -47,6 +48,10 @@ pub fn render(report: &Report) -> String {
     }
     if report.findings.iter().all(|f| f.severity == Severity::Info) {
         s.push_str("No problem found in the evidence provided.\n\n");
+    }
+    let ignored: Vec<_> = report.artifacts.iter().filter(|a| a.kind == Kind::Unknown.describe()).map(|a| clean(&a.path)).collect();
+    if !ignored.is_empty() {
+        let _ = writeln!(s, "Not recognized (ignored): {}\n", ignored.join(", "));
     }
     if !report.not_evaluated.is_empty() {
         s.push_str("== NOT EVALUATED ==\n");
