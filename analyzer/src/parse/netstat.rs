@@ -386,7 +386,7 @@ pub(crate) fn loose_starts_with(folded: &str, pattern: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Lines joined the way `netstat` writes them to a redirected file.
@@ -628,9 +628,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn spanish_french_japanese_chinese_italian() {
-        let es = crlf(&[
+    fn spanish() -> String {
+        crlf(&[
             "",
             "Conexiones activas",
             "",
@@ -643,33 +642,65 @@ mod tests {
                 "ESTABLECIDO",
                 "1288",
             ),
-        ]);
-        let fr = crlf(&[
+        ])
+    }
+
+    fn french() -> String {
+        crlf(&[
             "",
             "Connexions actives",
             "",
             "  Proto  Adresse locale         Adresse distante       État            PID",
             &row("TCP", "0.0.0.0:3389", "0.0.0.0:0", "LISTENING", "1040"),
             &row("TCP", "[::]:3389", "[::]:0", "LISTENING", "1040"),
-        ]);
-        let ja = crlf(&[
+        ])
+    }
+
+    fn japanese() -> String {
+        crlf(&[
             "",
             "アクティブな接続",
             "",
             "  プロトコル  ローカル アドレス      外部アドレス           状態            PID",
             &row("TCP", "0.0.0.0:3389", "0.0.0.0:0", "LISTENING", "1288"),
-        ]);
-        let zh = crlf(&[
+        ])
+    }
+
+    fn chinese() -> String {
+        crlf(&[
             "",
             "活动连接",
             "",
             "  协议  本地地址          外部地址        状态           PID",
             &row("TCP", "0.0.0.0:3389", "0.0.0.0:0", "LISTENING", "1288"),
-        ]);
-        let it = crlf(&[
+        ])
+    }
+
+    fn italian() -> String {
+        crlf(&[
             "  Proto  Indirizzo locale       Indirizzo esterno      Stato           PID",
             &row("TCP", "0.0.0.0:3389", "10.1.1.1:5", "IN ASCOLTO", "1288"),
-        ]);
+        ])
+    }
+
+    pub(crate) fn inline_inputs() -> Vec<(&'static str, String)> {
+        vec![
+            ("netstat de", german_ano()),
+            ("netstat es", spanish()),
+            ("netstat fr", french()),
+            ("netstat ja", japanese()),
+            ("netstat zh", chinese()),
+            ("netstat it", italian()),
+            (
+                "netstat de mojibake",
+                german_ano().replace("ABHÖREN", "ABH™REN"),
+            ),
+        ]
+    }
+
+    #[test]
+    fn spanish_french_japanese_chinese_italian() {
+        let (es, fr, ja, zh, it) = (spanish(), french(), japanese(), chinese(), italian());
         for (name, text) in [
             ("es", &es),
             ("fr", &fr),
