@@ -376,10 +376,17 @@ impl Parser {
                 format!("text after key header ignored: {}", excerpt(after)),
             );
         }
-        if root_key(path.split('\\').next().unwrap_or("")).is_none() {
+        let root = path.split('\\').next().unwrap_or("");
+        if root_key(root).is_none() {
             self.warnings.push(
                 n,
                 format!("key does not start with a root key (reg import rejects it): {path}"),
+            );
+        } else if strip_prefix_ci(root, "HKEY_").is_none() {
+            // Kept (lookups understand it), but regedit only imports spelled-out roots.
+            self.warnings.push(
+                n,
+                format!("abbreviated root key (reg import rejects it): {path}"),
             );
         }
         self.keys.push(RegKey {
@@ -1563,16 +1570,24 @@ mod tests {
             [NOT_A_ROOT\\x]\r\n\
             []\r\n\
             [HKEY_CURRENT_USER\\B]\r\n\
-            \"ok2\"=\"yes\"\r\n";
+            \"ok2\"=\"yes\"\r\n\
+            [HKCU\\B]\r\n\
+            \"ok3\"=dword:00000003\r\n";
         let f = parse(text).unwrap();
         assert_eq!(data(&f, r"HKCU\A", "ok1").as_u32(), Some(1));
         assert_eq!(data(&f, r"HKCU\B", "ok2").as_str(), Some("yes"));
         assert_eq!(f.values(r"HKCU\A").len(), 1);
         assert!(f.key(r"HKCU\Broken").is_none());
+        assert_eq!(data(&f, r"HKEY_CURRENT_USER\B", "ok3").as_u32(), Some(3));
+        assert!(
+            f.warnings[15].message.contains("abbreviated"),
+            "{}",
+            f.warnings[15]
+        );
         let lines: Vec<Option<usize>> = f.warnings.iter().map(|w| w.line).collect();
         assert_eq!(
             lines,
-            [3, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+            [3, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 22]
                 .map(Some)
                 .to_vec()
         );
