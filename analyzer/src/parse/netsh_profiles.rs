@@ -437,4 +437,58 @@ Ok.
         assert_eq!(policy_inbound("Outbound"), None);
         assert_eq!(policy_inbound("NotConfigured,AllowOutbound"), None);
     }
+
+    /// Deterministic pseudo-random text: characters the parsers react to, mixed with
+    /// fragments of real lines of every artifact kind so that structure shows up too.
+    fn noise(seed: u64, len: usize) -> String {
+        const ALPHABET: &[char] = &[
+            ':', '：', '(', ')', '=', '-', ',', ';', ' ', ' ', '\n', '\r', '\t', 'a', 'Z', '0',
+            '7', 'é', 'ü', '規', 'S', 'I', 'F', '\\', '.', '"', '\u{FEFF}', '\u{A0}',
+        ];
+        const FRAGMENTS: &[&str] = &[
+            "Rule Name:                            x",
+            "----------------------------------------------------------------------",
+            "Enabled:                              Yes",
+            "Protocol:                             TCP",
+            "                                      Type    Code",
+            "Domain Profile Settings: ",
+            "State                                 ON",
+            "Firewall Policy                       BlockInbound,AllowOutbound",
+            "C:\\x y Everyone:(OI)(CI)(F)",
+            "        BUILTIN\\Users:(R)",
+            "Successfully processed 1 files; Failed processing 0 files",
+            "================ Certificate 0 ================",
+            " NotBefore: 1/1/2024",
+            "  Key Container = a",
+            "Cert Hash(sha1): 00 11",
+            "CertUtil: -store command FAILED: 0x80090011",
+            "",
+        ];
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut out = String::new();
+        for _ in 0..len {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (x >> 33) as usize;
+            if r % 8 == 0 {
+                out.push_str(FRAGMENTS[(r / 8) % FRAGMENTS.len()]);
+                out.push_str(if r % 3 == 0 { "\n" } else { "\r\n" });
+            } else {
+                out.push(ALPHABET[r % ALPHABET.len()]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn random_noise_never_panics() {
+        for seed in 0..1500u64 {
+            let s = noise(seed, (seed % 300) as usize);
+            let _ = sniff(&s);
+            let _ = parse(&s);
+        }
+    }
 }

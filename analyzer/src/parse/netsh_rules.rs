@@ -76,8 +76,9 @@ pub struct FirewallRule {
     pub action: Action,
     /// 1-based line of the rule name.
     pub line: usize,
-    /// Every line of the block as `(label, value, line)`, the name line included. Indented
-    /// continuation lines (the ICMP `Type  Code` table) have an empty label.
+    /// Every line of the block as `(label, value, line)`, the name line included. Continuation
+    /// lines (the indented ICMP `Type  Code` table, the rest of a multi-line description) have
+    /// an empty label.
     pub fields: Vec<(String, String, usize)>,
 }
 
@@ -184,9 +185,10 @@ pub fn parse(text: &str) -> Result<FirewallRules, ParseError> {
     Ok(out)
 }
 
-/// Index one past the last body line of a block starting at `start`: the body is the run of
-/// `label: value` lines and indented continuation lines; a blank line, the next rule's name
-/// line or anything else (`Ok.`) ends it.
+/// Index one past the last body line of a block starting at `start`: the body runs until a
+/// blank line or the next rule's name line. A colon-less line (`Ok.`, in whatever language)
+/// ends it when nothing but a blank line or the end follows; elsewhere it is the second line
+/// of a description that contained a line break, and the fields after it still belong here.
 fn block_end(lines: &[(usize, &str)], start: usize) -> usize {
     let mut j = start;
     while let Some((_, l)) = lines.get(j) {
@@ -198,7 +200,10 @@ fn block_end(lines: &[(usize, &str)], start: usize) -> usize {
         }
         let indented = l.starts_with([' ', '\t']);
         if !indented && split_label(l).is_none() {
-            break;
+            let next_blank = lines.get(j + 1).is_none_or(|(_, l)| l.trim().is_empty());
+            if next_blank {
+                break;
+            }
         }
         j += 1;
     }
@@ -386,16 +391,15 @@ fn build_rule(
     let mut fields = vec![(name_label.to_owned(), name.to_owned(), line)];
     let mut main: Vec<RawField> = Vec::new();
     for (n, l) in body.iter().take(MAX_FIELDS_PER_RULE) {
-        if l.starts_with([' ', '\t']) {
-            fields.push((String::new(), l.trim().to_owned(), *n));
-            continue;
-        }
-        if let Some((label, value)) = split_label(l) {
-            fields.push((label.to_owned(), value.to_owned(), *n));
-            main.push(RawField {
-                value,
-                field: labels.lookup(label),
-            });
+        match split_label(l) {
+            Some((label, value)) if !l.starts_with([' ', '\t']) => {
+                fields.push((label.to_owned(), value.to_owned(), *n));
+                main.push(RawField {
+                    value,
+                    field: labels.lookup(label),
+                });
+            }
+            _ => fields.push((String::new(), l.trim().to_owned(), *n)),
         }
     }
     assign_by_position(&mut main);
@@ -1269,6 +1273,41 @@ Ok.
     }
 
     #[test]
+    fn description_with_a_line_break_keeps_the_fields_after_it() {
+        let text = crlf(
+            "
+Rule Name:                            App
+----------------------------------------------------------------------
+Description:                          first line
+second line of the description
+Enabled:                              Yes
+Direction:                            In
+Profiles:                             Public
+Grouping:                             
+LocalIP:                              Any
+RemoteIP:                             Any
+Protocol:                             TCP
+LocalPort:                            8080
+RemotePort:                           Any
+Edge traversal:                       No
+Action:                               Block
+Ok.
+",
+        );
+        let r = parse(&text).unwrap();
+        assert_eq!(r.rules.len(), 1);
+        let x = &r.rules[0];
+        assert!(x.enabled);
+        assert_eq!(x.action, Action::Block);
+        assert_eq!(x.local_port.as_deref(), Some("8080"));
+        assert!(x
+            .fields
+            .iter()
+            .any(|(l, v, n)| l.is_empty() && v == "second line of the description" && *n == 5));
+        assert!(!x.fields.iter().any(|(_, v, _)| v == "Ok."));
+    }
+
+    #[test]
     fn port_lists() {
         assert!(port_list_contains("Any", 1));
         assert!(port_list_contains("3389", 3389));
@@ -1277,5 +1316,59 @@ Ok.
         assert!(!port_list_contains("3390-3389", 3389));
         assert!(!port_list_contains("99999", 3389));
         assert!(!port_list_contains("", 3389));
+    }
+
+    /// Deterministic pseudo-random text: characters the parsers react to, mixed with
+    /// fragments of real lines of every artifact kind so that structure shows up too.
+    fn noise(seed: u64, len: usize) -> String {
+        const ALPHABET: &[char] = &[
+            ':', '：', '(', ')', '=', '-', ',', ';', ' ', ' ', '\n', '\r', '\t', 'a', 'Z', '0',
+            '7', 'é', 'ü', '規', 'S', 'I', 'F', '\\', '.', '"', '\u{FEFF}', '\u{A0}',
+        ];
+        const FRAGMENTS: &[&str] = &[
+            "Rule Name:                            x",
+            "----------------------------------------------------------------------",
+            "Enabled:                              Yes",
+            "Protocol:                             TCP",
+            "                                      Type    Code",
+            "Domain Profile Settings: ",
+            "State                                 ON",
+            "Firewall Policy                       BlockInbound,AllowOutbound",
+            "C:\\x y Everyone:(OI)(CI)(F)",
+            "        BUILTIN\\Users:(R)",
+            "Successfully processed 1 files; Failed processing 0 files",
+            "================ Certificate 0 ================",
+            " NotBefore: 1/1/2024",
+            "  Key Container = a",
+            "Cert Hash(sha1): 00 11",
+            "CertUtil: -store command FAILED: 0x80090011",
+            "",
+        ];
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut out = String::new();
+        for _ in 0..len {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (x >> 33) as usize;
+            if r % 8 == 0 {
+                out.push_str(FRAGMENTS[(r / 8) % FRAGMENTS.len()]);
+                out.push_str(if r % 3 == 0 { "\n" } else { "\r\n" });
+            } else {
+                out.push(ALPHABET[r % ALPHABET.len()]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn random_noise_never_panics() {
+        for seed in 0..1500u64 {
+            let s = noise(seed, (seed % 300) as usize);
+            let _ = sniff(&s);
+            let _ = parse(&s);
+        }
     }
 }
