@@ -1353,9 +1353,9 @@ Ok.
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let r = (x >> 33) as usize;
-            if r % 8 == 0 {
+            if r.is_multiple_of(8) {
                 out.push_str(FRAGMENTS[(r / 8) % FRAGMENTS.len()]);
-                out.push_str(if r % 3 == 0 { "\n" } else { "\r\n" });
+                out.push_str(if r.is_multiple_of(3) { "\n" } else { "\r\n" });
             } else {
                 out.push(ALPHABET[r % ALPHABET.len()]);
             }
