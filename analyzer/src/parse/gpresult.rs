@@ -32,9 +32,14 @@ use serde::Serialize;
 
 use super::ParseError;
 
-/// Largest report accepted. Real `gpresult /H` output is 0.1–3 MB of text; anything far bigger
-/// is not a report and would only cost memory in the DOM.
-const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
+/// Largest report accepted. Real `gpresult /H` output is 0.1–1.5 MB of text (up to 3 MB as
+/// UTF-16); anything far bigger is not a report and would only cost time and memory.
+const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Deepest element nesting accepted. Real reports nest 13–18 elements deep. html5ever checks
+/// the stack of open elements on every start tag, so parsing time grows with depth × tags:
+/// 100 000 nested `div`s take tens of seconds. Rejecting deeper markup up front bounds that.
+const MAX_NESTING: usize = 256;
 
 /// How many ancestors are inspected to build a heading chain. Real reports nest about 20 deep;
 /// the bound keeps hostile 100k-deep nesting from making every lookup quadratic.
@@ -293,6 +298,12 @@ pub fn parse(text: &str) -> Result<GpReport, ParseError> {
             "not a Group Policy report (no gpmc_reportInitialized / rsopheader markup)",
         ));
     }
+    if let Some(at) = too_deep(text, MAX_NESTING) {
+        return Err(ParseError::at(
+            LineIndex::new(text).line_of(at),
+            format!("markup nested deeper than {MAX_NESTING} elements; not a gpresult report"),
+        ));
+    }
     let doc = Html::parse_document(text);
     let els = Collected::from(&doc);
     let start = body_start(text);
@@ -313,6 +324,55 @@ pub fn parse(text: &str) -> Result<GpReport, ParseError> {
     let mut pref_lines = Locator::new(text, &index, start);
     read_registry_preferences(&els, &mut report, &mut pref_lines);
     Ok(report)
+}
+
+/// Elements that never take an end tag, so never deepen the tree.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Byte offset of the first start tag that would open more than `limit` elements, counting
+/// start tags minus end tags (void and self-closed tags excepted, comments skipped). A cheap
+/// over-estimate of what html5ever will build; one linear pass.
+fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    while let Some(off) = text.get(i..).and_then(|r| r.find('<')) {
+        let at = i + off;
+        let rest = text.get(at..).unwrap_or("");
+        if rest.starts_with("<!--") {
+            i = rest.find("-->").map_or(text.len(), |e| at + e + 3);
+            continue;
+        }
+        let Some(close) = rest.find('>') else {
+            break;
+        };
+        let tag = rest.get(..=close).unwrap_or("");
+        i = at + close + 1;
+        let mut chars = tag.chars().skip(1);
+        match chars.next() {
+            Some('/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name: String = tag
+                    .get(1..)
+                    .unwrap_or("")
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>')
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                if tag.ends_with("/>") || VOID_ELEMENTS.contains(&name.as_str()) {
+                    continue;
+                }
+                depth += 1;
+                if depth > limit {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where the report body begins in the source. The `<head>` holds kilobytes of script that
@@ -1194,13 +1254,19 @@ impl<'t> Locator<'t> {
     }
 
     /// Line of the next occurrence of `name`, trying each of `leads` (markup expected right
-    /// before the name) in turn. Only a run of the name that needs no HTML escaping is
+    /// before the name; `""` for none) in turn. Only a run of the name that needs no HTML escaping is
     /// searched, since the source spells `'` and `&` as entities. 0 when not found.
     fn locate_name(&mut self, name: &str, leads: &[&str]) -> usize {
         let key = search_key(name);
         if key.is_empty() {
             return 0;
         }
+        // Markup can only be expected right before the key when the key starts the name.
+        let leads = if name.trim_start().starts_with(key) {
+            leads
+        } else {
+            &[""]
+        };
         for lead in leads {
             let needle = format!("{lead}{key}");
             if let Some(pos) = self.find(&needle) {
@@ -1259,7 +1325,7 @@ pub fn parse_xml(_text: &str) -> Result<GpReport, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::text::decode;
+    use crate::parse::text::{decode, lines};
 
     const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/samples/gpresult");
 
@@ -1274,68 +1340,650 @@ mod tests {
         }
     }
 
-    #[test]
-    fn dump_samples() {
+    fn sample_names(ext: &str) -> Option<Vec<String>> {
         let Ok(dir) = std::fs::read_dir(SAMPLES) else {
-            eprintln!("SKIPPED: ../shared/samples absent");
-            return;
+            eprintln!("SKIPPED: ../shared/samples absent ({SAMPLES})");
+            return None;
         };
-        let mut names: Vec<_> = dir
+        let mut names: Vec<String> = dir
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".html"))
+            .filter(|n| n.ends_with(ext))
             .collect();
         names.sort();
-        for n in names {
-            let text = sample(&n).unwrap();
-            let t = std::time::Instant::now();
-            let r = parse(&text).unwrap();
-            println!(
-                "== {n} ({:?}) computer={:?} user={:?} at={:?} gpos={} pol={} sec={} reg={}",
-                t.elapsed(),
-                r.computer_name,
-                r.user_name,
-                r.collected_at,
-                r.applied_gpos.len(),
-                r.policies.len(),
-                r.security_settings.len(),
-                r.registry_preferences.len()
-            );
-            for g in &r.applied_gpos {
-                println!("  GPO {:?} {}", g.scope, g.name);
+        Some(names)
+    }
+
+    fn line_table(text: &str) -> Vec<&str> {
+        lines(text).map(|(_, l)| l).collect()
+    }
+
+    fn line_text<'t>(lines: &[&'t str], line: usize) -> &'t str {
+        line.checked_sub(1)
+            .and_then(|i| lines.get(i))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// A computer-only report in the current GPMC layout, cut down to what matters but with
+    /// the markup, classes and line breaks Windows writes (CRLF). Computer GPO
+    /// "Corp - RDP Lockdown" disables Remote Desktop twice: by policy and by a Preferences
+    /// registry item.
+    const REPORT: &str = r##"<html dir="ltr" xmlns:svg="http://www.w3.org/2000/svg" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" gpmc_reportInitialized="false">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-16" />
+<title>CORP\alice on CORP\WS-0042</title>
+<script language="javascript">
+    var strSettingName = srcElement.getAttribute("gpmc_settingName");
+</script>
+</head>
+<body onload="window_onload();">
+<table class="title" >
+<tr><td colspan="2" class="rsopheader">Group Policy Results</td></tr>
+<tr><td colspan="2" class="rsopname">CORP\alice on CORP\WS-0042</td></tr>
+<tr><td id="dtstamp">Data collected on: 3/14/2024 9:26:53 AM</td><td><div id="objshowhide" tabindex="0"></div></td></tr>
+</table>
+<div class="rsopsummary">
+<div class="he0_expanded"><span class="sectionTitle" tabindex="0">Summary</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2i"><table class="info3" style="width: 95%" ><tr><td  style="width: 5%;">&nbsp;</td><td style="width: 95%;">During last <strong>computer policy</strong> refresh on 3/14/2024 9:20:01 AM</td></tr></table></div>
+<div class="filler"></div>
+</div>
+</div>
+<div class="rsopsettings">
+<div class="he0_expanded"><span class="sectionTitle" tabindex="0">Computer Details</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he0h_expanded"><span class="sectionTitle" tabindex="0">General</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2i"><table class="info" >
+<tr><td><strong>Computer name</strong></td><td>CORP\WS-0042</td></tr><tr><td><strong>Domain</strong></td><td>corp.example</td></tr></table>
+</div></div>
+<div class="he0h_expanded"><span class="sectionTitle" tabindex="0">Settings</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he1h_expanded"><span class="sectionTitle" tabindex="0">Policies</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he1_expanded"><span class="sectionTitle" tabindex="0">Windows Settings</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2"><span class="sectionTitle" tabindex="0">Security Settings</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he3"><span class="sectionTitle" tabindex="0">Local Policies/User Rights Assignment</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info3" >
+<tr><th scope="col">Policy</th><th scope="col">Setting</th><th scope="col">Winning GPO</th></tr>
+<tr><td>Allow log on through Remote Desktop Services</td><td>Administrators, CORP\Helpdesk</td><td>Corp - RDP Lockdown</td></tr>
+<tr><td>Deny log on through Remote Desktop Services</td><td>Guests, Local account</td><td>Default Domain Policy</td></tr>
+</table>
+</div></div></div></div><div class="filler"></div>
+<div class="he1"><span class="sectionTitle" tabindex="0">Administrative Templates</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i">Policy definitions (ADMX files) retrieved from the local computer.</div><div class="he3"><span class="sectionTitle" tabindex="0">Windows Components/Remote Desktop Services/Remote Desktop Session Host/Connections</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info3" >
+<tr><th scope="col">Policy</th><th scope="col">Setting</th><th scope="col">Winning GPO</th></tr>
+<tr><td><span class="explainlink" tabindex="0" onkeypress="javascript:showExplainText(this); return false;" onclick="javascript:showExplainText(this); return false;" gpmc_settingName="Allow users to connect remotely by using Remote Desktop Services" gpmc_settingPath="Computer Configuration/Administrative Templates/Windows Components/Remote Desktop Services/Remote Desktop Session Host/Connections" gpmc_settingDescription="This policy setting allows you to configure remote access to computers by using Remote Desktop Services.&lt;br/&gt;&lt;br/&gt;If you disable this policy setting, users cannot connect remotely to the target computer by using Remote Desktop Services." gpmc_supported="At least Windows Server 2003 operating systems or Windows XP Professional">Allow users to connect remotely by using Remote Desktop Services</span></td><td>Disabled</td><td>Corp - RDP Lockdown</td></tr>
+</table>
+</div></div><div class="he3"><span class="sectionTitle" tabindex="0">Windows Components/Remote Desktop Services/Remote Desktop Session Host/Security</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info3" >
+<tr><th scope="col">Policy</th><th scope="col">Setting</th><th scope="col">Winning GPO</th></tr>
+<tr><td><span class="explainlink" tabindex="0" onkeypress="javascript:showExplainText(this); return false;" onclick="javascript:showExplainText(this); return false;" gpmc_settingName="Require use of specific security layer for remote (RDP) connections" gpmc_settingPath="Computer Configuration/Administrative Templates/Windows Components/Remote Desktop Services/Remote Desktop Session Host/Security" gpmc_settingDescription="This policy setting specifies whether to require the use of a specific security layer." gpmc_supported="At least Windows Server 2003 operating systems with SP1">Require use of specific security layer for remote (RDP) connections</span></td><td>Enabled</td><td>Corp Baseline</td></tr>
+<tr><td colspan="3"><table class="subtable_frame" >
+<tr><td>Security Layer</td><td>SSL</td></tr>
+<tr><td colspan="2">Choose the security layer from the drop-down list.</td></tr></table></td></tr><tr><th scope="col">Policy</th><th scope="col">Setting</th><th scope="col">Winning GPO</th></tr>
+<tr><td><span class="explainlink" tabindex="0" onkeypress="javascript:showExplainText(this); return false;" onclick="javascript:showExplainText(this); return false;" gpmc_settingName="Require user authentication for remote connections by using Network Level Authentication" gpmc_settingPath="Computer Configuration/Administrative Templates/Windows Components/Remote Desktop Services/Remote Desktop Session Host/Security" gpmc_settingDescription="" gpmc_supported="At least Windows Vista">Require user authentication for remote connections by using Network Level Authentication</span></td><td>Enabled</td><td>Corp &lt;script&gt;alert(1)&lt;/script&gt; GPO</td></tr>
+</table>
+</div></div></div><div class="filler"></div>
+</div>
+<div class="he1h_expanded"><span class="sectionTitle" tabindex="0">Preferences</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he1_expanded"><span class="sectionTitle" tabindex="0">Windows Settings</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2"><span class="sectionTitle" tabindex="0">Registry</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he3"><span class="sectionTitle" tabindex="0">Registry item (Key path: HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server, Value name: fDenyTSConnections)</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i">The following settings have applied to this object. Within this category, settings nearest the top of the report are the prevailing settings when resolving conflicts.</div><div class="he4"><span class="sectionTitle" tabindex="0">fDenyTSConnections</span><a class="expando" href="#"></a></div>
+    <div class="container">
+<div class="he4i">
+      <table class="info" >
+      <tr><td scope="row"><b>Winning GPO</b></td><td>Corp - RDP Lockdown</td></tr>
+      </table>
+    </div><div class="he4i">Result: Success</div><div class="he4h"><span class="sectionTitle" tabindex="0">General</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info" >
+<tr><td>Action</td><td>Update</td></tr>
+</table>
+<b>Properties</b><table class="subtable" ><tr><td>Hive</td><td>HKEY_LOCAL_MACHINE</td></tr>
+<tr><td>Key path</td><td>SYSTEM\CurrentControlSet\Control\Terminal Server</td></tr>
+<tr><td>Value name</td><td>fDenyTSConnections</td></tr>
+<tr><td>Value type</td><td>REG_DWORD</td></tr>
+<tr><td>Value data</td><td>0x1 (1)</td></tr>
+</table></div></div></div><div class="he4"><span class="sectionTitle" tabindex="0">fDenyTSConnections</span><a class="expando" href="#"></a></div>
+    <div class="container">
+<div class="he4i">
+      <table class="info" >
+      <tr><td scope="row"><b>Winning GPO</b></td><td>Old Remote Access GPO</td></tr>
+      </table>
+    </div><div class="he4i">Result: Success</div><div class="he4h"><span class="sectionTitle" tabindex="0">General</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info" >
+<tr><td>Action</td><td>Update</td></tr>
+</table>
+<b>Properties</b><table class="subtable" ><tr><td>Hive</td><td>HKEY_LOCAL_MACHINE</td></tr>
+<tr><td>Key path</td><td>SYSTEM\CurrentControlSet\Control\Terminal Server</td></tr>
+<tr><td>Value name</td><td>fDenyTSConnections</td></tr>
+<tr><td>Value type</td><td>REG_DWORD</td></tr>
+<tr><td>Value data</td><td>0x0 (0)</td></tr>
+</table></div></div></div></div></div></div></div></div>
+<div class="he0h_expanded"><span class="sectionTitle" tabindex="0">Group Policy Objects</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he1h_expanded"><span class="sectionTitle" tabindex="0">Applied GPOs</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2"><span class="sectionTitle" tabindex="0">Corp - RDP Lockdown [{6AC1786C-016F-11D2-945F-00C04FB984F9}]</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he4i"><table class="info" >
+<tr><td><strong>Link Location</strong></td><td>corp.example/Workstations</td></tr><tr><td><strong>Extensions Configured</strong></td><td>Registry</td></tr></table>
+</div></div><div class="he2"><span class="sectionTitle" tabindex="0">Local Group Policy [LocalGPO]</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he4i"><table class="info" >
+<tr><td><strong>Link Location</strong></td><td>Local</td></tr></table>
+</div></div></div><div class="he1h_expanded"><span class="sectionTitle" tabindex="0">Denied GPOs</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2"><span class="sectionTitle" tabindex="0">Old Kiosk Policy [{0D3A9B4E-6A5C-4E0B-9B7A-1C2D3E4F5A6B}]</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he4i"><table class="info" >
+<tr><td><strong>Link Location</strong></td><td>corp.example</td></tr><tr><td><strong>Reason Denied</strong></td><td>Disabled Link</td></tr></table>
+</div></div></div></div>
+</div>
+<div class="filler"></div>
+<div class="he0_expanded"><span class="sectionTitle" tabindex="0">User Details</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i">No data available.</div></div>
+<div class="filler"></div>
+</div>
+</body></html>
+"##;
+
+    fn report_text() -> String {
+        REPORT.replace('\n', "\r\n")
+    }
+
+    /// 1-based line of the first line containing `needle`.
+    fn line_of(text: &str, needle: &str) -> usize {
+        lines(text)
+            .find(|(_, l)| l.contains(needle))
+            .map(|(n, _)| n)
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn inline_report_rdp_policy_disabled_by_gpo() {
+        let text = report_text();
+        let r = parse(&text).unwrap();
+        let p = r
+            .find_policy(ALLOW_RDP_POLICY_NAMES)
+            .expect("RDP policy row");
+        assert_eq!(p.scope, Scope::Computer);
+        assert_eq!(p.state, PolicyState::Disabled);
+        assert_eq!(p.setting, "Disabled");
+        assert_eq!(p.winning_gpo, "Corp - RDP Lockdown");
+        assert_eq!(
+            p.category,
+            "Windows Components/Remote Desktop Services/Remote Desktop Session Host/Connections"
+        );
+        assert!(p.options.is_empty());
+        assert_eq!(p.line, line_of(&text, "gpmc_settingName=\"Allow users"));
+        assert!(p.line > 20);
+
+        let layer = r
+            .find_policy(&["require use of specific  security layer for remote (RDP) connections"])
+            .unwrap();
+        assert_eq!(layer.state, PolicyState::Enabled);
+        assert_eq!(
+            layer.options,
+            vec![
+                ("Security Layer".to_owned(), "SSL".to_owned()),
+                (
+                    "Choose the security layer from the drop-down list.".to_owned(),
+                    String::new()
+                ),
+            ]
+        );
+        assert_eq!(r.policies.len(), 3);
+    }
+
+    #[test]
+    fn inline_report_registry_preference_denies_rdp() {
+        let text = report_text();
+        let r = parse(&text).unwrap();
+        // The second (losing) instance of the same key and value is dropped.
+        assert_eq!(r.registry_preferences.len(), 1);
+        let g = &r.registry_preferences[0];
+        assert_eq!(g.scope, Scope::Computer);
+        assert_eq!(
+            g.key_path,
+            r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server"
+        );
+        assert_eq!(g.value_name, "fDenyTSConnections");
+        assert_eq!(g.value_data.as_deref(), Some("0x1 (1)"));
+        assert_eq!(g.value_u32, Some(1));
+        assert_eq!(g.action.as_deref(), Some("Update"));
+        assert_eq!(g.winning_gpo, "Corp - RDP Lockdown");
+        assert_eq!(g.line, line_of(&text, "Registry item (Key path"));
+    }
+
+    #[test]
+    fn inline_report_header_gpos_and_user_rights() {
+        let text = report_text();
+        let r = parse(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some(r"CORP\WS-0042"));
+        // The user section says "No data available."; the English title still names them.
+        assert_eq!(r.user_name.as_deref(), Some(r"CORP\alice"));
+        assert_eq!(r.collected_at.as_deref(), Some("3/14/2024 9:26:53 AM"));
+        let gpos: Vec<_> = r
+            .applied_gpos
+            .iter()
+            .map(|g| (g.scope, g.name.as_str()))
+            .collect();
+        assert_eq!(
+            gpos,
+            vec![
+                (Scope::Computer, "Corp - RDP Lockdown"),
+                (Scope::Computer, "Local Group Policy")
+            ]
+        );
+        let ura = r
+            .find_security_setting(&[
+                "Allow log on through Terminal Services",
+                "Allow log on through Remote Desktop Services",
+            ])
+            .unwrap();
+        assert_eq!(ura.category, "Local Policies/User Rights Assignment");
+        assert_eq!(ura.setting, r"Administrators, CORP\Helpdesk");
+        assert_eq!(ura.winning_gpo, "Corp - RDP Lockdown");
+        assert_eq!(ura.line, line_of(&text, "<td>Allow log on through Remote"));
+        assert_eq!(r.security_settings.len(), 2);
+    }
+
+    #[test]
+    fn script_in_a_gpo_name_is_just_text() {
+        let r = parse(&report_text()).unwrap();
+        let nla = r
+            .find_policy(&[
+                "Require user authentication for remote connections by using Network Level Authentication",
+            ])
+            .unwrap();
+        assert_eq!(nla.winning_gpo, "Corp <script>alert(1)</script> GPO");
+    }
+
+    #[test]
+    fn unknown_language_headings_fall_back_to_position() {
+        // Finnish-like headings match no keyword: the first section is the computer's, the
+        // second the user's.
+        let text = report_text()
+            .replace(">Computer Details<", ">Tietokoneen tiedot<")
+            .replace(">User Details<", ">Käyttäjän tiedot<")
+            .replace("Disabled</td>", "Ei käytössä</td>")
+            .replace(" on CORP\\WS-0042</td>", "</td>");
+        let r = parse(&text).unwrap();
+        let p = r.find_policy(ALLOW_RDP_POLICY_NAMES).unwrap();
+        assert_eq!(p.scope, Scope::Computer);
+        assert_eq!(p.state, PolicyState::Other);
+        assert_eq!(p.setting, "Ei käytössä");
+        assert_eq!(r.computer_name.as_deref(), Some(r"CORP\WS-0042"));
+        assert_eq!(r.user_name, None);
+        assert_eq!(r.applied_gpos.len(), 2);
+    }
+
+    #[test]
+    fn windows7_layout_with_anchor_links_and_summary_gpo_table() {
+        let text = report_text()
+            .replace(
+                "<span class=\"explainlink\" tabindex=\"0\" onkeypress=\"javascript:showExplainText(this); return false;\"",
+                "<a class=\"explainlink\" href=\"javascript:void();\"",
+            )
+            .replace("</span></td><td>", "</a></td><td>")
+            .replace(">Computer Details<", ">Computer Configuration<");
+        // Old reports list applied GPOs in the summary.
+        let summary = r##"<div class="container"><div class="he1_expanded"><span class="sectionTitle" tabindex="0">Computer Configuration Summary</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he2"><span class="sectionTitle" tabindex="0">General</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he4i"><table class="info" cellpadding="0" cellspacing="0">
+<tr><td>Computer name</td><td>CORP\OLD-PC</td></tr>
+</table>
+</div></div>
+<div class="he2"><span class="sectionTitle" tabindex="0">Group Policy Objects</span><a class="expando" href="#"></a></div>
+        <div class="container"><div class="he3"><span class="sectionTitle" tabindex="0">Applied GPOs</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info3" cellpadding="0" cellspacing="0">
+<tr><th scope="col">Name</th><th scope="col">Link Location</th><th scope="col">Revision</th></tr>
+<tr><td>Local Group Policy</td><td>Local</td><td>AD (4), Sysvol (4)</td></tr>
+<tr><td>Audit &amp; Eventlog Policy</td><td>corp.example</td><td>AD (1), Sysvol (1)</td></tr>
+</table>
+</div></div><div class="he3"><span class="sectionTitle" tabindex="0">Denied GPOs</span><a class="expando" href="#"></a></div>
+<div class="container"><div class="he4i"><table class="info3" cellpadding="0" cellspacing="0">
+<tr><th scope="col">Name</th><th scope="col">Link Location</th><th scope="col">Reason Denied</th></tr>
+<tr><td>Kiosk</td><td>corp.example</td><td>Disabled GPO</td></tr>
+</table>
+</div></div></div>
+</div></div>
+"##
+        .replace('\n', "\r\n");
+        let text = text.replacen(
+            "<div class=\"container\"><div class=\"he2i\"><table class=\"info3\" style=\"width: 95%\" >",
+            &format!("{summary}<div class=\"container\"><div class=\"he2i\"><table class=\"info3\" style=\"width: 95%\" >"),
+            1,
+        );
+        let r = parse(&text).unwrap();
+        let p = r.find_policy(ALLOW_RDP_POLICY_NAMES).unwrap();
+        assert_eq!(p.state, PolicyState::Disabled);
+        assert_eq!(p.winning_gpo, "Corp - RDP Lockdown");
+        let summary_gpos: Vec<_> = r
+            .applied_gpos
+            .iter()
+            .filter(|g| !g.name.starts_with("Corp"))
+            .map(|g| (g.scope, g.name.as_str()))
+            .collect();
+        assert!(summary_gpos.contains(&(Scope::Computer, "Audit & Eventlog Policy")));
+        assert!(!r.applied_gpos.iter().any(|g| g.name == "Kiosk"));
+        // In this layout the summary holds the General table, and it comes first.
+        assert_eq!(r.computer_name.as_deref(), Some(r"CORP\OLD-PC"));
+    }
+
+    #[test]
+    fn localized_states() {
+        for s in [
+            "Enabled",
+            "已启用",
+            "Aktiviert",
+            "Activé",
+            "Habilitada",
+            "有効",
+            "Включено",
+        ] {
+            assert_eq!(policy_state(s), PolicyState::Enabled, "{s}");
+        }
+        for s in [
+            "Disabled",
+            "已禁用",
+            "Deaktiviert",
+            "Désactivé",
+            "Deshabilitada",
+            "無効",
+            "Отключено",
+            " disabled ",
+        ] {
+            assert_eq!(policy_state(s), PolicyState::Disabled, "{s}");
+        }
+        for s in ["", "Not Configured", "15 minutes", "Enabled, sort of"] {
+            assert_eq!(policy_state(s), PolicyState::Other, "{s}");
+        }
+    }
+
+    #[test]
+    fn names_compare_without_case_or_spacing() {
+        let r = parse(&report_text()).unwrap();
+        assert!(r
+            .find_policy(&["ALLOW USERS TO CONNECT REMOTELY BY USING REMOTE\tDESKTOP SERVICES"])
+            .is_some());
+        assert!(r.find_policy(&["Allow users to connect"]).is_none());
+        assert_eq!(
+            name_key(
+                "ユーザーがリモートデスクトップサービスを使ってリモート接続することを許可する"
+            ),
+            name_key(ALLOW_RDP_POLICY_NAMES[7])
+        );
+    }
+
+    #[test]
+    fn sniff_accepts_reports_only() {
+        assert!(sniff(&report_text()));
+        assert!(sniff(&format!("\u{feff}{}", report_text())));
+        assert!(!sniff(""));
+        assert!(!sniff("<html><head><title>Group Policy Results</title></head><body>Resultant Set of Policy explained</body></html>"));
+        assert!(!sniff("<!DOCTYPE html><html><body><table class=\"info3\"><tr><td>x</td></tr></table></body></html>"));
+        assert!(!sniff("Windows Registry Editor Version 5.00\r\n"));
+        assert!(!sniff("<?xml version=\"1.0\"?><Rsop xmlns=\"http://www.microsoft.com/GroupPolicy/Rsop\"></Rsop>"));
+        assert!(parse("<html><body>hello</body></html>").is_err());
+    }
+
+    #[test]
+    fn truncated_garbage_and_deep_nesting_do_not_panic() {
+        let text = report_text();
+        // Every truncation point on a char boundary: no panic, and what was read is consistent.
+        let mut cut = 0;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                if let Ok(r) = parse(&text[..cut]) {
+                    for p in &r.policies {
+                        assert!(p.line <= text[..cut].lines().count() + 1);
+                    }
+                }
             }
-            for p in r.policies.iter().take(400) {
-                println!(
-                    "  POL {:?} L{} [{}] {} = {} ({:?}) by {} opts={:?}",
-                    p.scope,
-                    p.line,
-                    p.category,
-                    p.name,
-                    p.setting,
-                    p.state,
-                    p.winning_gpo,
-                    p.options
+            cut += 97;
+        }
+        let head = &text[..text.find("<div class=\"rsopsettings\">").unwrap()];
+        // Nesting just under the limit, every level a container with a policy-like table.
+        let mut deep = String::from(head);
+        for _ in 0..120 {
+            deep.push_str("<div class=\"he3\"><span class=\"sectionTitle\">x</span></div><div class=\"container\"><table class=\"info3\"><tr><td>n</td><td>Enabled</td><td>g</td></tr></table>");
+        }
+        assert!(parse(&deep).is_ok());
+        // Balanced but misnested formatting tags, stray hives and GPO-looking headings.
+        let mut soup = String::from(head);
+        for i in 0..5_000 {
+            soup.push_str(&format!(
+                "<b><i></b></i><table class=\"subtable\"><tr><td>Hive</td><td>HKEY_{i}</td></tr></table><div class=\"he2\"><span class=\"sectionTitle\">x [LocalGPO]</span></div><div class=\"container\"></div>"
+            ));
+        }
+        assert!(parse(&soup).is_ok());
+        let garbage: String = (0..200_000u32)
+            .map(|i| char::from_u32((i.wrapping_mul(2_654_435_761) >> 7) % 0x2FFF).unwrap_or('<'))
+            .collect();
+        let _ = parse(&format!("{head}{garbage}"));
+        assert!(parse(&"x".repeat(MAX_TEXT_BYTES + 1)).is_err());
+        // 100 000 nested divs would take html5ever tens of seconds; they are refused at once.
+        let mut divs = String::from(head);
+        for _ in 0..100_000 {
+            divs.push_str("<div class=\"container\">");
+        }
+        let t = std::time::Instant::now();
+        let err = parse(&divs).unwrap_err();
+        assert!(err.message.contains("nested deeper"), "{err}");
+        assert!(err.line.is_some());
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn every_sample_parses_with_cited_lines() {
+        let Some(names) = sample_names(".html") else {
+            return;
+        };
+        assert!(names.len() >= 13, "{names:?}");
+        for n in &names {
+            let text = sample(n).unwrap();
+            assert!(sniff(&text), "{n}");
+            let r = parse(&text).unwrap_or_else(|e| panic!("{n}: {e}"));
+            assert!(r.collected_at.is_some(), "{n}");
+            let table = line_table(&text);
+            for p in &r.policies {
+                assert!(p.line > 0, "{n}: {p:?}");
+                let line = line_text(&table, p.line);
+                assert!(
+                    line.contains(search_key(&p.name)),
+                    "{n}: {p:?} not on {line}"
                 );
             }
-            for s in r.security_settings.iter().take(400) {
-                println!(
-                    "  SEC {:?} L{} [{}] {} = {} by {}",
-                    s.scope, s.line, s.category, s.name, s.setting, s.winning_gpo
+            for s in &r.security_settings {
+                assert!(s.line > 0, "{n}: {s:?}");
+                assert!(
+                    line_text(&table, s.line).contains(search_key(&s.name)),
+                    "{n}: {s:?}"
                 );
             }
             for g in &r.registry_preferences {
-                println!(
-                    "  REG {:?} L{} {} : {} = {:?} ({:?}) {:?} by {}",
-                    g.scope,
-                    g.line,
-                    g.key_path,
-                    g.value_name,
-                    g.value_data,
-                    g.value_u32,
-                    g.action,
-                    g.winning_gpo
+                assert!(g.line > 0, "{n}: {g:?}");
+                assert!(
+                    line_text(&table, g.line).contains(&g.key_path),
+                    "{n}: {g:?}"
                 );
+                assert!(!g.winning_gpo.is_empty(), "{n}: {g:?}");
             }
         }
+    }
+
+    #[test]
+    fn stig_sample_allows_rdp_by_local_policy() {
+        let Some(text) = sample("c0moshack__gpreport-win10-stig-rdp-allowed.html") else {
+            return;
+        };
+        let r = parse(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some(r"NG\NGWINB-DISC4-47"));
+        assert_eq!(r.user_name.as_deref(), Some(r"NG\paul.brown.sa"));
+        assert_eq!(r.collected_at.as_deref(), Some("4/25/2017 7:50:45 AM"));
+        let p = r.find_policy(ALLOW_RDP_POLICY_NAMES).unwrap();
+        assert_eq!((p.scope, p.state), (Scope::Computer, PolicyState::Enabled));
+        assert_eq!(p.winning_gpo, "Local Group Policy");
+        assert_eq!(p.line, 4051);
+        let enc = r
+            .find_policy(&["Set client connection encryption level"])
+            .unwrap();
+        assert_eq!(
+            enc.winning_gpo,
+            "NG - Baseline Windows 10 STIG Benchmark V1R1"
+        );
+        assert_eq!(
+            enc.options.first().map(|o| o.1.as_str()),
+            Some("High Level")
+        );
+        let deny = r
+            .find_security_setting(&["Deny log on through Terminal Services"])
+            .unwrap();
+        assert!(deny.setting.contains(r"NG\Domain Admins"), "{deny:?}");
+        assert_eq!(deny.category, "Local Policies/User Rights Assignment");
+        assert!(r.applied_gpos.iter().any(|g| g.scope == Scope::Computer
+            && g.name == "NG - Baseline Windows 10 STIG Benchmark V1R1"));
+        assert!(r
+            .registry_preferences
+            .iter()
+            .any(|g| g.value_name == "iexplore.exe"
+                && g.value_u32 == Some(1)
+                && g.winning_gpo == "NG - Baseline Windows 10 Standard Computer Settings"));
+        // Preferences (IE settings, files, folders) must not leak into security settings.
+        assert!(r
+            .security_settings
+            .iter()
+            .all(|s| !s.category.starts_with("Internet Explorer")));
+    }
+
+    #[test]
+    fn cis_sample_rds_policies_and_logon_rights() {
+        let Some(text) = sample("HersheyTaichou__GPResult-MS-cis-rdp.html") else {
+            return;
+        };
+        let r = parse(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some(r"oriontech\CIS-MS01"));
+        assert!(r.find_policy(ALLOW_RDP_POLICY_NAMES).is_none());
+        let nla = r
+            .find_policy(&["Require user authentication for remote connections by using Network Level Authentication"])
+            .unwrap();
+        assert_eq!(nla.state, PolicyState::Enabled);
+        assert_eq!(nla.winning_gpo, "18 Administrative Templates (Computer)");
+        let layer = r
+            .find_policy(&["Require use of specific security layer for remote (RDP) connections"])
+            .unwrap();
+        assert_eq!(
+            layer.options.first(),
+            Some(&("Security Layer".to_owned(), "SSL".to_owned()))
+        );
+        let allow = r
+            .find_security_setting(&["Allow log on through Terminal Services"])
+            .unwrap();
+        assert_eq!(allow.setting, "Administrators, Remote Desktop Users");
+        assert_eq!(allow.winning_gpo, "02 Local Policies - MS");
+        let names: Vec<_> = r.applied_gpos.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names.len(), 9, "{names:?}");
+        assert!(names.contains(&"18 Administrative Templates (Computer)"));
+    }
+
+    #[test]
+    fn chinese_sample_policies_and_states() {
+        let Some(text) = sample("EveryDan__GPReport-zh-cn-user.html") else {
+            return;
+        };
+        let r = parse(&text).unwrap();
+        assert_eq!(r.computer_name, None);
+        assert_eq!(r.user_name.as_deref(), Some(r"PAXINI\ruanqiang"));
+        assert_eq!(r.collected_at.as_deref(), Some("2025/8/21 10:12:12"));
+        let got: Vec<_> = r
+            .policies
+            .iter()
+            .map(|p| (p.scope, p.name.as_str(), p.state, p.winning_gpo.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Scope::User,
+                    "阻止更改代理设置",
+                    PolicyState::Enabled,
+                    "禁用代理上网"
+                ),
+                (
+                    Scope::User,
+                    "不包括漫游配置文件中的目录",
+                    PolicyState::Enabled,
+                    "Default Domain Policy"
+                ),
+                (
+                    Scope::User,
+                    "启用 Active Desktop",
+                    PolicyState::Enabled,
+                    "统一桌面"
+                ),
+                (Scope::User, "桌面墙纸", PolicyState::Enabled, "统一桌面"),
+            ]
+        );
+        assert_eq!(r.policies[0].category, "Windows 组件/Internet Explorer");
+        assert_eq!(
+            r.policies[3].options[0],
+            (
+                "墙纸名称:".to_owned(),
+                r"C:\lockscreen\20250103.jpg".to_owned()
+            )
+        );
+        let gpos: Vec<_> = r.applied_gpos.iter().map(|g| g.name.as_str()).collect();
+        assert!(
+            gpos.contains(&"禁用代理上网") && gpos.contains(&"Default Domain Policy"),
+            "{gpos:?}"
+        );
+        assert!(r.applied_gpos.iter().all(|g| g.scope == Scope::User));
+        let roam = r.find_security_setting(&["漫游用户的证书和密钥"]).unwrap();
+        assert_eq!((roam.scope, roam.setting.as_str()), (Scope::User, "已启用"));
+    }
+
+    #[test]
+    fn windows7_sample_anchor_links_and_summary_gpos() {
+        let Some(text) = sample("indaniayush__gpreport-2015-rdp-security.html") else {
+            return;
+        };
+        let r = parse(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some(r"TCSTHDI\01HW725217"));
+        let drive = r.find_policy(&["Do not allow drive redirection"]).unwrap();
+        assert_eq!(drive.scope, Scope::Computer);
+        assert!(drive.line > 0);
+        let allow = r
+            .find_security_setting(&["Allow log on through Terminal Services"])
+            .unwrap();
+        assert_eq!(
+            allow.setting,
+            r"Administrators, Remote Desktop Users, TCSTHDI\Domain Admins"
+        );
+        assert_eq!(allow.line, 701);
+        let computer: Vec<_> = r
+            .applied_gpos
+            .iter()
+            .filter(|g| g.scope == Scope::Computer)
+            .map(|g| g.name.as_str())
+            .collect();
+        assert_eq!(computer.len(), 17, "{computer:?}");
+        assert!(
+            computer.contains(&"DOM-C-Sec-ESM -Audit & Eventlog Policy- Enterprise Desktops v1.0")
+        );
+        assert!(!r.applied_gpos.iter().any(|g| g.scope == Scope::User));
+        let usb = r
+            .registry_preferences
+            .iter()
+            .find(|g| g.key_path.ends_with(r"services\USBSTOR"))
+            .unwrap();
+        assert_eq!((usb.value_name.as_str(), usb.value_u32), ("Start", Some(3)));
+        assert_eq!(usb.winning_gpo, "OU-C-CDUSB-Disable ver 1.0");
+    }
+
+    #[test]
+    fn skeleton_samples_have_names_and_no_settings() {
+        let Some(text) = sample("Arshu-Git__gpresult-workgroup.html") else {
+            return;
+        };
+        let r = parse(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some("WIN-35FVPEFEQ9T"));
+        assert_eq!(r.user_name.as_deref(), Some(r"DESKTOP-J110NP6\ASUS"));
+        // Only "Local Group Policy" is listed, and as denied.
+        assert!(r.applied_gpos.is_empty());
+        assert!(r.policies.is_empty() && r.security_settings.is_empty());
     }
 }
