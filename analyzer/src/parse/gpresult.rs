@@ -58,14 +58,14 @@ const MAX_OPTIONS: usize = 4096;
 const LOCATOR_BUDGET_FACTOR: usize = 64;
 
 /// Which half of the report a value comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Scope {
     Computer,
     User,
 }
 
 /// An Administrative Template policy's state, mapped from the localized Setting cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum PolicyState {
     Enabled,
     Disabled,
@@ -1312,14 +1312,652 @@ fn search_key(name: &str) -> &str {
     best
 }
 
-/// Placeholder so the module compiles before the XML variant lands.
-pub fn sniff_xml(_text: &str) -> bool {
+/// Names a security-setting lookup should accept for the right to log on over RDP:
+/// HTML reports say "Terminal Services" (even on Windows 10) or "Remote Desktop Services";
+/// RSoP XML names the constant, which [`parse_xml`] maps to the second wording.
+pub const ALLOW_RDP_LOGON_RIGHT_NAMES: &[&str] = &[
+    "Allow log on through Remote Desktop Services",
+    "Allow log on through Terminal Services",
+    "SeRemoteInteractiveLogonRight",
+];
+
+/// The deny counterpart of [`ALLOW_RDP_LOGON_RIGHT_NAMES`].
+pub const DENY_RDP_LOGON_RIGHT_NAMES: &[&str] = &[
+    "Deny log on through Remote Desktop Services",
+    "Deny log on through Terminal Services",
+    "SeDenyRemoteInteractiveLogonRight",
+];
+
+/// Deepest element nesting accepted in RSoP XML (real files: about 12).
+const MAX_XML_DEPTH: usize = 256;
+
+/// True for RSoP XML (`gpresult /X`, `Get-GPResultantSetOfPolicy -ReportType Xml`): a root
+/// element `Rsop` in the `http://www.microsoft.com/GroupPolicy/Rsop` namespace.
+pub fn sniff_xml(text: &str) -> bool {
+    let t = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !t.starts_with('<') {
+        return false;
+    }
+    let head = prefix(t, 4096);
+    head.contains("http://www.microsoft.com/GroupPolicy/Rsop") && xml_root_is_rsop(head)
+}
+
+/// The first element of `head` (after the declaration and comments) is `Rsop`, prefixed or not.
+fn xml_root_is_rsop(head: &str) -> bool {
+    let mut rest = head;
+    while let Some(i) = rest.find('<') {
+        rest = rest.get(i + 1..).unwrap_or("");
+        if rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+            .collect();
+        return name.rsplit(':').next() == Some("Rsop");
+    }
     false
 }
 
-/// Placeholder so the module compiles before the XML variant lands.
-pub fn parse_xml(_text: &str) -> Result<GpReport, ParseError> {
-    Err(ParseError::new("RSoP XML not supported yet"))
+/// One element of the RSoP XML, namespace prefix dropped (prefixes differ per file and per
+/// extension: `q1:Policy` in one file is `q8:Policy` in another).
+struct XNode {
+    name: String,
+    /// The `NAME` attribute, which WMI-style `PROPERTY` elements use as their key.
+    name_attr: Option<String>,
+    text: String,
+    /// Byte offset of the start tag in the source.
+    pos: usize,
+    children: Vec<usize>,
+}
+
+struct XTree {
+    nodes: Vec<XNode>,
+}
+
+impl XTree {
+    fn parse(text: &str) -> Result<XTree, ParseError> {
+        use quick_xml::events::Event;
+        let index = LineIndex::new(text);
+        let mut reader = quick_xml::Reader::from_str(text);
+        let mut nodes: Vec<XNode> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        loop {
+            let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+            let event = reader.read_event().map_err(|e| {
+                let at = usize::try_from(reader.error_position()).unwrap_or(0);
+                ParseError::at(index.line_of(at), format!("RSoP XML: {e}"))
+            })?;
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let local = e.local_name();
+                    let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                    let name_attr = e.try_get_attribute("NAME").ok().flatten().and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.into_owned())
+                    });
+                    let pos = text
+                        .get(before..)
+                        .and_then(|r| r.find('<'))
+                        .map_or(before, |o| before + o);
+                    let id = nodes.len();
+                    nodes.push(XNode {
+                        name,
+                        name_attr,
+                        text: String::new(),
+                        pos,
+                        children: Vec::new(),
+                    });
+                    if let Some(parent) = stack.last().and_then(|&p| nodes.get_mut(p)) {
+                        parent.children.push(id);
+                    } else if id != 0 {
+                        return Err(ParseError::at(
+                            index.line_of(pos),
+                            "RSoP XML: second root element",
+                        ));
+                    }
+                    if matches!(event, Event::Start(_)) {
+                        stack.push(id);
+                        if stack.len() > MAX_XML_DEPTH {
+                            return Err(ParseError::at(
+                                index.line_of(pos),
+                                format!("RSoP XML nested deeper than {MAX_XML_DEPTH} elements"),
+                            ));
+                        }
+                    }
+                }
+                Event::End(_) => {
+                    stack.pop();
+                }
+                Event::Text(t) => {
+                    if let (Some(n), Ok(s)) = (
+                        stack.last().and_then(|&p| nodes.get_mut(p)),
+                        t.xml10_content(),
+                    ) {
+                        n.text.push_str(&s);
+                    }
+                }
+                Event::CData(t) => {
+                    if let (Some(n), Ok(s)) =
+                        (stack.last().and_then(|&p| nodes.get_mut(p)), t.decode())
+                    {
+                        n.text.push_str(&s);
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if let (Some(n), Some(s)) = (
+                        stack.last().and_then(|&p| nodes.get_mut(p)),
+                        entity_text(&r),
+                    ) {
+                        n.text.push_str(&s);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        if !stack.is_empty() {
+            return Err(ParseError::at(
+                index.line_of(text.len()),
+                "RSoP XML ends inside an element",
+            ));
+        }
+        Ok(XTree { nodes })
+    }
+
+    fn node(&self, id: usize) -> Option<&XNode> {
+        self.nodes.get(id)
+    }
+
+    fn children<'s>(&'s self, id: usize, name: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.node(id)
+            .map(|n| n.children.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(move |&c| self.node(c).is_some_and(|n| n.name == name))
+    }
+
+    fn child(&self, id: usize, name: &str) -> Option<usize> {
+        self.children(id, name).next()
+    }
+
+    /// Trimmed text of the first child called `name`.
+    fn child_text(&self, id: usize, name: &str) -> Option<String> {
+        self.child(id, name).map(|c| self.text(c))
+    }
+
+    fn text(&self, id: usize) -> String {
+        self.node(id)
+            .map(|n| n.text.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    fn pos(&self, id: usize) -> usize {
+        self.node(id).map_or(0, |n| n.pos)
+    }
+
+    /// Descendants of `id` in document order (iterative; the tree depth is bounded anyway).
+    fn descendants(&self, id: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut todo: Vec<usize> = self
+            .node(id)
+            .map(|n| n.children.iter().rev().copied().collect())
+            .unwrap_or_default();
+        while let Some(n) = todo.pop() {
+            out.push(n);
+            if let Some(node) = self.node(n) {
+                todo.extend(node.children.iter().rev().copied());
+            }
+        }
+        out
+    }
+
+    /// A GPP `PROPERTY NAME="…"` value under `id`.
+    fn property(&self, id: usize, name: &str) -> Option<String> {
+        self.children(id, "PROPERTY")
+            .find(|&p| self.node(p).and_then(|n| n.name_attr.as_deref()) == Some(name))
+            .and_then(|p| self.child_text(p, "VALUE"))
+    }
+}
+
+/// What an entity reference in RSoP XML text stands for. quick-xml reports references
+/// separately from text; only the predefined entities and character references can occur
+/// (the files have no DTD), anything else is kept as written.
+fn entity_text(r: &quick_xml::events::BytesRef) -> Option<String> {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return Some(c.to_string());
+    }
+    let name = r.decode().ok()?;
+    let c = match name.as_ref() {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => return Some(format!("&{name};")),
+    };
+    Some(c.to_string())
+}
+
+/// Parses RSoP XML into the same shape as the HTML report. Only the prevailing setting
+/// (precedence 1) of each policy is kept. Names are as the XML has them: Administrative
+/// Template names in the report's language, security options by display name, user rights
+/// mapped from their constants to English display names.
+pub fn parse_xml(text: &str) -> Result<GpReport, ParseError> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(ParseError::new(format!(
+            "RSoP XML is {} bytes, more than the {MAX_TEXT_BYTES} accepted",
+            text.len()
+        )));
+    }
+    let tree = XTree::parse(text)?;
+    let index = LineIndex::new(text);
+    let root = 0;
+    match tree.node(root) {
+        Some(n) if n.name == "Rsop" => {}
+        _ => return Err(ParseError::new("not RSoP XML (root element is not Rsop)")),
+    }
+    let mut report = GpReport {
+        collected_at: tree.child_text(root, "ReadTime"),
+        ..GpReport::default()
+    };
+    let mut seen_prefs: HashSet<(Scope, String, String)> = HashSet::new();
+    for (section, scope) in [
+        ("ComputerResults", Scope::Computer),
+        ("UserResults", Scope::User),
+    ] {
+        let Some(results) = tree.child(root, section) else {
+            continue;
+        };
+        let name = tree.child_text(results, "Name").filter(|n| !n.is_empty());
+        match scope {
+            Scope::Computer => {
+                report.computer_name = name.map(|n| n.strip_suffix('$').unwrap_or(&n).to_owned())
+            }
+            Scope::User => report.user_name = name,
+        }
+        let gpo_names = xml_gpos(&tree, results, scope, &mut report.applied_gpos);
+        let ctx = XmlContext {
+            tree: &tree,
+            index: &index,
+            scope,
+            gpo_names: &gpo_names,
+        };
+        for data in tree.children(results, "ExtensionData") {
+            for ext in tree.children(data, "Extension") {
+                for id in tree.descendants(ext) {
+                    ctx.read_setting(id, &mut report, &mut seen_prefs);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Reads the `GPO` list of a results section: fills the applied GPOs and returns the
+/// identifier → display name map settings refer to (`{GUID}` or `LocalGPO`, lowercase).
+fn xml_gpos(
+    tree: &XTree,
+    results: usize,
+    scope: Scope,
+    applied: &mut Vec<AppliedGpo>,
+) -> std::collections::HashMap<String, String> {
+    let mut names = std::collections::HashMap::new();
+    for gpo in tree.children(results, "GPO") {
+        let name = tree.child_text(gpo, "Name").unwrap_or_default();
+        if let Some(id) = tree
+            .child(gpo, "Path")
+            .and_then(|p| tree.child_text(p, "Identifier"))
+        {
+            names.insert(id.to_ascii_lowercase(), name.clone());
+        }
+        let flag = |n: &str, default: bool| {
+            tree.child_text(gpo, n)
+                .map_or(default, |v| v.eq_ignore_ascii_case("true"))
+        };
+        // Applied means: readable, passed filtering, enabled, and given a place in the
+        // processing order by some link. Empty or filtered GPOs keep AppliedOrder 0.
+        let ordered = tree.children(gpo, "Link").any(|l| {
+            tree.child_text(l, "AppliedOrder")
+                .and_then(|o| o.parse::<u32>().ok())
+                .is_some_and(|o| o > 0)
+        });
+        if flag("IsValid", false)
+            && flag("FilterAllowed", false)
+            && !flag("AccessDenied", false)
+            && flag("Enabled", true)
+            && ordered
+            && !name.is_empty()
+        {
+            applied.push(AppliedGpo { scope, name });
+        }
+    }
+    names
+}
+
+struct XmlContext<'a> {
+    tree: &'a XTree,
+    index: &'a LineIndex,
+    scope: Scope,
+    gpo_names: &'a std::collections::HashMap<String, String>,
+}
+
+impl XmlContext<'_> {
+    /// Precedence 1 is the setting that won; absent means the extension does not rank.
+    fn prevails(&self, id: usize) -> bool {
+        self.tree
+            .child_text(id, "Precedence")
+            .is_none_or(|p| p.trim() == "1")
+    }
+
+    fn winning_gpo(&self, id: usize) -> String {
+        let ident = self
+            .tree
+            .child(id, "GPO")
+            .and_then(|g| self.tree.child_text(g, "Identifier"))
+            .unwrap_or_default();
+        self.gpo_names
+            .get(&ident.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or(ident)
+    }
+
+    fn line(&self, id: usize, name_child: &str) -> usize {
+        let at = self
+            .tree
+            .child(id, name_child)
+            .map_or(self.tree.pos(id), |c| self.tree.pos(c));
+        self.index.line_of(at)
+    }
+
+    fn read_setting(
+        &self,
+        id: usize,
+        report: &mut GpReport,
+        seen_prefs: &mut HashSet<(Scope, String, String)>,
+    ) {
+        let Some(node) = self.tree.node(id) else {
+            return;
+        };
+        let kind = node.name.as_str();
+        if !matches!(
+            kind,
+            "Policy"
+                | "UserRightsAssignment"
+                | "SecurityOptions"
+                | "Account"
+                | "RegistryRsopSetting"
+        ) || !self.prevails(id)
+        {
+            return;
+        }
+        match kind {
+            "Policy" => self.read_policy(id, report),
+            "UserRightsAssignment" => self.read_user_right(id, report),
+            "SecurityOptions" => self.read_security_option(id, report),
+            "Account" => self.read_account(id, report),
+            _ => self.read_registry_pref(id, report, seen_prefs),
+        }
+    }
+
+    fn read_policy(&self, id: usize, report: &mut GpReport) {
+        let t = self.tree;
+        let Some(name) = t.child_text(id, "Name").filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let setting = t.child_text(id, "State").unwrap_or_default();
+        let mut options = Vec::new();
+        for c in t.node(id).map(|n| n.children.clone()).unwrap_or_default() {
+            let Some(kind) = t.node(c).map(|n| n.name.as_str()) else {
+                continue;
+            };
+            let label = t.child_text(c, "Name").unwrap_or_default();
+            match kind {
+                "DropDownList" => {
+                    let v = t.child(c, "Value").and_then(|v| t.child_text(v, "Name"));
+                    options.push((label, v.unwrap_or_default()));
+                }
+                "Numeric" | "EditText" | "ComboBox" => {
+                    options.push((label, t.child_text(c, "Value").unwrap_or_default()));
+                }
+                "CheckBox" => options.push((label, t.child_text(c, "State").unwrap_or_default())),
+                "Text" => options.push((label, String::new())),
+                "ListBox" => {
+                    for v in t.children(c, "Value") {
+                        for el in t.children(v, "Element") {
+                            let item = t.child_text(el, "Name").unwrap_or_default();
+                            match t.child_text(el, "Data") {
+                                Some(data) => options.push((item, data)),
+                                None => options.push((label.clone(), item)),
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        options.truncate(MAX_OPTIONS);
+        report.policies.push(Policy {
+            scope: self.scope,
+            category: t.child_text(id, "Category").unwrap_or_default(),
+            state: policy_state(&setting),
+            line: self.line(id, "Name"),
+            name,
+            setting,
+            winning_gpo: self.winning_gpo(id),
+            options,
+        });
+    }
+
+    fn read_user_right(&self, id: usize, report: &mut GpReport) {
+        let t = self.tree;
+        let Some(constant) = t.child_text(id, "Name").filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let members: Vec<String> = t
+            .children(id, "Member")
+            .filter_map(|m| {
+                t.child_text(m, "Name")
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| t.child_text(m, "SID"))
+            })
+            .collect();
+        report.security_settings.push(SecuritySetting {
+            scope: self.scope,
+            category: "Local Policies/User Rights Assignment".to_owned(),
+            name: user_right_display_name(&constant)
+                .unwrap_or(&constant)
+                .to_owned(),
+            setting: members.join(", "),
+            winning_gpo: self.winning_gpo(id),
+            line: self.line(id, "Name"),
+        });
+    }
+
+    fn read_security_option(&self, id: usize, report: &mut GpReport) {
+        let t = self.tree;
+        let display = t.child(id, "Display");
+        let name = display
+            .and_then(|d| t.child_text(d, "Name"))
+            .filter(|n| !n.is_empty())
+            .or_else(|| t.child_text(id, "KeyName"))
+            .or_else(|| t.child_text(id, "SystemAccessPolicyName"));
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let setting = display
+            .map(|d| self.display_value(d))
+            .filter(|v| !v.is_empty())
+            .or_else(|| t.child_text(id, "SettingNumber"))
+            .or_else(|| t.child_text(id, "SettingString"))
+            .unwrap_or_default();
+        let line = match display.and_then(|d| t.child(d, "Name")) {
+            Some(n) => self.index.line_of(t.pos(n)),
+            None => self.index.line_of(t.pos(id)),
+        };
+        report.security_settings.push(SecuritySetting {
+            scope: self.scope,
+            category: "Local Policies/Security Options".to_owned(),
+            name,
+            setting,
+            winning_gpo: self.winning_gpo(id),
+            line,
+        });
+    }
+
+    /// The value GPMC would show for a security option's `Display` element.
+    fn display_value(&self, display: usize) -> String {
+        let t = self.tree;
+        if let Some(b) = t.child_text(display, "DisplayBoolean") {
+            return if b.eq_ignore_ascii_case("true") {
+                "Enabled"
+            } else {
+                "Disabled"
+            }
+            .to_owned();
+        }
+        if let Some(s) = t.child_text(display, "DisplayString") {
+            return s;
+        }
+        if let Some(n) = t.child_text(display, "DisplayNumber") {
+            let units = t.child_text(display, "Units").unwrap_or_default();
+            return if units.is_empty() {
+                n
+            } else {
+                format!("{n} {units}")
+            };
+        }
+        if let Some(list) = t.child(display, "DisplayStrings") {
+            return t
+                .children(list, "Value")
+                .map(|v| t.text(v))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        if let Some(fields) = t.child(display, "DisplayFields") {
+            return t
+                .children(fields, "Field")
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        t.child_text(f, "Name").unwrap_or_default(),
+                        t.child_text(f, "Value").unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        String::new()
+    }
+
+    fn read_account(&self, id: usize, report: &mut GpReport) {
+        let t = self.tree;
+        let Some(name) = t.child_text(id, "Name").filter(|n| !n.is_empty()) else {
+            return;
+        };
+        let category = match t.child_text(id, "Type").as_deref() {
+            Some("Password") => "Account Policies/Password Policy",
+            Some("Account Lockout") => "Account Policies/Account Lockout Policy",
+            Some("Kerberos") => "Account Policies/Kerberos Policy",
+            _ => "Account Policies",
+        };
+        let setting = ["SettingNumber", "SettingBoolean", "SettingString"]
+            .iter()
+            .find_map(|n| t.child_text(id, n))
+            .unwrap_or_default();
+        report.security_settings.push(SecuritySetting {
+            scope: self.scope,
+            category: category.to_owned(),
+            name,
+            setting,
+            winning_gpo: self.winning_gpo(id),
+            line: self.line(id, "Name"),
+        });
+    }
+
+    /// A Group Policy Preferences registry item, logged as WMI-style properties:
+    /// `BaseInstanceXml` (GPO display name) › `INSTANCE` (hive, key, name, type, value, action).
+    fn read_registry_pref(
+        &self,
+        id: usize,
+        report: &mut GpReport,
+        seen: &mut HashSet<(Scope, String, String)>,
+    ) {
+        let t = self.tree;
+        let Some(base) = t.child(id, "BaseInstanceXml") else {
+            return;
+        };
+        for inst in t.children(base, "INSTANCE") {
+            let Some(hive) = t.property(inst, "polmkrHive") else {
+                continue;
+            };
+            let key = t.property(inst, "polmkrKey").unwrap_or_default();
+            let key_path = if key.is_empty() {
+                hive.clone()
+            } else {
+                format!("{hive}\\{key}")
+            };
+            let value_name = t.property(inst, "polmkrName").unwrap_or_default();
+            if !seen.insert((
+                self.scope,
+                key_path.to_ascii_lowercase(),
+                value_name.to_ascii_lowercase(),
+            )) {
+                continue;
+            }
+            let action = t.property(inst, "polmkrAction").map(|a| {
+                match a.as_str() {
+                    "C" => "Create",
+                    "R" => "Replace",
+                    "U" => "Update",
+                    "D" => "Delete",
+                    other => other,
+                }
+                .to_owned()
+            });
+            let reg_type = t.property(inst, "polmkrType").unwrap_or_default();
+            let value_data = t.property(inst, "polmkrValue");
+            let value_u32 = match reg_type.as_str() {
+                "REG_DWORD" | "REG_QWORD" => value_data
+                    .as_deref()
+                    .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                    .and_then(|v| u32::try_from(v).ok()),
+                _ => None,
+            };
+            let winning_gpo = t
+                .property(base, "polmkrBaseGpoDisplayName")
+                .unwrap_or_else(|| self.winning_gpo(id));
+            report.registry_preferences.push(RegistryPreference {
+                scope: self.scope,
+                key_path,
+                value_name,
+                value_data,
+                value_u32,
+                action,
+                winning_gpo,
+                line: self.index.line_of(t.pos(inst)),
+            });
+        }
+    }
+}
+
+/// English display names of the logon rights a Remote Desktop check cares about.
+fn user_right_display_name(constant: &str) -> Option<&'static str> {
+    Some(match constant {
+        "SeNetworkLogonRight" => "Access this computer from the network",
+        "SeDenyNetworkLogonRight" => "Deny access to this computer from the network",
+        "SeInteractiveLogonRight" => "Allow log on locally",
+        "SeDenyInteractiveLogonRight" => "Deny log on locally",
+        "SeRemoteInteractiveLogonRight" => "Allow log on through Remote Desktop Services",
+        "SeDenyRemoteInteractiveLogonRight" => "Deny log on through Remote Desktop Services",
+        "SeBatchLogonRight" => "Log on as a batch job",
+        "SeDenyBatchLogonRight" => "Deny log on as a batch job",
+        "SeServiceLogonRight" => "Log on as a service",
+        "SeDenyServiceLogonRight" => "Deny log on as a service",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -1985,5 +2623,361 @@ mod tests {
         // Only "Local Group Policy" is listed, and as denied.
         assert!(r.applied_gpos.is_empty());
         assert!(r.policies.is_empty() && r.security_settings.is_empty());
+    }
+
+    /// RSoP XML as `gpresult /X` writes it (trimmed): GPO list with GUID identifiers, an
+    /// Administrative Templates extension where the prevailing (precedence 1) GPO disables
+    /// Remote Desktop and a lower-precedence one enables it, a Preferences registry item and
+    /// a user right.
+    const RSOP_XML: &str = r##"<?xml version="1.0" encoding="utf-16"?>
+<Rsop xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://www.microsoft.com/GroupPolicy/Rsop">
+  <ReadTime>2024-03-14T08:26:53.1234567Z</ReadTime>
+  <DataType>LoggedData</DataType>
+  <ComputerResults>
+    <Version>2228228</Version>
+    <Name>CORP\WS-0042$</Name>
+    <Domain>corp.example</Domain>
+    <GPO>
+      <Name>Corp - RDP Lockdown &lt;script&gt;</Name>
+      <Path>
+        <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{6AC1786C-016F-11D2-945F-00C04FB984F9}</Identifier>
+        <Domain xmlns="http://www.microsoft.com/GroupPolicy/Types">corp.example</Domain>
+      </Path>
+      <Enabled>true</Enabled>
+      <IsValid>true</IsValid>
+      <FilterAllowed>true</FilterAllowed>
+      <AccessDenied>false</AccessDenied>
+      <Link>
+        <SOMPath>corp.example/Workstations</SOMPath>
+        <AppliedOrder>2</AppliedOrder>
+        <Enabled>true</Enabled>
+      </Link>
+    </GPO>
+    <GPO>
+      <Name>Local Group Policy</Name>
+      <Path>
+        <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">LocalGPO</Identifier>
+      </Path>
+      <Enabled>true</Enabled>
+      <IsValid>true</IsValid>
+      <FilterAllowed>true</FilterAllowed>
+      <AccessDenied>false</AccessDenied>
+      <Link>
+        <SOMPath>Local</SOMPath>
+        <AppliedOrder>1</AppliedOrder>
+      </Link>
+    </GPO>
+    <GPO>
+      <Name>{0D3A9B4E-6A5C-4E0B-9B7A-1C2D3E4F5A6B}</Name>
+      <Path>
+        <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{0D3A9B4E-6A5C-4E0B-9B7A-1C2D3E4F5A6B}</Identifier>
+      </Path>
+      <IsValid>false</IsValid>
+      <FilterAllowed>false</FilterAllowed>
+      <AccessDenied>false</AccessDenied>
+      <Link>
+        <AppliedOrder>0</AppliedOrder>
+      </Link>
+    </GPO>
+    <ExtensionData>
+      <Extension xmlns:q8="http://www.microsoft.com/GroupPolicy/Settings/Registry" xsi:type="q8:RegistrySettings" xmlns="http://www.microsoft.com/GroupPolicy/Settings">
+        <q8:Policy>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">
+            <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{6AC1786C-016F-11D2-945F-00C04FB984F9}</Identifier>
+          </GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">1</Precedence>
+          <q8:Name>Allow users to connect remotely by using Remote Desktop Services</q8:Name>
+          <q8:State>Disabled</q8:State>
+          <q8:Explain>This policy setting allows you to configure remote access to computers by using Remote Desktop Services.</q8:Explain>
+          <q8:Supported>At least Windows Server 2003 operating systems or Windows XP Professional</q8:Supported>
+          <q8:Category>Windows Components/Remote Desktop Services/Remote Desktop Session Host/Connections</q8:Category>
+        </q8:Policy>
+        <q8:Policy>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">
+            <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">LocalGPO</Identifier>
+          </GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">2</Precedence>
+          <q8:Name>Allow users to connect remotely by using Remote Desktop Services</q8:Name>
+          <q8:State>Enabled</q8:State>
+          <q8:Category>Windows Components/Remote Desktop Services/Remote Desktop Session Host/Connections</q8:Category>
+        </q8:Policy>
+        <q8:Policy>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">
+            <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">LocalGPO</Identifier>
+          </GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">1</Precedence>
+          <q8:Name>Set client connection encryption level</q8:Name>
+          <q8:State>Enabled</q8:State>
+          <q8:Category>Windows Components/Remote Desktop Services/Remote Desktop Session Host/Security</q8:Category>
+          <q8:DropDownList>
+            <q8:Name>Encryption Level</q8:Name>
+            <q8:State>Enabled</q8:State>
+            <q8:Value>
+              <q8:Name>High Level</q8:Name>
+            </q8:Value>
+          </q8:DropDownList>
+        </q8:Policy>
+      </Extension>
+      <Name>Registry</Name>
+    </ExtensionData>
+    <ExtensionData>
+      <Extension xmlns:q3="http://www.microsoft.com/GroupPolicy/Settings/Windows/Registry" xsi:type="q3:RegistrySettings" xmlns="http://www.microsoft.com/GroupPolicy/Settings">
+        <q3:RegistryRsopSetting>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">
+            <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{6AC1786C-016F-11D2-945F-00C04FB984F9}</Identifier>
+          </GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">1</Precedence>
+          <q3:BaseInstanceXml CLASSNAME="RSOP_PolmkrRegistrySetting">
+            <q3:PROPERTY NAME="name">
+              <q3:VALUE>fDenyTSConnections</q3:VALUE>
+            </q3:PROPERTY>
+            <q3:PROPERTY NAME="polmkrBaseGpoDisplayName">
+              <q3:VALUE>Corp - RDP Lockdown</q3:VALUE>
+            </q3:PROPERTY>
+            <q3:INSTANCE CLASSNAME="RSOP_PolmkrRegistryItem">
+              <q3:PROPERTY NAME="polmkrAction">
+                <q3:VALUE>U</q3:VALUE>
+              </q3:PROPERTY>
+              <q3:PROPERTY NAME="polmkrHive">
+                <q3:VALUE>HKEY_LOCAL_MACHINE</q3:VALUE>
+              </q3:PROPERTY>
+              <q3:PROPERTY NAME="polmkrKey">
+                <q3:VALUE>SYSTEM\CurrentControlSet\Control\Terminal Server</q3:VALUE>
+              </q3:PROPERTY>
+              <q3:PROPERTY NAME="polmkrName">
+                <q3:VALUE>fDenyTSConnections</q3:VALUE>
+              </q3:PROPERTY>
+              <q3:PROPERTY NAME="polmkrType">
+                <q3:VALUE>REG_DWORD</q3:VALUE>
+              </q3:PROPERTY>
+              <q3:PROPERTY NAME="polmkrValue">
+                <q3:VALUE>00000001</q3:VALUE>
+              </q3:PROPERTY>
+            </q3:INSTANCE>
+          </q3:BaseInstanceXml>
+        </q3:RegistryRsopSetting>
+      </Extension>
+      <Name>Group Policy Registry</Name>
+    </ExtensionData>
+    <ExtensionData>
+      <Extension xmlns:q4="http://www.microsoft.com/GroupPolicy/Settings/Security" xsi:type="q4:SecuritySettings" xmlns="http://www.microsoft.com/GroupPolicy/Settings">
+        <q4:UserRightsAssignment>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">
+            <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{6AC1786C-016F-11D2-945F-00C04FB984F9}</Identifier>
+          </GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">1</Precedence>
+          <q4:Name>SeRemoteInteractiveLogonRight</q4:Name>
+          <q4:Member>
+            <Name xmlns="http://www.microsoft.com/GroupPolicy/Types">BUILTIN\Administrators</Name>
+          </q4:Member>
+          <q4:Member>
+            <SID xmlns="http://www.microsoft.com/GroupPolicy/Types">S-1-5-21-1-2-3-1105</SID>
+          </q4:Member>
+        </q4:UserRightsAssignment>
+        <q4:SecurityOptions>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">
+            <Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">LocalGPO</Identifier>
+          </GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">1</Precedence>
+          <q4:KeyName>MACHINE\System\CurrentControlSet\Control\Lsa\LimitBlankPasswordUse</q4:KeyName>
+          <q4:SettingNumber>1</q4:SettingNumber>
+          <q4:Display>
+            <q4:Name>Accounts: Limit local account use of blank passwords to console logon only</q4:Name>
+            <q4:Units />
+            <q4:DisplayBoolean>true</q4:DisplayBoolean>
+          </q4:Display>
+        </q4:SecurityOptions>
+      </Extension>
+      <Name>Security</Name>
+    </ExtensionData>
+  </ComputerResults>
+</Rsop>
+"##;
+
+    fn rsop_xml() -> String {
+        RSOP_XML.replace('\n', "\r\n")
+    }
+
+    #[test]
+    fn xml_inline_prevailing_policy_preference_and_rights() {
+        let text = rsop_xml();
+        assert!(sniff_xml(&text));
+        assert!(!sniff(&text));
+        let r = parse_xml(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some(r"CORP\WS-0042"));
+        assert_eq!(r.user_name, None);
+        assert_eq!(
+            r.collected_at.as_deref(),
+            Some("2024-03-14T08:26:53.1234567Z")
+        );
+        let gpos: Vec<_> = r.applied_gpos.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            gpos,
+            vec!["Corp - RDP Lockdown <script>", "Local Group Policy"]
+        );
+
+        let p = r.find_policy(ALLOW_RDP_POLICY_NAMES).unwrap();
+        assert_eq!((p.scope, p.state), (Scope::Computer, PolicyState::Disabled));
+        assert_eq!(p.winning_gpo, "Corp - RDP Lockdown <script>");
+        assert_eq!(p.line, line_of(&text, "<q8:Name>Allow users"));
+        // The precedence-2 instance that would enable RDP lost and is not reported.
+        assert_eq!(r.policies.len(), 2);
+        let enc = r
+            .find_policy(&["Set client connection encryption level"])
+            .unwrap();
+        assert_eq!(enc.winning_gpo, "Local Group Policy");
+        assert_eq!(
+            enc.options,
+            vec![("Encryption Level".to_owned(), "High Level".to_owned())]
+        );
+
+        let g = &r.registry_preferences[0];
+        assert_eq!(
+            g.key_path,
+            r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server"
+        );
+        assert_eq!(
+            (g.value_name.as_str(), g.value_u32),
+            ("fDenyTSConnections", Some(1))
+        );
+        assert_eq!(g.value_data.as_deref(), Some("00000001"));
+        assert_eq!(g.action.as_deref(), Some("Update"));
+        assert_eq!(g.winning_gpo, "Corp - RDP Lockdown");
+
+        let ura = r
+            .find_security_setting(ALLOW_RDP_LOGON_RIGHT_NAMES)
+            .unwrap();
+        assert_eq!(ura.name, "Allow log on through Remote Desktop Services");
+        assert_eq!(ura.setting, r"BUILTIN\Administrators, S-1-5-21-1-2-3-1105");
+        assert_eq!(ura.line, line_of(&text, "SeRemoteInteractiveLogonRight"));
+        let blank = r
+            .find_security_setting(&[
+                "Accounts: Limit local account use of blank passwords to console logon only",
+            ])
+            .unwrap();
+        assert_eq!(
+            (blank.setting.as_str(), blank.category.as_str()),
+            ("Enabled", "Local Policies/Security Options")
+        );
+    }
+
+    #[test]
+    fn xml_malformed_truncated_and_hostile_inputs_are_errors_not_panics() {
+        let text = rsop_xml();
+        let mut cut = 0;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                let _ = parse_xml(&text[..cut]);
+            }
+            cut += 53;
+        }
+        let half = &text[..text.len() / 2];
+        let err = parse_xml(half).unwrap_err();
+        assert!(err.line.is_some(), "{err}");
+        assert!(parse_xml("").is_err());
+        assert!(parse_xml("<Other xmlns=\"x\"/>").is_err());
+        assert!(parse_xml("<Rsop><a></b></Rsop>").is_err());
+        assert!(parse_xml("<Rsop/><Rsop/>").is_err());
+        let deep = format!("<Rsop>{}", "<a>".repeat(100_000));
+        assert!(parse_xml(&deep).unwrap_err().message.contains("deeper"));
+        assert!(!sniff_xml(
+            "<?xml version=\"1.0\"?><Policy xmlns=\"http://www.microsoft.com/GroupPolicy/Rsop\"/>"
+        ));
+        assert!(!sniff_xml(&report_text()));
+        assert!(!sniff_xml("not xml"));
+        // Entities and character references decode; unknown ones stay as written.
+        let r = parse_xml(&text.replace(
+            "Corp - RDP Lockdown &lt;script&gt;",
+            "A &amp; B &#x263A; &bogus;",
+        ))
+        .unwrap();
+        assert_eq!(r.applied_gpos[0].name, "A & B \u{263A} &bogus;");
+    }
+
+    #[test]
+    fn xml_samples_match_their_html_twin() {
+        let (Some(xml), Some(html)) = (
+            sample("HersheyTaichou__GPResult-MS-cis-rdp.xml"),
+            sample("HersheyTaichou__GPResult-MS-cis-rdp.html"),
+        ) else {
+            return;
+        };
+        assert!(sniff_xml(&xml) && !sniff(&xml) && !sniff_xml(&html));
+        let x = parse_xml(&xml).unwrap();
+        let h = parse(&html).unwrap();
+        assert_eq!(x.computer_name, h.computer_name);
+        assert_eq!(x.user_name, h.user_name);
+        assert_eq!(
+            x.collected_at.as_deref(),
+            Some("2023-10-19T01:25:18.4743301Z")
+        );
+        let names = |r: &GpReport| {
+            let mut v: Vec<String> = r.applied_gpos.iter().map(|g| g.name.clone()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(&x), names(&h));
+        let rds = |r: &GpReport| {
+            let mut v: Vec<String> = r
+                .policies
+                .iter()
+                .filter(|p| {
+                    p.category
+                        .starts_with("Windows Components/Remote Desktop Services")
+                })
+                .map(|p| format!("{} {:?} {} {:?}", p.name, p.state, p.winning_gpo, p.options))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(rds(&x).len(), 18);
+        assert_eq!(rds(&x), rds(&h));
+        let allow = x
+            .find_security_setting(ALLOW_RDP_LOGON_RIGHT_NAMES)
+            .unwrap();
+        let allow_html = h
+            .find_security_setting(ALLOW_RDP_LOGON_RIGHT_NAMES)
+            .unwrap();
+        assert_eq!(
+            (&allow.setting, &allow.winning_gpo),
+            (&allow_html.setting, &allow_html.winning_gpo)
+        );
+        let table = line_table(&xml);
+        for p in &x.policies {
+            assert!(
+                line_text(&table, p.line).contains(search_key(&p.name)),
+                "{p:?}"
+            );
+        }
+        let pref = &x.registry_preferences[0];
+        assert_eq!(
+            (pref.value_name.as_str(), pref.value_u32),
+            ("DisabledComponents", Some(255))
+        );
+        assert_eq!(pref.winning_gpo, h.registry_preferences[0].winning_gpo);
+    }
+
+    #[test]
+    fn xml_dc_sample_parses() {
+        let Some(text) = sample("laymanstake__rsop-dc.xml") else {
+            return;
+        };
+        let r = parse_xml(&text).unwrap();
+        assert_eq!(r.computer_name.as_deref(), Some(r"CHILD\CHILDDC"));
+        let gpos: Vec<_> = r.applied_gpos.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            gpos,
+            vec!["Default Domain Policy", "Default Domain Controllers Policy"]
+        );
+        // This DC's policies grant no RDP logon right; local logon is mapped from its constant.
+        assert!(r
+            .find_security_setting(ALLOW_RDP_LOGON_RIGHT_NAMES)
+            .is_none());
+        let local = r.find_security_setting(&["Allow log on locally"]).unwrap();
+        assert_eq!(local.category, "Local Policies/User Rights Assignment");
+        assert!(r
+            .security_settings
+            .iter()
+            .any(|s| s.name == "SeDebugPrivilege"));
     }
 }
