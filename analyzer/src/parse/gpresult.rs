@@ -76,10 +76,13 @@ pub enum PolicyState {
 /// Everything the report says that a check may cite.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct GpReport {
-    /// As the report's General table shows it, usually `DOMAIN\NAME`.
+    /// As the report's General table shows it, usually `DOMAIN\NAME` (RSoP XML's trailing
+    /// `$` of the machine account is dropped so both formats agree).
     pub computer_name: Option<String>,
     pub user_name: Option<String>,
-    /// The date after the "Data collected on:" label, verbatim (its format follows the locale).
+    /// The date after the "Data collected on:" label, verbatim (its format follows the
+    /// locale: `10/18/2023 6:25:42 PM`, `17/06/2021 15:02:15`, `2025/8/21 10:12:12`); from
+    /// RSoP XML, the UTC `ReadTime` (`2023-10-19T01:25:18.4743301Z`).
     pub collected_at: Option<String>,
     pub applied_gpos: Vec<AppliedGpo>,
     pub policies: Vec<Policy>,
@@ -122,11 +125,12 @@ pub struct RegistryPreference {
     pub key_path: String,
     /// Empty for the key's default value.
     pub value_name: String,
-    /// As shown, e.g. `0x1 (1)`; `None` for a Delete item.
+    /// As shown, e.g. `0x1 (1)` (RSoP XML: the logged hex digits, `00000001`); `None` for a
+    /// Delete item.
     pub value_data: Option<String>,
-    /// The number, when the data is GPMC's DWORD/QWORD rendering (`0x1 (1)`) and fits.
+    /// The number, when the data is a DWORD/QWORD (`0x1 (1)` in HTML) and fits.
     pub value_u32: Option<u32>,
-    /// Create / Replace / Update / Delete, localized.
+    /// Create / Replace / Update / Delete (localized in HTML; English from XML's C/R/U/D).
     pub action: Option<String>,
     pub winning_gpo: String,
     pub line: usize,
