@@ -478,8 +478,9 @@ NOT_FOUND_CREDSSP = ("registry/credssp-policy.reg", "RegOpenKeyExW " + r"HKEY_LO
 def scenarios():
     b = baseline
 
-    write("healthy", b(), {"description": "A healthy Windows 11 workstation: RDP enabled by GPO, services running, listener on 3389, firewall open, valid self-signed certificate, two successful RDP logons.",
-                           "must": [], "must_not": [c for c in ALL_IDS]}, failed=[NOT_FOUND_CREDSSP])
+    write("healthy", b(), {"description": "A healthy Windows 11 workstation: RDP enabled by GPO, services running, listener on 3389, firewall open, valid self-signed certificate, two successful RDP logons. The CredSSP policy key does not exist, which is normal (info only).",
+                           "must": [{"id": "RDP901", "severity": "info", "facts": {"artifact": "registry/credssp-policy.reg", "status": "not_found"}}],
+                           "must_not": [c for c in ALL_IDS if c != "RDP901"]}, failed=[NOT_FOUND_CREDSSP])
 
     f = b(); f["registry/terminal-server.reg"] = (f["registry/terminal-server.reg"][0], terminal_server(deny=1), None)
     f["registry/terminal-services-policies.reg"] = (f["registry/terminal-services-policies.reg"][0], policies(None), None)
@@ -648,6 +649,8 @@ def scenarios():
     f = b()
     reg = terminal_server(deny=1)
     f["registry/terminal-server.reg"] = (f["registry/terminal-server.reg"][0], reg, None)
+    f["registry/terminal-services-policies.reg"] = (f["registry/terminal-services-policies.reg"][0], policies(None), None)
+    f["gpresult/gpresult.html"] = (f["gpresult/gpresult.html"][0], gpresult(allow_setting="Not configured"), None)
     f["commands/netstat-ano.txt"] = (f["commands/netstat-ano.txt"][0], b"\x00\x01\x02garbage\xff\xfe\x00binary noise that is not netstat" * 20, 437)
     f["registry/service-termservice.reg"] = (f["registry/service-termservice.reg"][0], service("TermService", 3, "%SystemRoot%\\System32\\svchost.exe -k NetworkService", "NT Authority\\NetworkService", ["RPCSS"], "termsrv.dll")[:301], None)
     f["certs/remote-desktop/" + thumb(GOOD) + ".cer"] = ("CertEnumCertificatesInStore Remote Desktop", GOOD[:200], None)

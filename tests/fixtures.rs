@@ -42,7 +42,11 @@ fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 if rel != "expected.json" {
                     out.push((rel, std::fs::read(&p).unwrap()));
                 }
@@ -73,20 +77,30 @@ fn check(name: &str, report: &Value, expected: &Value) -> Vec<String> {
         let hit = findings.iter().any(|f| {
             f["id"] == m["id"]
                 && m.get("severity").is_none_or(|s| &f["severity"] == s)
-                && m.get("facts").and_then(Value::as_object).is_none_or(|facts| {
-                    facts.iter().all(|(k, v)| f["facts"].get(k) == Some(v))
-                })
+                && m.get("facts")
+                    .and_then(Value::as_object)
+                    .is_none_or(|facts| facts.iter().all(|(k, v)| f["facts"].get(k) == Some(v)))
         });
         if !hit {
             errs.push(format!("{name}: missing {m}"));
             let same: Vec<_> = findings.iter().filter(|f| f["id"] == id).collect();
             for f in same {
-                errs.push(format!("   (got {} {} facts {})", f["id"], f["severity"], f["facts"]));
+                errs.push(format!(
+                    "   (got {} {} facts {})",
+                    f["id"], f["severity"], f["facts"]
+                ));
             }
         }
     }
     let listed = |key: &str| -> Vec<String> {
-        expected[key].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+        expected[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     for id in listed("must_not") {
         if findings.iter().any(|f| f["id"] == id.as_str()) {
@@ -105,7 +119,10 @@ fn check(name: &str, report: &Value, expected: &Value) -> Vec<String> {
             errs.push(format!("{name}: unexpected {sev} {id}: {}", f["message"]));
         }
     }
-    let not_eval: Vec<_> = report["not_evaluated"].as_array().cloned().unwrap_or_default();
+    let not_eval: Vec<_> = report["not_evaluated"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for id in listed("not_evaluated") {
         if !not_eval.iter().any(|n| n["id"] == id.as_str()) {
             errs.push(format!("{name}: {id} should be reported as not evaluated"));
@@ -121,12 +138,17 @@ fn to_json(r: &Report) -> Value {
 #[test]
 fn every_fixture_yields_its_expected_diagnoses() {
     let dirs = scenario_dirs();
-    assert!(dirs.len() >= 20, "expected the fixture scenarios, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 20,
+        "expected the fixture scenarios, found {}",
+        dirs.len()
+    );
     let mut errs = Vec::new();
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap())
-            .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap())
+                .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
         let zip = zip_dir(dir);
         let b = bundle::from_zip_bytes(&zip, &Limits::default()).expect("fixture zip reads");
         let report = to_json(&rdp_analyze::analyze_bundle(b));
@@ -141,7 +163,9 @@ fn a_folder_and_its_zip_give_the_same_findings() {
     // everything else must match.
     for dir in scenario_dirs() {
         let zip = zip_dir(&dir);
-        let from_zip = to_json(&rdp_analyze::analyze_bundle(bundle::from_zip_bytes(&zip, &Limits::default()).unwrap()));
+        let from_zip = to_json(&rdp_analyze::analyze_bundle(
+            bundle::from_zip_bytes(&zip, &Limits::default()).unwrap(),
+        ));
         let from_dir = to_json(&rdp_analyze::analyze_path(&dir, &Limits::default()).unwrap());
         let ids = |r: &Value| -> Vec<String> {
             let mut v: Vec<String> = r["findings"]
@@ -167,17 +191,40 @@ fn the_real_binary_agrees_and_sets_exit_codes() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let zip_path = tmp.join(format!("{name}.zip"));
         std::fs::write(&zip_path, zip_dir(&dir)).unwrap();
-        let out = std::process::Command::new(exe).args(["--format", "json"]).arg(&zip_path).output().unwrap();
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{name}: stdout is not JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr)));
-        let expected: Value = serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+        let out = std::process::Command::new(exe)
+            .args(["--format", "json"])
+            .arg(&zip_path)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{name}: stdout is not JSON ({e}); stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
         let errs = check(&name, &report, &expected);
         assert!(errs.is_empty(), "binary on {name}:\n{}", errs.join("\n"));
         let has_error = report["summary"]["errors"].as_u64().unwrap() > 0;
-        assert_eq!(out.status.code(), Some(i32::from(has_error)), "{name}: exit code");
-        let text = std::process::Command::new(exe).arg(&zip_path).output().unwrap();
-        assert_eq!(text.status.code(), out.status.code(), "{name}: text mode exit code");
-        assert!(String::from_utf8_lossy(&text.stdout).contains("error(s)"), "{name}: text report");
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(has_error)),
+            "{name}: exit code"
+        );
+        let text = std::process::Command::new(exe)
+            .arg(&zip_path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            text.status.code(),
+            out.status.code(),
+            "{name}: text mode exit code"
+        );
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("error(s)"),
+            "{name}: text report"
+        );
     }
     std::fs::remove_dir_all(&tmp).ok();
 }

@@ -40,10 +40,15 @@ fn sample_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
     let Some(dir) = samples_dir() else { return };
     let files = sample_files(&dir);
-    assert!(files.len() >= 40, "expected the sample set, found {}", files.len());
+    assert!(
+        files.len() >= 40,
+        "expected the sample set, found {}",
+        files.len()
+    );
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, data) in &files {
-        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
         w.write_all(data).unwrap();
     }
     let zip = w.finish().unwrap().into_inner();
@@ -51,7 +56,11 @@ fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
     let report = serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap();
     let artifacts = report["artifacts"].as_array().unwrap();
     let kind_of = |path: &str| -> String {
-        artifacts.iter().find(|a| a["path"] == path).map(|a| a["kind"].as_str().unwrap().to_string()).unwrap_or_default()
+        artifacts
+            .iter()
+            .find(|a| a["path"] == path)
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .unwrap_or_default()
     };
     let mut wrong = Vec::new();
     for (name, _) in &files {
@@ -63,28 +72,57 @@ fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
             _ => continue,
         };
         if kind_of(name) != expected {
-            wrong.push(format!("{name}: identified as '{}', expected '{expected}'", kind_of(name)));
+            wrong.push(format!(
+                "{name}: identified as '{}', expected '{expected}'",
+                kind_of(name)
+            ));
         }
     }
     for (name, expected) in [
         ("commands/netstat-ano__en__jc.txt", "netstat output"),
         ("commands/netstat-an__en__jc.txt", "netstat output"),
         ("commands/netstat-anob__en__jc.txt", "netstat output"),
-        ("commands/netstat-anb__fr__fonct-reseaux-dany.txt", "netstat output"),
-        ("commands/tasklist__en__some-bat-files.txt", "tasklist /svc output"),
-        ("commands/sc-query__en__rdpwrap-issue215.txt", "sc queryex output"),
-        ("commands/netsh-advfirewall-show-rule-all__en__some-bat-files.txt", "netsh firewall rules"),
+        (
+            "commands/netstat-anb__fr__fonct-reseaux-dany.txt",
+            "netstat output",
+        ),
+        (
+            "commands/tasklist__en__some-bat-files.txt",
+            "tasklist /svc output",
+        ),
+        (
+            "commands/sc-query__en__rdpwrap-issue215.txt",
+            "sc queryex output",
+        ),
+        (
+            "commands/netsh-advfirewall-show-rule-all__en__some-bat-files.txt",
+            "netsh firewall rules",
+        ),
     ] {
         if kind_of(name) != expected {
-            wrong.push(format!("{name}: identified as '{}', expected '{expected}'", kind_of(name)));
+            wrong.push(format!(
+                "{name}: identified as '{}', expected '{expected}'",
+                kind_of(name)
+            ));
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
     // The damaged logs are still parsed (skips counted), never an unreadable artifact.
-    for a in artifacts.iter().filter(|a| a["kind"] == "event log (.evtx)") {
+    for a in artifacts
+        .iter()
+        .filter(|a| a["kind"] == "event log (.evtx)")
+    {
         assert!(a["parse"].as_str().unwrap().starts_with("parsed"), "{a}");
     }
     // The real brute-force logs carry failed logons: the check sees them.
-    let ids: Vec<_> = report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
-    assert!(ids.iter().any(|i| i == "RDP014"), "failed logons from the real Security logs: {ids:?}");
+    let ids: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        ids.iter().any(|i| i == "RDP014"),
+        "failed logons from the real Security logs: {ids:?}"
+    );
 }

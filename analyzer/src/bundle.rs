@@ -67,7 +67,10 @@ pub struct Bundle {
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not a zip archive, folder or readable file: {message}")]
     NotAnInput { path: String, message: String },
 }
@@ -75,16 +78,26 @@ pub enum BundleError {
 /// Opens `path` (zip, folder or single file) within `limits`.
 pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, BundleError> {
     let label = path.display().to_string();
-    let meta = fs::metadata(path).map_err(|e| BundleError::Io { path: label.clone(), source: e })?;
+    let meta = fs::metadata(path).map_err(|e| BundleError::Io {
+        path: label.clone(),
+        source: e,
+    })?;
     let mut bundle = if meta.is_dir() {
         read_folder(path, limits)
     } else {
-        let mut file =
-            fs::File::open(path).map_err(|e| BundleError::Io { path: label.clone(), source: e })?;
+        let mut file = fs::File::open(path).map_err(|e| BundleError::Io {
+            path: label.clone(),
+            source: e,
+        })?;
         let mut magic = [0u8; 4];
-        let n = read_up_to(&mut file, &mut magic)
-            .map_err(|e| BundleError::Io { path: label.clone(), source: e })?;
-        file.rewind().map_err(|e| BundleError::Io { path: label.clone(), source: e })?;
+        let n = read_up_to(&mut file, &mut magic).map_err(|e| BundleError::Io {
+            path: label.clone(),
+            source: e,
+        })?;
+        file.rewind().map_err(|e| BundleError::Io {
+            path: label.clone(),
+            source: e,
+        })?;
         if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
             read_zip(file, limits).map_err(|message| BundleError::NotAnInput {
                 path: label.clone(),
@@ -202,7 +215,9 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
         }
         let declared = entry.size();
         let compressed = entry.compressed_size().max(1);
-        let budget = limits.max_entry_bytes.min(limits.max_total_bytes.saturating_sub(total));
+        let budget = limits
+            .max_entry_bytes
+            .min(limits.max_total_bytes.saturating_sub(total));
         if declared > budget {
             bundle.problems.push(InputProblem {
                 path: label,
@@ -217,7 +232,10 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
                 total += bytes.len() as u64;
                 bundle.files.push(InputFile { path: label, bytes });
             }
-            Err(message) => bundle.problems.push(InputProblem { path: label, message }),
+            Err(message) => bundle.problems.push(InputProblem {
+                path: label,
+                message,
+            }),
         }
     }
     Ok(bundle)
@@ -225,19 +243,28 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
 
 /// Reads at most `budget` bytes, refusing entries that inflate beyond `max_ratio` times their
 /// compressed size (checked as bytes arrive, so a lying header cannot get past it).
-fn read_bounded(r: &mut impl Read, budget: u64, compressed: u64, max_ratio: u64) -> Result<Vec<u8>, String> {
+fn read_bounded(
+    r: &mut impl Read,
+    budget: u64,
+    compressed: u64,
+    max_ratio: u64,
+) -> Result<Vec<u8>, String> {
     const RATIO_FLOOR: u64 = 1 << 20;
     let ratio_cap = compressed.saturating_mul(max_ratio).max(RATIO_FLOOR);
     let mut out = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = r.read(&mut buf).map_err(|e| format!("cannot decompress: {e}"))?;
+        let n = r
+            .read(&mut buf)
+            .map_err(|e| format!("cannot decompress: {e}"))?;
         if n == 0 {
             return Ok(out);
         }
         let len = out.len() as u64 + n as u64;
         if len > budget {
-            return Err(format!("entry inflates past the limit of {budget} bytes; refused"));
+            return Err(format!(
+                "entry inflates past the limit of {budget} bytes; refused"
+            ));
         }
         if len > ratio_cap {
             return Err(format!(
@@ -269,7 +296,9 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
         for entry in entries {
             let path = entry.path();
             // symlink_metadata: a link is never followed out of the folder.
-            let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
             if meta.is_dir() {
                 stack.push(path);
                 continue;
@@ -281,12 +310,17 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
             if seen > limits.max_entries {
                 bundle.problems.push(InputProblem {
                     path: rel_label(root, root),
-                    message: format!("more than {} files; the rest are not read", limits.max_entries),
+                    message: format!(
+                        "more than {} files; the rest are not read",
+                        limits.max_entries
+                    ),
                 });
                 return bundle;
             }
             let label = rel_label(root, &path);
-            let budget = limits.max_entry_bytes.min(limits.max_total_bytes.saturating_sub(total));
+            let budget = limits
+                .max_entry_bytes
+                .min(limits.max_total_bytes.saturating_sub(total));
             if meta.len() > budget {
                 bundle.problems.push(InputProblem {
                     path: label,
@@ -306,9 +340,10 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                     total += bytes.len() as u64;
                     bundle.files.push(InputFile { path: label, bytes });
                 }
-                Err(e) => bundle
-                    .problems
-                    .push(InputProblem { path: label, message: format!("cannot read: {e}") }),
+                Err(e) => bundle.problems.push(InputProblem {
+                    path: label,
+                    message: format!("cannot read: {e}"),
+                }),
             }
         }
     }
@@ -323,20 +358,31 @@ fn read_single_file(path: &Path, file: fs::File, limits: &Limits) -> Bundle {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "(input)".into());
     let mut bytes = Vec::new();
-    match file.take(limits.max_entry_bytes + 1).read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > limits.max_entry_bytes => bundle.problems.push(InputProblem {
-            path: label,
-            message: format!("over the limit of {} bytes", limits.max_entry_bytes),
-        }),
+    match file
+        .take(limits.max_entry_bytes + 1)
+        .read_to_end(&mut bytes)
+    {
+        Ok(_) if bytes.len() as u64 > limits.max_entry_bytes => {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!("over the limit of {} bytes", limits.max_entry_bytes),
+            })
+        }
         Ok(_) => bundle.files.push(InputFile { path: label, bytes }),
-        Err(e) => bundle.problems.push(InputProblem { path: label, message: format!("cannot read: {e}") }),
+        Err(e) => bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("cannot read: {e}"),
+        }),
     }
     bundle
 }
 
 fn rel_label(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let s: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     if s.is_empty() {
         root.display().to_string()
     } else {
@@ -352,7 +398,8 @@ mod tests {
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (name, data) in entries {
-            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(data).unwrap();
         }
         w.finish().unwrap().into_inner()
@@ -361,7 +408,10 @@ mod tests {
     #[test]
     fn labels_never_escape() {
         assert_eq!(clean_label("../../etc/passwd"), "etc/passwd");
-        assert_eq!(clean_label(r"C:\Windows\System32\x.txt"), "Windows/System32/x.txt");
+        assert_eq!(
+            clean_label(r"C:\Windows\System32\x.txt"),
+            "Windows/System32/x.txt"
+        );
         assert_eq!(clean_label("/abs/path"), "abs/path");
         assert_eq!(clean_label("a/./b\0c"), "a/bc");
         assert_eq!(clean_label(".."), "(unnamed)");
@@ -369,11 +419,17 @@ mod tests {
 
     #[test]
     fn zip_entries_are_read_and_manifest_taken() {
-        let z = zip_of(&[("commands/netstat-ano.txt", b"Active Connections"), ("manifest.json", b"{bad")]);
+        let z = zip_of(&[
+            ("commands/netstat-ano.txt", b"Active Connections"),
+            ("manifest.json", b"{bad"),
+        ]);
         let b = from_zip_bytes(&z, &Limits::default()).unwrap();
         assert_eq!(b.files.len(), 1);
         assert!(b.manifest.is_none());
-        assert!(b.problems.iter().any(|p| p.path == "manifest.json" && p.message.contains("not valid")));
+        assert!(b
+            .problems
+            .iter()
+            .any(|p| p.path == "manifest.json" && p.message.contains("not valid")));
     }
 
     #[test]
@@ -383,13 +439,19 @@ mod tests {
         assert!(z.len() < 1 << 20, "deflated zeros are small");
         let b = from_zip_bytes(&z, &Limits::default()).unwrap();
         assert_eq!(b.files.len(), 1, "the good entry is still read");
-        assert!(b.problems.iter().any(|p| p.path == "bomb.bin" && p.message.contains("zip bomb")));
+        assert!(b
+            .problems
+            .iter()
+            .any(|p| p.path == "bomb.bin" && p.message.contains("zip bomb")));
     }
 
     #[test]
     fn per_entry_limit_is_enforced() {
         let z = zip_of(&[("big.txt", &[b'a'; 4096])]);
-        let limits = Limits { max_entry_bytes: 1000, ..Limits::default() };
+        let limits = Limits {
+            max_entry_bytes: 1000,
+            ..Limits::default()
+        };
         let b = from_zip_bytes(&z, &limits).unwrap();
         assert!(b.files.is_empty());
         assert!(b.problems[0].message.contains("limit"));

@@ -148,7 +148,10 @@ impl Evidence {
     fn add(&mut self, artifact: String, parsed: Parsed) {
         match parsed {
             Parsed::Registry(v) => self.registry.push(Located { artifact, value: v }),
-            Parsed::Gpresult(v) => self.gpresult.push(Located { artifact, value: *v }),
+            Parsed::Gpresult(v) => self.gpresult.push(Located {
+                artifact,
+                value: *v,
+            }),
             Parsed::Netstat(v) => self.netstat.push(Located { artifact, value: v }),
             Parsed::Qwinsta(v) => self.qwinsta.push(Located { artifact, value: v }),
             Parsed::Tasklist(v) => self.tasklist.push(Located { artifact, value: v }),
@@ -159,7 +162,10 @@ impl Evidence {
             }
             Parsed::Icacls(v) => self.icacls.push(Located { artifact, value: v }),
             Parsed::Certutil(v) => self.certutil.push(Located { artifact, value: v }),
-            Parsed::Certificate(v) => self.certificates.push(Located { artifact, value: *v }),
+            Parsed::Certificate(v) => self.certificates.push(Located {
+                artifact,
+                value: *v,
+            }),
             Parsed::CertIndex(v) => self.cert_index.push(Located { artifact, value: v }),
             Parsed::Events(v) => self.events.push(Located { artifact, value: v }),
         }
@@ -167,7 +173,9 @@ impl Evidence {
 
     /// Whether any parsed artifact is of `kind`.
     pub fn has(&self, kind: Kind) -> bool {
-        self.artifacts.iter().any(|a| a.kind == kind && a.present && a.error.is_none())
+        self.artifacts
+            .iter()
+            .any(|a| a.kind == kind && a.present && a.error.is_none())
     }
 
     /// First registry value `name` under `key` across all exports.
@@ -176,15 +184,22 @@ impl Evidence {
             f.value
                 .value(key, name)
                 .filter(|(_, v)| !matches!(v.data, reg::RegData::Deleted))
-                .map(|(k, v)| RegHit { artifact: &f.artifact, key: k, value: v })
+                .map(|(k, v)| RegHit {
+                    artifact: &f.artifact,
+                    key: k,
+                    value: v,
+                })
         })
     }
 
     /// A registry key, with the export it is in.
     pub fn reg_key(&self, key: &str) -> Option<(&str, &reg::RegKey)> {
-        self.registry
-            .iter()
-            .find_map(|f| f.value.key(key).filter(|k| !k.deleted).map(|k| (f.artifact.as_str(), k)))
+        self.registry.iter().find_map(|f| {
+            f.value
+                .key(key)
+                .filter(|k| !k.deleted)
+                .map(|k| (f.artifact.as_str(), k))
+        })
     }
 
     /// Whether some export covers `key`'s tree (it or an ancestor was exported), so that the
@@ -223,7 +238,11 @@ impl Evidence {
 
     /// The manifest record of a collection step, by path.
     pub fn record(&self, path: &str) -> Option<&ArtifactRecord> {
-        self.manifest.as_ref()?.artifacts.iter().find(|a| a.path == path)
+        self.manifest
+            .as_ref()?
+            .artifacts
+            .iter()
+            .find(|a| a.path == path)
     }
 
     /// Whether the collection ran without elevation (known only with a manifest).
@@ -247,35 +266,48 @@ impl Evidence {
             .flat_map(|l| l.value.events.iter().map(move |e| (l.artifact.as_str(), e)))
             .filter(|(_, e)| ids.contains(&e.event_id))
             .collect();
-        out.sort_by(|a, b| a.1.time.cmp(&b.1.time).then(a.1.record_id.cmp(&b.1.record_id)));
+        out.sort_by(|a, b| {
+            a.1.time
+                .cmp(&b.1.time)
+                .then(a.1.record_id.cmp(&b.1.record_id))
+        });
         out
     }
 
     /// The TermService process id, from `sc queryex` or `tasklist /svc`.
     pub fn termservice_pid(&self) -> Option<u32> {
-        self.service("TermService").and_then(|(_, s)| s.pid).filter(|p| *p != 0).or_else(|| {
-            self.tasklist.iter().find_map(|t| t.value.pid_of_service("TermService"))
-        })
+        self.service("TermService")
+            .and_then(|(_, s)| s.pid)
+            .filter(|p| *p != 0)
+            .or_else(|| {
+                self.tasklist
+                    .iter()
+                    .find_map(|t| t.value.pid_of_service("TermService"))
+            })
     }
 
     /// Parsed tasklist lookup: the process with `pid` and its artifact.
     pub fn process(&self, pid: u32) -> Option<(&str, &tasklist::Process)> {
-        self.tasklist.iter().find_map(|t| t.value.by_pid(pid).map(|p| (t.artifact.as_str(), p)))
+        self.tasklist
+            .iter()
+            .find_map(|t| t.value.by_pid(pid).map(|p| (t.artifact.as_str(), p)))
     }
 }
 
 /// Parses an RFC 3339 UTC timestamp to unix seconds.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp())
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp())
 }
 
 fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+pub use icacls::WellKnown;
 /// Re-exported for checks that need the firewall profile list.
 pub use netsh_profiles::ProfileState;
+pub use netstat::Socket;
 pub use qwinsta::SessionState;
 pub use sc::ServiceState;
-pub use icacls::WellKnown;
-pub use netstat::Socket;

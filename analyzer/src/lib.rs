@@ -13,7 +13,10 @@ pub mod report;
 use std::path::Path;
 
 /// Reads, parses and checks `input` (zip, folder or file): the whole pipeline.
-pub fn analyze_path(input: &Path, limits: &bundle::Limits) -> Result<report::Report, bundle::BundleError> {
+pub fn analyze_path(
+    input: &Path,
+    limits: &bundle::Limits,
+) -> Result<report::Report, bundle::BundleError> {
     let b = bundle::open(input, limits)?;
     Ok(analyze_bundle(b))
 }

@@ -74,7 +74,13 @@ fn main() -> ExitCode {
 fn print_checks() {
     let mut out = String::new();
     for c in checks::all() {
-        out.push_str(&format!("{}  {:<32} {:<8} {}\n", c.id, c.name, c.severity.as_str(), c.title));
+        out.push_str(&format!(
+            "{}  {:<32} {:<8} {}\n",
+            c.id,
+            c.name,
+            c.severity.as_str(),
+            c.title
+        ));
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
 }

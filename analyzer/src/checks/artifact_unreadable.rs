@@ -24,11 +24,18 @@ pub static CHECK: Check = Check {
 };
 
 fn dependents(kind: Kind) -> String {
-    let ids: Vec<_> = all().iter().filter(|c| c.needs.contains(&kind)).map(|c| c.id).collect();
+    let ids: Vec<_> = all()
+        .iter()
+        .filter(|c| c.needs.contains(&kind))
+        .map(|c| c.id)
+        .collect();
     if ids.is_empty() {
         String::new()
     } else {
-        format!(" Checks that read this kind of artifact: {}.", ids.join(", "))
+        format!(
+            " Checks that read this kind of artifact: {}.",
+            ids.join(", ")
+        )
     }
 }
 
@@ -49,12 +56,33 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             // the report's artifacts table as ignored, not raised as a problem.
             continue;
         }
-        let enc = a.encoding.as_deref().map(|e| format!(", read as {e}{}", if a.lossy { " with invalid bytes replaced" } else { "" })).unwrap_or_default();
+        let enc = a
+            .encoding
+            .as_deref()
+            .map(|e| {
+                format!(
+                    ", read as {e}{}",
+                    if a.lossy {
+                        " with invalid bytes replaced"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .unwrap_or_default();
         out.push(
-            Finding::new(&CHECK, format!("{} looks like {}{enc} but could not be parsed: {err}.{}", a.path, a.kind.describe(), dependents(a.kind)))
-                .title(format!("{} could not be parsed", a.path))
-                .fact("artifact", &a.path)
-                .evidence(EvidenceRef::file(&a.path, err)),
+            Finding::new(
+                &CHECK,
+                format!(
+                    "{} looks like {}{enc} but could not be parsed: {err}.{}",
+                    a.path,
+                    a.kind.describe(),
+                    dependents(a.kind)
+                ),
+            )
+            .title(format!("{} could not be parsed", a.path))
+            .fact("artifact", &a.path)
+            .evidence(EvidenceRef::file(&a.path, err)),
         );
     }
     out

@@ -24,7 +24,12 @@ pub static CHECK: Check = Check {
                   MachineKeys permissions to be intact). For a CA-issued certificate: renew it, \
                   import it with its private key into Local Computer > Personal, and point \
                   SSLCertificateSHA1Hash (or the RDP certificate GPO) at the new thumbprint.",
-    needs: &[Kind::Certificate, Kind::CertIndex, Kind::Certutil, Kind::Registry],
+    needs: &[
+        Kind::Certificate,
+        Kind::CertIndex,
+        Kind::Certutil,
+        Kind::Registry,
+    ],
     fixture: "fixtures/certificate-expired",
     run,
 };
@@ -35,7 +40,10 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     // The certificate(s) in use: the configured one, else the Remote Desktop store's.
     let in_use: Vec<_> = match &configured {
         Some((tp, _)) => certs.iter().filter(|c| &c.thumbprint == tp).collect(),
-        None => certs.iter().filter(|c| c.store.eq_ignore_ascii_case("Remote Desktop")).collect(),
+        None => certs
+            .iter()
+            .filter(|c| c.store.eq_ignore_ascii_case("Remote Desktop"))
+            .collect(),
     };
     let mut out = Vec::new();
     if in_use.is_empty() {
@@ -53,12 +61,18 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         let mut problems = Vec::new();
         if let Some(na) = c.not_after {
             if na < ev.as_of {
-                problems.push(("expired", format!("expired on {}", c.not_after_text.as_deref().unwrap_or("?"))));
+                problems.push((
+                    "expired",
+                    format!("expired on {}", c.not_after_text.as_deref().unwrap_or("?")),
+                ));
             }
         }
         if let Some(nb) = c.not_before {
             if nb > ev.as_of {
-                problems.push(("not-yet-valid", "is not valid yet (check the clock)".to_string()));
+                problems.push((
+                    "not-yet-valid",
+                    "is not valid yet (check the clock)".to_string(),
+                ));
             }
         }
         if c.has_private_key == Some(false) {
@@ -79,7 +93,14 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         )
         .title(format!("The RDP certificate {}", what.join(" and ")))
         .fact("thumbprint", &c.thumbprint)
-        .fact("problem", problems.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(","))
+        .fact(
+            "problem",
+            problems
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .evidence(c.evidence.clone());
         if let Some((_, r)) = &configured {
             f = f.evidence(r.clone());
@@ -90,7 +111,14 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 fn rdp_store_observed(ev: &Evidence) -> bool {
-    ev.cert_index.iter().any(|_| true) || ev.certutil.iter().any(|c| c.value.store_name.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("Remote Desktop"))) || ev.reg_covers(super::rdp_certs::RDP_STORE_KEY)
+    ev.cert_index.iter().any(|_| true)
+        || ev.certutil.iter().any(|c| {
+            c.value
+                .store_name
+                .as_deref()
+                .is_none_or(|s| s.eq_ignore_ascii_case("Remote Desktop"))
+        })
+        || ev.reg_covers(super::rdp_certs::RDP_STORE_KEY)
 }
 
 fn store_artifact(ev: &Evidence) -> String {
@@ -98,6 +126,9 @@ fn store_artifact(ev: &Evidence) -> String {
         .first()
         .map(|c| c.artifact.clone())
         .or_else(|| ev.certutil.first().map(|c| c.artifact.clone()))
-        .or_else(|| ev.reg_key(super::rdp_certs::RDP_STORE_KEY).map(|(a, _)| a.to_string()))
+        .or_else(|| {
+            ev.reg_key(super::rdp_certs::RDP_STORE_KEY)
+                .map(|(a, _)| a.to_string())
+        })
         .unwrap_or_else(|| "certs/index.json".into())
 }

@@ -29,7 +29,9 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ev: &Evidence) -> Vec<Finding> {
-    let Some((tp, reg_ref)) = configured_thumbprint(ev) else { return Vec::new() };
+    let Some((tp, reg_ref)) = configured_thumbprint(ev) else {
+        return Vec::new();
+    };
     if !stores_observed(ev) {
         return Vec::new();
     }
@@ -37,12 +39,19 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if certs.iter().any(|c| c.thumbprint == tp) {
         return Vec::new();
     }
-    let known: Vec<_> = certs.iter().map(|c| format!("{} ({})", c.thumbprint, c.store)).collect();
+    let known: Vec<_> = certs
+        .iter()
+        .map(|c| format!("{} ({})", c.thumbprint, c.store))
+        .collect();
     vec![Finding::new(
         &CHECK,
         format!(
             "SSLCertificateSHA1Hash is {tp}, but the collected stores hold {}.",
-            if known.is_empty() { "no certificates".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "no certificates".to_string()
+            } else {
+                known.join(", ")
+            }
         ),
     )
     .fact("thumbprint", &tp)

@@ -40,7 +40,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         }
         out.push(
             Finding::new(&CHECK, msg.clone())
-                .title(format!("{} was not collected ({})", rec.path, rec.status.as_str()))
+                .title(format!(
+                    "{} was not collected ({})",
+                    rec.path,
+                    rec.status.as_str()
+                ))
                 .severity(severity)
                 .fact("artifact", &rec.path)
                 .fact("status", rec.status.as_str())

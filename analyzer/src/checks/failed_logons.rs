@@ -33,8 +33,18 @@ pub static CHECK: Check = Check {
 
 /// Codes that are configuration problems (error); the rest are user mistakes (warning).
 const CONFIG_CODES: &[u32] = &[
-    0xC000_015B, 0xC000_0072, 0xC000_0234, 0xC000_0193, 0xC000_0071, 0xC000_0224, 0xC000_006F,
-    0xC000_0070, 0xC000_0133, 0xC000_0413, 0xC000_018C, 0xC000_0192,
+    0xC000_015B,
+    0xC000_0072,
+    0xC000_0234,
+    0xC000_0193,
+    0xC000_0071,
+    0xC000_0224,
+    0xC000_006F,
+    0xC000_0070,
+    0xC000_0133,
+    0xC000_0413,
+    0xC000_018C,
+    0xC000_0192,
 ];
 
 #[derive(Default)]
@@ -46,7 +56,9 @@ struct Group {
 }
 
 fn is_rdp_failure(e: &Event) -> bool {
-    let logon_type = e.get("LogonType").and_then(|t| t.trim().parse::<u32>().ok());
+    let logon_type = e
+        .get("LogonType")
+        .and_then(|t| t.trim().parse::<u32>().ok());
     let ip = e.get("IpAddress").unwrap_or("-").trim();
     let remote_ip = !matches!(ip, "" | "-" | "::1" | "127.0.0.1");
     match logon_type {
@@ -59,7 +71,10 @@ fn is_rdp_failure(e: &Event) -> bool {
 /// The specific reason: SubStatus when Status is the generic 0xC000006D.
 fn reason_code(e: &Event) -> Option<u32> {
     let status = e.get("Status").and_then(ntstatus::parse_code);
-    let sub = e.get("SubStatus").and_then(ntstatus::parse_code).filter(|s| *s != 0);
+    let sub = e
+        .get("SubStatus")
+        .and_then(ntstatus::parse_code)
+        .filter(|s| *s != 0);
     match (status, sub) {
         (Some(0xC000_006D), Some(s)) | (None, Some(s)) => Some(s),
         (Some(s), _) => Some(s),
@@ -79,7 +94,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             _ => "(unknown)".into(),
         };
         let ip = e.get("IpAddress").unwrap_or("-").to_string();
-        let g = by_reason.entry(code).or_default().entry((user, ip)).or_default();
+        let g = by_reason
+            .entry(code)
+            .or_default()
+            .entry((user, ip))
+            .or_default();
         g.count += 1;
         if g.first.is_empty() {
             g.first = e.time.clone();
@@ -92,23 +111,39 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     for (code, groups) in by_reason {
         let info = ntstatus::lookup(code);
-        let meaning = info.as_ref().map(|i| i.meaning).unwrap_or("unrecognized status");
+        let meaning = info
+            .as_ref()
+            .map(|i| i.meaning)
+            .unwrap_or("unrecognized status");
         let name = info.as_ref().map(|i| i.name).unwrap_or("?");
         let total: u64 = groups.values().map(|g| g.count).sum();
-        let severity = if CONFIG_CODES.contains(&code) { Severity::Error } else { Severity::Warning };
+        let severity = if CONFIG_CODES.contains(&code) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         let mut ranked: Vec<_> = groups.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+        ranked.sort_by_key(|(_, g)| std::cmp::Reverse(g.count));
         let lines: Vec<String> = ranked
             .iter()
             .take(10)
-            .map(|((u, ip), g)| format!("{u} from {ip}: {} time(s), {} .. {}", g.count, g.first, g.last))
+            .map(|((u, ip), g)| {
+                format!(
+                    "{u} from {ip}: {} time(s), {} .. {}",
+                    g.count, g.first, g.last
+                )
+            })
             .collect();
         let mut f = Finding::new(
             &CHECK,
             format!(
                 "{total} failed RDP logon(s) with status 0x{code:08X} ({name}: {meaning}). {}{}",
                 lines.join("; "),
-                if ranked.len() > 10 { format!("; and {} more user/address pairs", ranked.len() - 10) } else { String::new() }
+                if ranked.len() > 10 {
+                    format!("; and {} more user/address pairs", ranked.len() - 10)
+                } else {
+                    String::new()
+                }
             ),
         )
         .title(format!("{total} failed RDP logon(s): {meaning}"))
@@ -116,10 +151,21 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .fact("status", format!("0x{code:08X}"))
         .fact("reason", meaning)
         .fact("count", total)
-        .fact("users", ranked.iter().map(|((u, _), _)| u.as_str()).collect::<Vec<_>>().join(","));
+        .fact(
+            "users",
+            ranked
+                .iter()
+                .map(|((u, _), _)| u.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         for ((u, ip), g) in ranked.iter().take(5) {
             for (artifact, rid) in &g.records {
-                f = f.evidence(EvidenceRef::record(artifact, *rid, format!("4625 {u} from {ip} status 0x{code:08X}")));
+                f = f.evidence(EvidenceRef::record(
+                    artifact,
+                    *rid,
+                    format!("4625 {u} from {ip} status 0x{code:08X}"),
+                ));
             }
         }
         out.push(f);

@@ -78,7 +78,13 @@ pub fn active_blocking_profiles(ev: &Evidence) -> (Vec<String>, Vec<EvidenceRef>
                 refs.push(EvidenceRef::line(
                     &fp.artifact,
                     p.line,
-                    format!("{} profile: State ON, {}", p.profile, p.firewall_policy.as_deref().unwrap_or("BlockInbound (default)")),
+                    format!(
+                        "{} profile: State ON, {}",
+                        p.profile,
+                        p.firewall_policy
+                            .as_deref()
+                            .unwrap_or("BlockInbound (default)")
+                    ),
                 ));
             }
         }
@@ -102,9 +108,15 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let mut refs = Vec::new();
     let mut reasons = Vec::new();
     for profile in &active {
-        let blockers: Vec<_> = rules.iter().filter(|(_, r)| blocks_port(r, port, profile)).collect();
+        let blockers: Vec<_> = rules
+            .iter()
+            .filter(|(_, r)| blocks_port(r, port, profile))
+            .collect();
         for (a, r) in &blockers {
-            reasons.push(format!("Block rule '{}' covers TCP {port} on {profile}", r.name));
+            reasons.push(format!(
+                "Block rule '{}' covers TCP {port} on {profile}",
+                r.name
+            ));
             refs.push(rule_ref(a, r));
         }
         let allowed = rules.iter().any(|(_, r)| allows_port(r, port, profile));
@@ -112,23 +124,37 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             blocked.push(profile.clone());
         }
         if !allowed {
-            reasons.push(format!("no enabled inbound Allow rule for TCP {port} on the {profile} profile"));
+            reasons.push(format!(
+                "no enabled inbound Allow rule for TCP {port} on the {profile} profile"
+            ));
         }
     }
     if blocked.is_empty() {
         return Vec::new();
     }
     // Explain the state of the built-in Remote Desktop rules.
-    let rdp_rules: Vec<_> = rules.iter().filter(|(_, r)| r.direction == Direction::In && is_rdp_rule(r)).collect();
+    let rdp_rules: Vec<_> = rules
+        .iter()
+        .filter(|(_, r)| r.direction == Direction::In && is_rdp_rule(r))
+        .collect();
     if rdp_rules.is_empty() {
         reasons.push("the built-in Remote Desktop inbound rules are absent".into());
     }
-    for (a, r) in rdp_rules.iter().filter(|(_, r)| r.action == Action::Allow && r.protocol.eq_ignore_ascii_case("TCP")) {
+    for (a, r) in rdp_rules
+        .iter()
+        .filter(|(_, r)| r.action == Action::Allow && r.protocol.eq_ignore_ascii_case("TCP"))
+    {
         let why = if !r.enabled {
             "disabled".to_string()
         } else if !r.applies_to_tcp_port(port) {
-            format!("for port {} only, not {port}", r.local_port.as_deref().unwrap_or("?"))
-        } else if !blocked.iter().all(|p| r.profiles.iter().any(|q| q.eq_ignore_ascii_case(p))) {
+            format!(
+                "for port {} only, not {port}",
+                r.local_port.as_deref().unwrap_or("?")
+            )
+        } else if !blocked
+            .iter()
+            .all(|p| r.profiles.iter().any(|q| q.eq_ignore_ascii_case(p)))
+        {
             format!("enabled only for {}", r.profiles.join(","))
         } else {
             continue;
@@ -143,10 +169,17 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             blocked.join(", "),
             if blocked.len() > 1 { "s" } else { "" },
             reasons.join("; "),
-            if known { "" } else { " (Firewall profile states were not collected: all profiles are assumed on.)" }
+            if known {
+                ""
+            } else {
+                " (Firewall profile states were not collected: all profiles are assumed on.)"
+            }
         ),
     )
-    .title(format!("Windows Firewall blocks inbound RDP (TCP {port}) on {}", blocked.join(", ")))
+    .title(format!(
+        "Windows Firewall blocks inbound RDP (TCP {port}) on {}",
+        blocked.join(", ")
+    ))
     .fact("port", port)
     .fact("profiles", blocked.join(","));
     f.evidence = profile_refs;

@@ -53,7 +53,10 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     let mut f = Finding::new(
         &CHECK,
-        format!("RDP (TCP {port}) is allowed only from these remote addresses: {}.", scopes.join("; ")),
+        format!(
+            "RDP (TCP {port}) is allowed only from these remote addresses: {}.",
+            scopes.join("; ")
+        ),
     )
     .fact("remote_scope", scopes.join("; "));
     f.evidence = refs;

@@ -19,7 +19,8 @@ pub static CHECK: Check = Check {
                   it as 'rdp-tcp' with ID 65536 in state Listen; if it is missing, disabled or in \
                   another state, clients get 'Remote Desktop can't connect to the remote \
                   computer'.",
-    remediation: "Make sure HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp \
+    remediation:
+        "Make sure HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp \
                   exists (export it from a healthy machine of the same build if it was deleted) \
                   with fEnableWinStation = 1, then restart TermService (`net stop TermService /y` \
                   and `net start TermService`) and check that `qwinsta` lists rdp-tcp as Listen.",
@@ -35,14 +36,24 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         match q.value.rdp_listener() {
             None => {
                 problems.push("qwinsta lists no rdp-tcp listener".to_string());
-                f = f.evidence(EvidenceRef::file(&q.artifact, "no 'rdp-tcp' row (ID 65536) in qwinsta"));
+                f = f.evidence(EvidenceRef::file(
+                    &q.artifact,
+                    "no 'rdp-tcp' row (ID 65536) in qwinsta",
+                ));
             }
             Some(s) if s.state != SessionState::Listen => {
-                problems.push(format!("qwinsta shows rdp-tcp in state {:?}, not Listen", s.state));
+                problems.push(format!(
+                    "qwinsta shows rdp-tcp in state {:?}, not Listen",
+                    s.state
+                ));
                 f = f.evidence(EvidenceRef::line(
                     &q.artifact,
                     s.line,
-                    format!("rdp-tcp  ID {}  state {:?}", s.id.map(|i| i.to_string()).unwrap_or_default(), s.state),
+                    format!(
+                        "rdp-tcp  ID {}  state {:?}",
+                        s.id.map(|i| i.to_string()).unwrap_or_default(),
+                        s.state
+                    ),
                 ));
             }
             Some(_) => {}
@@ -51,14 +62,24 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if let Some(hit) = ev.reg_value(RDP_TCP_KEY, "fEnableWinStation") {
         if hit.value.data.as_u32() == Some(0) {
             problems.push("the listener is disabled (fEnableWinStation = 0)".into());
-            f = f.evidence(support::reg_ref(&hit)).fact("fEnableWinStation", "0");
+            f = f
+                .evidence(support::reg_ref(&hit))
+                .fact("fEnableWinStation", "0");
         }
     }
     let winstations = format!(r"{TERMINAL_SERVER_KEY}\WinStations");
     if ev.reg_covers(&winstations) && ev.reg_key(RDP_TCP_KEY).is_none() {
-        let artifact = ev.reg_key(TERMINAL_SERVER_KEY).map(|(a, _)| a.to_string()).unwrap_or_default();
+        let artifact = ev
+            .reg_key(TERMINAL_SERVER_KEY)
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_default();
         problems.push("the WinStations\\RDP-Tcp registry key is missing".into());
-        f = f.evidence(EvidenceRef::file(&artifact, format!("no key [{RDP_TCP_KEY}]"))).fact("rdp_tcp_key", "missing");
+        f = f
+            .evidence(EvidenceRef::file(
+                &artifact,
+                format!("no key [{RDP_TCP_KEY}]"),
+            ))
+            .fact("rdp_tcp_key", "missing");
     }
     if problems.is_empty() {
         return Vec::new();
@@ -66,8 +87,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     f.message = format!("{}.", problems.join("; "));
     if let Some(cause) = support::explained_by(ev) {
         f = f.severity(Severity::Info);
-        f.message.push_str(&format!(" This is expected while {cause}; fix that first."));
+        f.message
+            .push_str(&format!(" This is expected while {cause}; fix that first."));
     }
     vec![f]
 }
-

@@ -31,8 +31,18 @@ pub static CHECK: Check = Check {
 fn run(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     for out_file in &ev.icacls {
-        for acl in out_file.value.paths.iter().filter(|p| p.path.to_lowercase().replace('/', "\\").trim_end_matches('\\').ends_with("machinekeys")) {
-            let allow = |w: WellKnown| acl.aces.iter().filter(move |a| a.well_known == Some(w) && !a.deny && !a.flags.iter().any(|f| f == "IO"));
+        for acl in out_file.value.paths.iter().filter(|p| {
+            p.path
+                .to_lowercase()
+                .replace('/', "\\")
+                .trim_end_matches('\\')
+                .ends_with("machinekeys")
+        }) {
+            let allow = |w: WellKnown| {
+                acl.aces.iter().filter(move |a| {
+                    a.well_known == Some(w) && !a.deny && !a.flags.iter().any(|f| f == "IO")
+                })
+            };
             let admin_full = allow(WellKnown::Administrators).any(|a| a.grants_full());
             let everyone_read = allow(WellKnown::Everyone).any(|a| a.grants_read());
             let everyone_write = allow(WellKnown::Everyone).any(|a| a.grants_write());
@@ -59,9 +69,25 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             }
             let mut f = Finding::new(&CHECK, format!("On {}: {}.", acl.path, problems.join("; ")))
                 .fact("problems", problems.join("; "))
-                .evidence(EvidenceRef::line(&out_file.artifact, acl.line, format!("{} (ACL as listed by icacls)", acl.path)));
+                .evidence(EvidenceRef::line(
+                    &out_file.artifact,
+                    acl.line,
+                    format!("{} (ACL as listed by icacls)", acl.path),
+                ));
             for a in &acl.aces {
-                f = f.evidence(EvidenceRef::line(&out_file.artifact, a.line, format!("{}:{}{}", a.principal, if a.deny { "(DENY)" } else { "" }, a.rights.iter().map(|r| format!("({r})")).collect::<String>())));
+                f = f.evidence(EvidenceRef::line(
+                    &out_file.artifact,
+                    a.line,
+                    format!(
+                        "{}:{}{}",
+                        a.principal,
+                        if a.deny { "(DENY)" } else { "" },
+                        a.rights
+                            .iter()
+                            .map(|r| format!("({r})"))
+                            .collect::<String>()
+                    ),
+                ));
             }
             out.push(f);
         }

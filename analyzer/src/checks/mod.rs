@@ -108,7 +108,12 @@ impl EvidenceRef {
         }
     }
     pub fn file(artifact: &str, excerpt: impl Into<String>) -> Self {
-        EvidenceRef { artifact: artifact.to_string(), line: None, record_id: None, excerpt: shorten(&excerpt.into()) }
+        EvidenceRef {
+            artifact: artifact.to_string(),
+            line: None,
+            record_id: None,
+            excerpt: shorten(&excerpt.into()),
+        }
     }
 }
 
@@ -223,7 +228,11 @@ pub fn run_all(ev: &Evidence) -> Outcome {
         .copied()
         .filter(|c| match why_not_evaluated(ev, c) {
             Some(reason) => {
-                not_evaluated.push(NotEvaluated { id: c.id, name: c.name, reason });
+                not_evaluated.push(NotEvaluated {
+                    id: c.id,
+                    name: c.name,
+                    reason,
+                });
                 false
             }
             None => true,
@@ -231,7 +240,10 @@ pub fn run_all(ev: &Evidence) -> Outcome {
         .collect();
     let mut findings: Vec<Finding> = runnable.par_iter().flat_map_iter(|c| (c.run)(ev)).collect();
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.id.cmp(b.id)));
-    Outcome { findings, not_evaluated }
+    Outcome {
+        findings,
+        not_evaluated,
+    }
 }
 
 /// `None` when `check` has evidence to work from; otherwise the reason it has none, naming the
@@ -242,14 +254,22 @@ fn why_not_evaluated(ev: &Evidence, check: &Check) -> Option<String> {
     }
     let mut reasons = Vec::new();
     for kind in check.needs {
-        let related: Vec<_> = ev.artifacts.iter().filter(|a| a.kind == *kind || (a.kind == Kind::EventXml && *kind == Kind::Evtx)).collect();
+        let related: Vec<_> = ev
+            .artifacts
+            .iter()
+            .filter(|a| a.kind == *kind || (a.kind == Kind::EventXml && *kind == Kind::Evtx))
+            .collect();
         if related.is_empty() {
             reasons.push(format!("no {} in the input", kind.describe()));
         }
         for a in related {
             if let Some(err) = &a.error {
                 reasons.push(format!("{} could not be parsed ({err})", a.path));
-            } else if let Some(rec) = a.record.as_ref().filter(|r| r.status != rdp_collect::bundle::Status::Ok) {
+            } else if let Some(rec) = a
+                .record
+                .as_ref()
+                .filter(|r| r.status != rdp_collect::bundle::Status::Ok)
+            {
                 let mut r = format!("{} was not collected: {}", a.path, rec.status.as_str());
                 if let Some(m) = &rec.message {
                     r.push_str(&format!(" ({m})"));
@@ -281,7 +301,13 @@ mod tests {
             assert!(ids.insert(c.id), "duplicate id {}", c.id);
             assert!(names.insert(c.name), "duplicate name {}", c.name);
             assert!(c.id.len() == 6 && c.id.starts_with("RDP"), "{}", c.id);
-            assert!(c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{}", c.name);
+            assert!(
+                c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}",
+                c.name
+            );
             assert!(!c.title.is_empty() && !c.explanation.is_empty() && !c.remediation.is_empty());
             assert!(c.fixture.starts_with("fixtures/"), "{}", c.fixture);
         }
@@ -294,7 +320,12 @@ mod tests {
             let dir = root.join(c.fixture);
             assert!(dir.is_dir(), "{} names missing fixture {}", c.id, c.fixture);
             let expected = std::fs::read_to_string(dir.join("expected.json")).unwrap_or_default();
-            assert!(expected.contains(c.id), "{}'s fixture {} does not expect it", c.id, c.fixture);
+            assert!(
+                expected.contains(c.id),
+                "{}'s fixture {} does not expect it",
+                c.id,
+                c.fixture
+            );
         }
     }
 }

@@ -25,7 +25,9 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ev: &Evidence) -> Vec<Finding> {
-    let (port, Some(hit)) = ev.rdp_port() else { return Vec::new() };
+    let (port, Some(hit)) = ev.rdp_port() else {
+        return Vec::new();
+    };
     if port == DEFAULT_RDP_PORT {
         return Vec::new();
     }

@@ -25,11 +25,20 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if !ev.not_elevated() {
         return Vec::new();
     }
-    let denied: Vec<_> = ev.failed_steps().filter(|r| r.status == Status::AccessDenied).map(|r| r.path.clone()).collect();
+    let denied: Vec<_> = ev
+        .failed_steps()
+        .filter(|r| r.status == Status::AccessDenied)
+        .map(|r| r.path.clone())
+        .collect();
     let msg = if denied.is_empty() {
         "The collector ran without elevation.".to_string()
     } else {
-        format!("The collector ran without elevation; access was denied to: {}.", denied.join(", "))
+        format!(
+            "The collector ran without elevation; access was denied to: {}.",
+            denied.join(", ")
+        )
     };
-    vec![Finding::new(&CHECK, msg.clone()).fact("denied", denied.join(",")).evidence(EvidenceRef::file("manifest.json", "\"elevated\": false"))]
+    vec![Finding::new(&CHECK, msg.clone())
+        .fact("denied", denied.join(","))
+        .evidence(EvidenceRef::file("manifest.json", "\"elevated\": false"))]
 }

@@ -49,8 +49,13 @@ fn foreign_by_name(ev: &Evidence, port: u16) -> Vec<Finding> {
     for n in &ev.netstat {
         for s in n.value.tcp_listeners(port) {
             let Some(pid) = s.pid else { continue };
-            let Some((_, p)) = ev.process(pid) else { continue };
-            let hosts_ts = p.services.iter().any(|x| x.eq_ignore_ascii_case("TermService"));
+            let Some((_, p)) = ev.process(pid) else {
+                continue;
+            };
+            let hosts_ts = p
+                .services
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case("TermService"));
             if !hosts_ts {
                 out.push(finding(ev, &n.artifact, s, port, pid));
             }
@@ -64,33 +69,58 @@ fn dedup_by_pid(mut v: Vec<Finding>) -> Vec<Finding> {
     v
 }
 
-fn finding(ev: &Evidence, artifact: &str, s: &crate::evidence::Socket, port: u16, pid: u32) -> Finding {
+fn finding(
+    ev: &Evidence,
+    artifact: &str,
+    s: &crate::evidence::Socket,
+    port: u16,
+    pid: u32,
+) -> Finding {
     let mut f = Finding::new(&CHECK, "")
         .fact("port", port)
         .fact("pid", pid)
         .evidence(EvidenceRef::line(
             artifact,
             s.line,
-            format!("TCP {}:{} {} LISTENING {}", s.local_address, port, s.foreign_address, pid),
+            format!(
+                "TCP {}:{} {} LISTENING {}",
+                s.local_address, port, s.foreign_address, pid
+            ),
         ));
     let who = match ev.process(pid) {
         Some((tl, p)) => {
-            f = f
-                .fact("process", &p.image)
-                .evidence(EvidenceRef::line(tl, p.line, format!("{} {} {}", p.image, p.pid, if p.services.is_empty() { "N/A".to_string() } else { p.services.join(",") })));
+            f = f.fact("process", &p.image).evidence(EvidenceRef::line(
+                tl,
+                p.line,
+                format!(
+                    "{} {} {}",
+                    p.image,
+                    p.pid,
+                    if p.services.is_empty() {
+                        "N/A".to_string()
+                    } else {
+                        p.services.join(",")
+                    }
+                ),
+            ));
             if !p.services.is_empty() {
                 f = f.fact("services", p.services.join(","));
             }
             if p.services.is_empty() {
                 format!("{} (PID {pid})", p.image)
             } else {
-                format!("{} (PID {pid}, services {})", p.image, p.services.join(", "))
+                format!(
+                    "{} (PID {pid}, services {})",
+                    p.image,
+                    p.services.join(", ")
+                )
             }
         }
         None => format!("PID {pid} (not in tasklist)"),
     };
     f.title = format!("TCP port {port} is held by {who}, not Remote Desktop Services");
-    f.message = format!(
+    f.message =
+        format!(
         "netstat shows TCP port {port} LISTENING under {who}; TermService{} cannot own the port.",
         ev.termservice_pid().map(|p| format!(" (PID {p})")).unwrap_or_default()
     );

@@ -29,18 +29,25 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         if !n.value.tcp_listeners(port).is_empty() {
             return Vec::new();
         }
-        out.push(EvidenceRef::file(&n.artifact, format!("no TCP LISTENING socket on port {port}")));
+        out.push(EvidenceRef::file(
+            &n.artifact,
+            format!("no TCP LISTENING socket on port {port}"),
+        ));
     }
     if out.is_empty() {
         return Vec::new();
     }
-    let mut f = Finding::new(&CHECK, format!("No process listens on TCP port {port} (the configured RDP port)."))
-        .title(format!("Nothing is listening on TCP port {port}"))
-        .fact("port", port);
+    let mut f = Finding::new(
+        &CHECK,
+        format!("No process listens on TCP port {port} (the configured RDP port)."),
+    )
+    .title(format!("Nothing is listening on TCP port {port}"))
+    .fact("port", port);
     f.evidence = out;
     if let Some(cause) = support::explained_by(ev) {
         f = f.severity(Severity::Info);
-        f.message.push_str(&format!(" This is expected while {cause}; fix that first."));
+        f.message
+            .push_str(&format!(" This is expected while {cause}; fix that first."));
     }
     vec![f]
 }

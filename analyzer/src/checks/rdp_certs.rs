@@ -8,7 +8,8 @@ use crate::evidence::{Evidence, RDP_TCP_KEY};
 use crate::parse::cert::{self, CertInfo};
 use crate::parse::reg::RegData;
 
-pub const RDP_STORE_KEY: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates";
+pub const RDP_STORE_KEY: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates";
 
 /// A certificate seen in a store.
 #[derive(Debug, Clone)]
@@ -30,56 +31,112 @@ pub fn seen_certs(ev: &Evidence) -> Vec<SeenCert> {
     let mut out: Vec<SeenCert> = Vec::new();
     // DER files, with the index for store and key facts.
     for c in &ev.certificates {
-        let entry = ev.cert_index.iter().flat_map(|i| i.value.iter()).find(|e| e.path == c.artifact || cert::normalize_thumbprint(&e.thumbprint) == c.value.thumbprint_sha1);
-        push(&mut out, from_info(&c.value, entry.map(|e| e.store.clone()), entry.map(|e| e.has_private_key), EvidenceRef::file(&c.artifact, summary(&c.value))));
+        let entry = ev.cert_index.iter().flat_map(|i| i.value.iter()).find(|e| {
+            e.path == c.artifact
+                || cert::normalize_thumbprint(&e.thumbprint) == c.value.thumbprint_sha1
+        });
+        push(
+            &mut out,
+            from_info(
+                &c.value,
+                entry.map(|e| e.store.clone()),
+                entry.map(|e| e.has_private_key),
+                EvidenceRef::file(&c.artifact, summary(&c.value)),
+            ),
+        );
     }
     for idx in &ev.cert_index {
         for e in &idx.value {
-            push(&mut out, SeenCert {
-                thumbprint: cert::normalize_thumbprint(&e.thumbprint),
-                store: e.store.clone(),
-                subject: None,
-                not_before: None,
-                not_after: None,
-                not_after_text: None,
-                server_auth_eku: None,
-                has_private_key: Some(e.has_private_key),
-                evidence: EvidenceRef::file(&idx.artifact, format!("{} in store {} (private key: {})", e.thumbprint, e.store, e.has_private_key)),
-            });
+            push(
+                &mut out,
+                SeenCert {
+                    thumbprint: cert::normalize_thumbprint(&e.thumbprint),
+                    store: e.store.clone(),
+                    subject: None,
+                    not_before: None,
+                    not_after: None,
+                    not_after_text: None,
+                    server_auth_eku: None,
+                    has_private_key: Some(e.has_private_key),
+                    evidence: EvidenceRef::file(
+                        &idx.artifact,
+                        format!(
+                            "{} in store {} (private key: {})",
+                            e.thumbprint, e.store, e.has_private_key
+                        ),
+                    ),
+                },
+            );
         }
     }
     for cu in &ev.certutil {
-        let store = cu.value.store_name.clone().unwrap_or_else(|| "Remote Desktop".into());
+        let store = cu
+            .value
+            .store_name
+            .clone()
+            .unwrap_or_else(|| "Remote Desktop".into());
         for e in &cu.value.entries {
-            let Some(tp) = e.thumbprint.as_deref() else { continue };
-            push(&mut out, SeenCert {
-                thumbprint: cert::normalize_thumbprint(tp),
-                store: store.clone(),
-                subject: e.subject.clone(),
-                not_before: None,
-                not_after: None,
-                not_after_text: e.not_after.clone(),
-                server_auth_eku: None,
-                has_private_key: e.private_key,
-                evidence: EvidenceRef::line(&cu.artifact, e.line, format!("Cert Hash(sha1): {tp}  Subject: {}  NotAfter: {}", e.subject.as_deref().unwrap_or("?"), e.not_after.as_deref().unwrap_or("?"))),
-            });
+            let Some(tp) = e.thumbprint.as_deref() else {
+                continue;
+            };
+            push(
+                &mut out,
+                SeenCert {
+                    thumbprint: cert::normalize_thumbprint(tp),
+                    store: store.clone(),
+                    subject: e.subject.clone(),
+                    not_before: None,
+                    not_after: None,
+                    not_after_text: e.not_after.clone(),
+                    server_auth_eku: None,
+                    has_private_key: e.private_key,
+                    evidence: EvidenceRef::line(
+                        &cu.artifact,
+                        e.line,
+                        format!(
+                            "Cert Hash(sha1): {tp}  Subject: {}  NotAfter: {}",
+                            e.subject.as_deref().unwrap_or("?"),
+                            e.not_after.as_deref().unwrap_or("?")
+                        ),
+                    ),
+                },
+            );
         }
     }
     for rf in &ev.registry {
         for key in rf.value.keys_under(RDP_STORE_KEY) {
-            let Some(thumb) = key.path.rsplit('\\').next().filter(|t| t.len() == 40) else { continue };
-            let blob = key.values.iter().find(|v| v.name.eq_ignore_ascii_case("Blob"));
-            let parsed = blob.and_then(|v| match &v.data { RegData::Binary(b) => parse_blob(b), _ => None });
+            let Some(thumb) = key.path.rsplit('\\').next().filter(|t| t.len() == 40) else {
+                continue;
+            };
+            let blob = key
+                .values
+                .iter()
+                .find(|v| v.name.eq_ignore_ascii_case("Blob"));
+            let parsed = blob.and_then(|v| match &v.data {
+                RegData::Binary(b) => parse_blob(b),
+                _ => None,
+            });
             let line = blob.map(|v| v.line).unwrap_or(key.line);
             let ev_ref = EvidenceRef::line(&rf.artifact, line, format!("[{}]", key.path));
             match parsed {
-                Some((info, has_key)) => push(&mut out, from_info(&info, Some("Remote Desktop".into()), Some(has_key), ev_ref)),
-                None => push(&mut out, SeenCert {
-                    thumbprint: cert::normalize_thumbprint(thumb),
-                    store: "Remote Desktop".into(),
-                    subject: None, not_before: None, not_after: None, not_after_text: None, server_auth_eku: None, has_private_key: None,
-                    evidence: ev_ref,
-                }),
+                Some((info, has_key)) => push(
+                    &mut out,
+                    from_info(&info, Some("Remote Desktop".into()), Some(has_key), ev_ref),
+                ),
+                None => push(
+                    &mut out,
+                    SeenCert {
+                        thumbprint: cert::normalize_thumbprint(thumb),
+                        store: "Remote Desktop".into(),
+                        subject: None,
+                        not_before: None,
+                        not_after: None,
+                        not_after_text: None,
+                        server_auth_eku: None,
+                        has_private_key: None,
+                        evidence: ev_ref,
+                    },
+                ),
             }
         }
     }
@@ -87,10 +144,18 @@ pub fn seen_certs(ev: &Evidence) -> Vec<SeenCert> {
 }
 
 fn summary(c: &CertInfo) -> String {
-    format!("{} subject {} valid {} to {}", c.thumbprint_sha1, c.subject, c.not_before_rfc3339, c.not_after_rfc3339)
+    format!(
+        "{} subject {} valid {} to {}",
+        c.thumbprint_sha1, c.subject, c.not_before_rfc3339, c.not_after_rfc3339
+    )
 }
 
-fn from_info(c: &CertInfo, store: Option<String>, key: Option<bool>, evidence: EvidenceRef) -> SeenCert {
+fn from_info(
+    c: &CertInfo,
+    store: Option<String>,
+    key: Option<bool>,
+    evidence: EvidenceRef,
+) -> SeenCert {
     SeenCert {
         thumbprint: c.thumbprint_sha1.clone(),
         store: store.unwrap_or_else(|| "unknown store".into()),
@@ -106,7 +171,10 @@ fn from_info(c: &CertInfo, store: Option<String>, key: Option<bool>, evidence: E
 
 /// Keeps the first (richest) record per (store, thumbprint), filling gaps from later ones.
 fn push(out: &mut Vec<SeenCert>, c: SeenCert) {
-    if let Some(existing) = out.iter_mut().find(|e| e.thumbprint == c.thumbprint && (e.store.eq_ignore_ascii_case(&c.store) || e.store == "unknown store")) {
+    if let Some(existing) = out.iter_mut().find(|e| {
+        e.thumbprint == c.thumbprint
+            && (e.store.eq_ignore_ascii_case(&c.store) || e.store == "unknown store")
+    }) {
         existing.subject = existing.subject.take().or(c.subject);
         existing.not_before = existing.not_before.or(c.not_before);
         existing.not_after = existing.not_after.or(c.not_after);

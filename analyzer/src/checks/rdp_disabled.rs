@@ -45,7 +45,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     .evidence(EvidenceRef::line(
         hit.artifact,
         hit.value.line,
-        format!("[{}] \"fDenyTSConnections\" = {}", hit.key.path, hit.value.data.display()),
+        format!(
+            "[{}] \"fDenyTSConnections\" = {}",
+            hit.key.path,
+            hit.value.data.display()
+        ),
     ))
     .fact("value", "1")]
 }

@@ -7,7 +7,7 @@
 //! *Preferences* registry item can also write `fDenyTSConnections` = 1 directly into the
 //! Terminal Server key; that is reported here too because the fix is again in a GPO.
 
-use super::{Check, EvidenceRef, Finding, Severity};
+use super::{support, Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{Evidence, TS_POLICY_KEY};
 use crate::parse::gpresult::{self, PolicyState};
 use crate::parse::identify::Kind;
@@ -31,26 +31,32 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ev: &Evidence) -> Vec<Finding> {
-    let mut f: Option<Finding> = None;
+    let mut refs = Vec::new();
     let mut gpo: Option<String> = None;
     for report in &ev.gpresult {
         if let Some(p) = report.value.find_policy(gpresult::ALLOW_RDP_POLICY_NAMES) {
             if p.state == PolicyState::Disabled {
                 gpo = Some(p.winning_gpo.clone());
-                f = Some(f.unwrap_or_else(|| base()).evidence(EvidenceRef::line(
+                refs.push(EvidenceRef::line(
                     &report.artifact,
                     p.line,
-                    format!("{} | {} | Winning GPO: {}", p.name, p.setting, p.winning_gpo),
-                )));
+                    format!(
+                        "{} | {} | Winning GPO: {}",
+                        p.name, p.setting, p.winning_gpo
+                    ),
+                ));
             }
         }
         for pref in &report.value.registry_preferences {
             let is_deny = pref.value_name.eq_ignore_ascii_case("fDenyTSConnections")
-                && pref.key_path.to_ascii_lowercase().contains("terminal server")
+                && pref
+                    .key_path
+                    .to_ascii_lowercase()
+                    .contains("terminal server")
                 && pref.value_u32 == Some(1);
             if is_deny {
                 gpo.get_or_insert_with(|| pref.winning_gpo.clone());
-                f = Some(f.unwrap_or_else(|| base()).evidence(EvidenceRef::line(
+                refs.push(EvidenceRef::line(
                     &report.artifact,
                     pref.line,
                     format!(
@@ -60,39 +66,35 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                         pref.value_data.as_deref().unwrap_or("1"),
                         pref.winning_gpo
                     ),
-                )));
+                ));
             }
         }
     }
     if let Some(hit) = ev.reg_value(TS_POLICY_KEY, "fDenyTSConnections") {
         if hit.value.data.as_u32() == Some(1) {
-            f = Some(f.unwrap_or_else(|| base()).evidence(EvidenceRef::line(
-                hit.artifact,
-                hit.value.line,
-                format!("[{}] \"fDenyTSConnections\" = {}", hit.key.path, hit.value.data.display()),
-            )));
+            refs.push(support::reg_ref(&hit));
         }
     }
-    let Some(mut finding) = f else { return Vec::new() };
-    match gpo {
-        Some(name) => {
-            finding.message = format!(
+    if refs.is_empty() {
+        return Vec::new();
+    }
+    let mut finding = match gpo {
+        Some(name) => Finding::new(
+            &CHECK,
+            format!(
                 "Group Policy disables Remote Desktop; the winning GPO is '{name}'. Local changes \
                  are overwritten at the next policy refresh."
-            );
-            finding.title = format!("Group Policy '{name}' blocks Remote Desktop connections");
-            finding = finding.fact("winning_gpo", name);
-        }
-        None => {
-            finding.message = "The Terminal Services policy key sets fDenyTSConnections = 1: a \
-                               Group Policy disables Remote Desktop. No gpresult report was \
-                               available to name the GPO (collect `gpresult /H` as administrator)."
-                .into();
-        }
-    }
+            ),
+        )
+        .title(format!("Group Policy '{name}' blocks Remote Desktop connections"))
+        .fact("winning_gpo", name),
+        None => Finding::new(
+            &CHECK,
+            "The Terminal Services policy key sets fDenyTSConnections = 1: a Group Policy disables \
+             Remote Desktop. No gpresult report was available to name the GPO (collect \
+             `gpresult /H` as administrator).",
+        ),
+    };
+    finding.evidence = refs;
     vec![finding]
-}
-
-fn base() -> Finding {
-    Finding::new(&CHECK, "")
 }

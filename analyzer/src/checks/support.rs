@@ -5,7 +5,11 @@ use crate::evidence::{Evidence, RegHit, ServiceState};
 
 /// `[key] "name" = data`, the excerpt for a registry value.
 pub fn reg_excerpt(hit: &RegHit<'_>) -> String {
-    let name = if hit.value.name.is_empty() { "@".to_string() } else { format!("\"{}\"", hit.value.name) };
+    let name = if hit.value.name.is_empty() {
+        "@".to_string()
+    } else {
+        format!("\"{}\"", hit.value.name)
+    };
     format!("[{}] {} = {}", hit.key.path, name, hit.value.data.display())
 }
 
@@ -31,7 +35,9 @@ pub fn start_type_name(start: u32) -> &'static str {
 pub fn service_finding(ev: &Evidence, service: &str, base: Finding) -> Option<Finding> {
     let key = format!(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\{service}");
     let start = ev.reg_value(&key, "Start");
-    let disabled = start.as_ref().is_some_and(|h| h.value.data.as_u32() == Some(4));
+    let disabled = start
+        .as_ref()
+        .is_some_and(|h| h.value.data.as_u32() == Some(4));
     let status = ev.service(service);
     let not_running = status.is_some_and(|(_, s)| s.state != ServiceState::Running);
     if !disabled && !not_running {
@@ -47,17 +53,25 @@ pub fn service_finding(ev: &Evidence, service: &str, base: Finding) -> Option<Fi
             format!("SERVICE_NAME: {}  STATE: {}", s.name, state),
         ));
         if not_running {
-            parts.push(format!("{service} is {} (sc queryex)", state.to_lowercase()));
+            parts.push(format!(
+                "{service} is {} (sc queryex)",
+                state.to_lowercase()
+            ));
         }
     }
     if let Some(h) = start.as_ref() {
         let st = h.value.data.as_u32().unwrap_or(u32::MAX);
-        f = f.fact("start_type", start_type_name(st)).evidence(reg_ref(h));
+        f = f
+            .fact("start_type", start_type_name(st))
+            .evidence(reg_ref(h));
         if disabled {
             parts.push(format!("its start type is disabled (Start = {st})"));
         }
     }
-    f.title = format!("{service} is {}", if disabled { "disabled" } else { "not running" });
+    f.title = format!(
+        "{service} is {}",
+        if disabled { "disabled" } else { "not running" }
+    );
     f.message = format!("{}.", parts.join(" and "));
     Some(f)
 }
@@ -65,12 +79,28 @@ pub fn service_finding(ev: &Evidence, service: &str, base: Finding) -> Option<Fi
 /// A more basic fault that explains a missing listener or an unbound port, so those findings
 /// can say so and drop to info instead of sending support after a consequence.
 pub fn explained_by(ev: &Evidence) -> Option<&'static str> {
-    let deny = |k: &str| ev.reg_value(k, "fDenyTSConnections").and_then(|h| h.value.data.as_u32());
+    let deny = |k: &str| {
+        ev.reg_value(k, "fDenyTSConnections")
+            .and_then(|h| h.value.data.as_u32())
+    };
     let policy = deny(crate::evidence::TS_POLICY_KEY);
-    if policy == Some(1) || (policy.is_none() && deny(crate::evidence::TERMINAL_SERVER_KEY) == Some(1)) {
+    if policy == Some(1)
+        || (policy.is_none() && deny(crate::evidence::TERMINAL_SERVER_KEY) == Some(1))
+    {
         return Some("Remote Desktop is disabled (RDP001/RDP002)");
     }
-    if ev.service("TermService").is_some_and(|(_, s)| s.state != crate::evidence::ServiceState::Running) {
+    let gpo_disables = ev.gpresult.iter().any(|g| {
+        g.value
+            .find_policy(crate::parse::gpresult::ALLOW_RDP_POLICY_NAMES)
+            .is_some_and(|p| p.state == crate::parse::gpresult::PolicyState::Disabled)
+    });
+    if gpo_disables {
+        return Some("Group Policy disables Remote Desktop (RDP002)");
+    }
+    if ev
+        .service("TermService")
+        .is_some_and(|(_, s)| s.state != crate::evidence::ServiceState::Running)
+    {
         return Some("TermService is not running (RDP003)");
     }
     None

@@ -24,5 +24,7 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ev: &Evidence) -> Vec<Finding> {
-    support::service_finding(ev, "TermService", Finding::new(&CHECK, "")).into_iter().collect()
+    support::service_finding(ev, "TermService", Finding::new(&CHECK, ""))
+        .into_iter()
+        .collect()
 }

@@ -26,5 +26,7 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ev: &Evidence) -> Vec<Finding> {
-    support::service_finding(ev, "UmRdpService", Finding::new(&CHECK, "")).into_iter().collect()
+    support::service_finding(ev, "UmRdpService", Finding::new(&CHECK, ""))
+        .into_iter()
+        .collect()
 }

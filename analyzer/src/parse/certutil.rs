@@ -149,7 +149,9 @@ fn separator_index(line: &str) -> Option<Option<u32>> {
         return None;
     }
     let middle = t.trim_matches('=').trim();
-    if middle.is_empty() {
+    // tasklist's column rule ("===== ======== =====") also starts and ends with '=': a certutil
+    // separator has a word ("Certificate 0", "Zertifikat 0") between its runs.
+    if !middle.chars().any(char::is_alphanumeric) {
         return None;
     }
     let digits: String = middle
@@ -158,6 +160,16 @@ fn separator_index(line: &str) -> Option<Option<u32>> {
         .unwrap_or("")
         .to_owned();
     Some(digits.parse::<u32>().ok())
+}
+
+#[cfg(test)]
+#[test]
+fn tasklist_rule_is_not_a_certificate_separator() {
+    assert!(!sniff("Image Name                     PID Services\r\n========================= ======== ==========\r\n"));
+    assert_eq!(
+        separator_index("================ Certificate 3 ================"),
+        Some(Some(3))
+    );
 }
 
 fn is_certutil_line(line: &str) -> bool {

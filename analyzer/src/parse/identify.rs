@@ -115,10 +115,13 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     if cert::sniff(bytes) {
         return Kind::Certificate;
     }
-    let Some(d) = decoded else { return Kind::Unknown };
+    let Some(d) = decoded else {
+        return Kind::Unknown;
+    };
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
-    let probes: [(fn(&str) -> bool, Kind); 12] = [
+    type Sniff = fn(&str) -> bool;
+    let probes: [(Sniff, Kind); 12] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (event_xml::sniff, Kind::EventXml),
@@ -132,7 +135,11 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (qwinsta::sniff, Kind::Qwinsta),
         (netstat::sniff, Kind::Netstat),
     ];
-    probes.iter().find(|(sniff, _)| sniff(t)).map(|(_, k)| *k).unwrap_or(Kind::Unknown)
+    probes
+        .iter()
+        .find(|(sniff, _)| sniff(t))
+        .map(|(_, k)| *k)
+        .unwrap_or(Kind::Unknown)
 }
 
 /// Identifies and parses one file. Never panics; a parse failure is in `result`.
@@ -151,7 +158,13 @@ pub fn parse_file(path: &str, bytes: &[u8], code_page: Option<u32>) -> ParsedFil
     };
     let text = decoded.as_ref().map(|d| d.text.as_str()).unwrap_or("");
     let result = parse_as(kind, bytes, text);
-    ParsedFile { path: path.to_string(), kind, encoding, lossy, result }
+    ParsedFile {
+        path: path.to_string(),
+        kind,
+        encoding,
+        lossy,
+        result,
+    }
 }
 
 fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> {
@@ -171,11 +184,9 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::CertIndex => Parsed::CertIndex(cert::parse_index(text)?),
         Kind::Evtx => Parsed::Events(evtx::parse(bytes, &wanted)?),
         Kind::EventXml => Parsed::Events(event_xml::parse(text, &wanted)?),
-        Kind::Unknown => {
-            return Err(ParseError::new(
-                "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
+        Kind::Unknown => return Err(ParseError::new(
+            "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",
-            ))
-        }
+        )),
     })
 }

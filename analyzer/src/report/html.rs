@@ -41,7 +41,11 @@ pub fn render(report: &Report) -> String {
 <title>RDP triage: {}</title><style>{STYLE}</style></head><body>",
         escape(report.host.host_name.as_deref().unwrap_or(&report.source))
     );
-    let _ = write!(s, "<h1>RDP triage report</h1><p>Input: <code>{}</code>", escape(&report.source));
+    let _ = write!(
+        s,
+        "<h1>RDP triage report</h1><p>Input: <code>{}</code>",
+        escape(&report.source)
+    );
     if let Some(h) = &report.host.host_name {
         let _ = write!(s, "<br>Host: <b>{}</b>", escape(h));
     }
@@ -92,7 +96,13 @@ pub fn render(report: &Report) -> String {
     if !report.not_evaluated.is_empty() {
         s.push_str("<h2>Not evaluated</h2><table><tr><th>Check</th><th>Why</th></tr>");
         for n in &report.not_evaluated {
-            let _ = write!(s, "<tr><td class=\"id\">{} {}</td><td>{}</td></tr>", escape(n.id), escape(n.name), escape(&n.reason));
+            let _ = write!(
+                s,
+                "<tr><td class=\"id\">{} {}</td><td>{}</td></tr>",
+                escape(n.id),
+                escape(n.name),
+                escape(&n.reason)
+            );
         }
         s.push_str("</table>");
     }
@@ -120,8 +130,14 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
-        assert_eq!(escape("\"><img onerror='x'>"), "&quot;&gt;&lt;img onerror=&#39;x&#39;&gt;");
+        assert_eq!(
+            escape("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(
+            escape("\"><img onerror='x'>"),
+            "&quot;&gt;&lt;img onerror=&#39;x&#39;&gt;"
+        );
         assert_eq!(escape("a\u{1b}[31m"), "a\u{FFFD}[31m");
     }
 }

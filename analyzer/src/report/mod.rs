@@ -61,15 +61,23 @@ pub struct ArtifactRow {
 impl Report {
     pub fn new(ev: &Evidence, outcome: Outcome) -> Report {
         let count = |s| outcome.findings.iter().filter(|f| f.severity == s).count();
-        let summary = Summary { errors: count(Severity::Error), warnings: count(Severity::Warning), infos: count(Severity::Info) };
+        let summary = Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+        };
         let host = match &ev.manifest {
             Some(m) => HostInfo {
                 host_name: Some(m.host_name.clone()),
                 os: {
-                    let parts: Vec<_> = [m.os.product_name.clone(), m.os.display_version.clone(), m.os.build.clone().map(|b| format!("build {b}"))]
-                        .into_iter()
-                        .flatten()
-                        .collect();
+                    let parts: Vec<_> = [
+                        m.os.product_name.clone(),
+                        m.os.display_version.clone(),
+                        m.os.build.clone().map(|b| format!("build {b}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                     (!parts.is_empty()).then(|| parts.join(" "))
                 },
                 collected_utc: Some(m.finished_utc.clone()),
@@ -77,7 +85,10 @@ impl Report {
                 collector_version: Some(m.collector_version.clone()),
             },
             None => HostInfo {
-                host_name: ev.gpresult.iter().find_map(|g| g.value.computer_name.clone()),
+                host_name: ev
+                    .gpresult
+                    .iter()
+                    .find_map(|g| g.value.computer_name.clone()),
                 ..HostInfo::default()
             },
         };
@@ -87,10 +98,20 @@ impl Report {
             .map(|a| ArtifactRow {
                 path: a.path.clone(),
                 kind: a.kind.describe().to_string(),
-                status: a.record.as_ref().map(|r| r.status.as_str().to_string()).unwrap_or_else(|| "loose".into()),
+                status: a
+                    .record
+                    .as_ref()
+                    .map(|r| r.status.as_str().to_string())
+                    .unwrap_or_else(|| "loose".into()),
                 parse: match (&a.error, a.present) {
                     (_, false) => "absent".into(),
-                    (None, true) => format!("parsed{}", a.encoding.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()),
+                    (None, true) => format!(
+                        "parsed{}",
+                        a.encoding
+                            .as_deref()
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
+                    ),
                     (Some(e), true) => format!("not parsed: {e}"),
                 },
                 size: a.record.as_ref().map(|r| r.size),

@@ -7,7 +7,12 @@ use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "rdp-analyze {}: {}", report.analyzer_version, clean(&report.source));
+    let _ = writeln!(
+        s,
+        "rdp-analyze {}: {}",
+        report.analyzer_version,
+        clean(&report.source)
+    );
     if let Some(h) = &report.host.host_name {
         let _ = write!(s, "Host: {}", clean(h));
         if let Some(os) = &report.host.os {
@@ -27,7 +32,11 @@ pub fn render(report: &Report) -> String {
         report.summary.errors, report.summary.warnings, report.summary.infos
     );
     for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-        let group: Vec<_> = report.findings.iter().filter(|f| f.severity == sev).collect();
+        let group: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .collect();
         if group.is_empty() {
             continue;
         }
@@ -49,7 +58,12 @@ pub fn render(report: &Report) -> String {
     if report.findings.iter().all(|f| f.severity == Severity::Info) {
         s.push_str("No problem found in the evidence provided.\n\n");
     }
-    let ignored: Vec<_> = report.artifacts.iter().filter(|a| a.kind == Kind::Unknown.describe()).map(|a| clean(&a.path)).collect();
+    let ignored: Vec<_> = report
+        .artifacts
+        .iter()
+        .filter(|a| a.kind == Kind::Unknown.describe())
+        .map(|a| clean(&a.path))
+        .collect();
     if !ignored.is_empty() {
         let _ = writeln!(s, "Not recognized (ignored): {}\n", ignored.join(", "));
     }
@@ -66,5 +80,13 @@ pub fn render(report: &Report) -> String {
 /// Strips control characters (terminal escape sequences from a hostile bundle) from text shown
 /// on the terminal.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\t' { '�' } else { c }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '�'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
