@@ -105,6 +105,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .flat_map(|l| l.value.rules.iter().map(move |r| (l.artifact.as_str(), r)))
         .collect();
     let mut blocked = Vec::new();
+    let mut unallowed: Vec<&str> = Vec::new();
     let mut refs = Vec::new();
     let mut reasons = Vec::new();
     for profile in &active {
@@ -124,13 +125,20 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             blocked.push(profile.clone());
         }
         if !allowed {
-            reasons.push(format!(
-                "no enabled inbound Allow rule for TCP {port} on the {profile} profile"
-            ));
+            unallowed.push(profile.as_str());
         }
     }
     if blocked.is_empty() {
         return Vec::new();
+    }
+    if !unallowed.is_empty() {
+        reasons.insert(
+            0,
+            format!(
+                "no enabled inbound Allow rule covers TCP {port} on {}",
+                unallowed.join(", ")
+            ),
+        );
     }
     // Explain the state of the built-in Remote Desktop rules.
     let rdp_rules: Vec<_> = rules
@@ -140,10 +148,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if rdp_rules.is_empty() {
         reasons.push("the built-in Remote Desktop inbound rules are absent".into());
     }
-    for (a, r) in rdp_rules
-        .iter()
-        .filter(|(_, r)| r.action == Action::Allow && r.protocol.eq_ignore_ascii_case("TCP"))
-    {
+    // Rules scoped by port explain the block; program-scoped ones (Shadow: RdpSa.exe on any
+    // port) are not the listener's rule.
+    let port_scoped = |r: &FirewallRule| {
+        r.local_port
+            .as_deref()
+            .is_some_and(|p| !p.eq_ignore_ascii_case("Any"))
+    };
+    for (a, r) in rdp_rules.iter().filter(|(_, r)| {
+        r.action == Action::Allow && r.protocol.eq_ignore_ascii_case("TCP") && port_scoped(r)
+    }) {
         let why = if !r.enabled {
             "disabled".to_string()
         } else if !r.applies_to_tcp_port(port) {
