@@ -188,13 +188,35 @@ enum Section {
     Other,
 }
 
+/// What closing an element contributes to the event, decided when it opens, so that text is
+/// only gathered (and names only allocated) for elements that become part of the event.
+enum Role {
+    Ignore,
+    EventId,
+    RecordId,
+    Channel,
+    Computer,
+    /// An `EventData` child, with the name its value gets (`Name`, or the element's name).
+    Data(String),
+    /// An `EventData/Data` without a `Name`: numbered when it closes.
+    UnnamedData,
+    /// An element under `UserData`'s wrapper: a value when it turns out to be a leaf.
+    UserField(String),
+}
+
 /// An open element and what has been gathered for it.
 struct Frame {
-    local: String,
-    /// The `Name` attribute of an `EventData/Data` element.
-    name_attr: Option<String>,
+    role: Role,
     text: String,
     has_child: bool,
+}
+
+impl Frame {
+    fn push_text(&mut self, s: &str) {
+        if !matches!(self.role, Role::Ignore) {
+            push_bounded(&mut self.text, s);
+        }
+    }
 }
 
 /// Builds one [`Event`] from the element stream of one `<Event>`.
@@ -202,7 +224,6 @@ struct Frame {
 struct EventBuilder {
     event: Event,
     has_event_id: bool,
-    has_record_id: bool,
     unnamed_data: usize,
     section: Option<Section>,
 }
@@ -222,19 +243,17 @@ pub(crate) fn event_from_xml(xml: &str) -> Result<Event, String> {
         })?;
         match event {
             XmlEvent::Start(start) => {
-                builder.open(&start, &stack)?;
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!("event XML nested deeper than {MAX_DEPTH} elements"));
                 }
-                let frame = builder.frame(&start, &stack, &reader);
+                let frame = builder.open(&start, stack.len(), &reader)?;
                 if let Some(parent) = stack.last_mut() {
                     parent.has_child = true;
                 }
                 stack.push(frame);
             }
             XmlEvent::Empty(start) => {
-                builder.open(&start, &stack)?;
-                let frame = builder.frame(&start, &stack, &reader);
+                let frame = builder.open(&start, stack.len(), &reader)?;
                 if let Some(parent) = stack.last_mut() {
                     parent.has_child = true;
                 }
@@ -259,7 +278,7 @@ pub(crate) fn event_from_xml(xml: &str) -> Result<Event, String> {
                     let decoded = text
                         .xml10_content()
                         .map_err(|e| format!("undecodable text: {e}"))?;
-                    push_bounded(&mut frame.text, &decoded);
+                    frame.push_text(&decoded);
                 }
             }
             XmlEvent::CData(data) => {
@@ -267,13 +286,13 @@ pub(crate) fn event_from_xml(xml: &str) -> Result<Event, String> {
                     let decoded = data
                         .decode()
                         .map_err(|e| format!("undecodable CDATA: {e}"))?;
-                    push_bounded(&mut frame.text, &decoded);
+                    frame.push_text(&decoded);
                 }
             }
             XmlEvent::GeneralRef(reference) => {
                 if let Some(frame) = stack.last_mut() {
                     let resolved = resolve_reference(&reference)?;
-                    push_bounded(&mut frame.text, &resolved);
+                    frame.push_text(&resolved);
                 }
             }
             XmlEvent::Eof => {
@@ -318,7 +337,11 @@ fn push_bounded(text: &mut String, s: &str) {
 
 /// Local name of an element (without a namespace prefix), as text.
 fn local_name(start: &BytesStart<'_>) -> String {
-    String::from_utf8_lossy(start.local_name().as_ref()).into_owned()
+    let name = start.local_name();
+    match std::str::from_utf8(name.as_ref()) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(name.as_ref()).into_owned(),
+    }
 }
 
 /// Value of the attribute whose local name is `name`, unescaped.
@@ -336,102 +359,110 @@ fn attribute(start: &BytesStart<'_>, name: &[u8], reader: &Reader<&[u8]>) -> Opt
 }
 
 impl EventBuilder {
-    /// Checks the root and notes which section an element at depth 2 opens.
-    fn open(&mut self, start: &BytesStart<'_>, stack: &[Frame]) -> Result<(), String> {
-        match stack.len() {
-            0 if start.local_name().as_ref() != b"Event" => Err(format!(
-                "expected <Event>, found <{}>",
-                String::from_utf8_lossy(start.name().as_ref())
-            )),
-            1 => {
-                self.section = Some(match start.local_name().as_ref() {
+    /// The frame for an element opening below `depth` open ones (0: the root), reading the
+    /// attributes the event needs.
+    fn open(
+        &mut self,
+        start: &BytesStart<'_>,
+        depth: usize,
+        reader: &Reader<&[u8]>,
+    ) -> Result<Frame, String> {
+        let local = start.local_name();
+        let local = local.as_ref();
+        let role = match (depth, self.section) {
+            (0, _) if local != b"Event" => {
+                return Err(format!(
+                    "expected <Event>, found <{}>",
+                    String::from_utf8_lossy(start.name().as_ref())
+                ));
+            }
+            (1, _) => {
+                self.section = Some(match local {
                     b"System" => Section::System,
                     b"EventData" => Section::EventData,
                     b"UserData" => Section::UserData,
                     _ => Section::Other,
                 });
-                Ok(())
+                Role::Ignore
             }
-            _ => Ok(()),
-        }
-    }
-
-    /// The frame for a newly opened element; reads the attributes the event needs.
-    fn frame(&mut self, start: &BytesStart<'_>, stack: &[Frame], reader: &Reader<&[u8]>) -> Frame {
-        let local = local_name(start);
-        let mut name_attr = None;
-        if stack.len() == 2 {
-            match (self.section, local.as_str()) {
-                (Some(Section::System), "Provider") => {
-                    // Classic providers have EventSourceName too; Name is what Event Viewer shows.
-                    if let Some(name) = attribute(start, b"Name", reader)
-                        .or_else(|| attribute(start, b"EventSourceName", reader))
-                    {
-                        self.event.provider = name;
-                    }
+            (2, Some(Section::System)) => self.system_role(start, local, reader),
+            (2, Some(Section::EventData)) => {
+                match attribute(start, b"Name", reader).filter(|n| !n.is_empty()) {
+                    Some(name) => Role::Data(name),
+                    None if local == b"Data" => Role::UnnamedData,
+                    // `<Binary>` and the like: named by the element.
+                    None => Role::Data(local_name(start)),
                 }
-                (Some(Section::System), "TimeCreated") => {
-                    if let Some(t) = attribute(start, b"SystemTime", reader) {
-                        self.event.time = normalize_time(&t);
-                    }
-                }
-                (Some(Section::EventData), _) => {
-                    name_attr = attribute(start, b"Name", reader).filter(|n| !n.is_empty());
-                }
-                _ => {}
             }
-        }
-        Frame {
-            local,
-            name_attr,
+            // `UserData` holds one provider-defined wrapper (`EventXML`, `LogFileCleared`...)
+            // whose leaf children are the values.
+            (d, Some(Section::UserData)) if d >= 3 => Role::UserField(local_name(start)),
+            _ => Role::Ignore,
+        };
+        Ok(Frame {
+            role,
             text: String::new(),
             has_child: false,
+        })
+    }
+
+    /// Role of a `<System>` child; `Provider` and `TimeCreated` are read from attributes here.
+    fn system_role(
+        &mut self,
+        start: &BytesStart<'_>,
+        local: &[u8],
+        reader: &Reader<&[u8]>,
+    ) -> Role {
+        match local {
+            b"EventID" => Role::EventId,
+            b"EventRecordID" => Role::RecordId,
+            b"Channel" => Role::Channel,
+            b"Computer" => Role::Computer,
+            b"Provider" => {
+                // Classic providers have EventSourceName too; Name is what Event Viewer shows.
+                if let Some(name) = attribute(start, b"Name", reader)
+                    .or_else(|| attribute(start, b"EventSourceName", reader))
+                {
+                    self.event.provider = name;
+                }
+                Role::Ignore
+            }
+            b"TimeCreated" => {
+                if let Some(t) = attribute(start, b"SystemTime", reader) {
+                    self.event.time = normalize_time(&t);
+                }
+                Role::Ignore
+            }
+            _ => Role::Ignore,
         }
     }
 
     /// Takes what a closed element at `depth` (1 = `Event`) holds.
     fn close(&mut self, frame: Frame, depth: usize) {
-        match (self.section, depth) {
-            (Some(Section::System), 3) => self.system_field(&frame),
-            (Some(Section::EventData), 3) => {
-                let name = match frame.name_attr {
-                    Some(name) => name,
-                    None if frame.local == "Data" => {
-                        self.unnamed_data += 1;
-                        format!("Data{}", self.unnamed_data)
-                    }
-                    // `<Binary>` and the like: named by the element.
-                    None => frame.local,
-                };
-                self.push_data(name, frame.text);
-            }
-            // `UserData` holds one provider-defined wrapper (`EventXML`, `LogFileCleared`...)
-            // whose leaf children are the values.
-            (Some(Section::UserData), d) if d >= 4 && !frame.has_child => {
-                self.push_data(frame.local, frame.text);
-            }
-            _ => {}
-        }
-    }
-
-    fn system_field(&mut self, frame: &Frame) {
-        let value = frame.text.trim();
-        match frame.local.as_str() {
-            "EventID" => {
-                if let Ok(id) = value.parse() {
+        let text = frame.text;
+        match frame.role {
+            Role::Ignore => {}
+            Role::EventId => {
+                if let Ok(id) = text.trim().parse() {
                     self.event.event_id = id;
                     self.has_event_id = true;
                 }
             }
-            "EventRecordID" => {
-                if let Ok(id) = value.parse() {
+            Role::RecordId => {
+                if let Ok(id) = text.trim().parse() {
                     self.event.record_id = id;
-                    self.has_record_id = true;
                 }
             }
-            "Channel" => self.event.channel = value.to_owned(),
-            "Computer" => self.event.computer = value.to_owned(),
-            _ => {}
+            Role::Channel => self.event.channel = text.trim().to_owned(),
+            Role::Computer => self.event.computer = text.trim().to_owned(),
+            Role::Data(name) => self.push_data(name, text),
+            Role::UnnamedData => {
+                self.unnamed_data += 1;
+                let name = format!("Data{}", self.unnamed_data);
+                self.push_data(name, text);
+            }
+            Role::UserField(name) if depth >= 4 && !frame.has_child => self.push_data(name, text),
+            Role::UserField(_) => {}
         }
     }
 
