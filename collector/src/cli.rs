@@ -68,7 +68,10 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Action, String
             "-V" | "--version" => return Ok(Action::Version),
             "--list" => list = true,
             "--no-events" => opts.collect.events = false,
-            "-v" | "--verbose" => opts.verbose = true,
+            "-v" | "--verbose" => {
+                opts.verbose = true;
+                opts.collect.verbose = true;
+            }
             "--no-pause" => opts.pause = false,
             "-o" | "--output" => {
                 let v = value("a folder or file name")?;

@@ -35,6 +35,8 @@ pub struct CollectOptions {
     /// Time limit of each event log export.
     pub event_timeout: Duration,
     pub reg_limits: RegLimits,
+    /// Console detail only (not recorded): print each step's producer too.
+    pub verbose: bool,
 }
 
 impl Default for CollectOptions {
@@ -45,6 +47,7 @@ impl Default for CollectOptions {
             command_timeout: Duration::from_secs(60),
             event_timeout: Duration::from_secs(600),
             reg_limits: RegLimits::default(),
+            verbose: false,
         }
     }
 }
@@ -264,6 +267,8 @@ struct Progress<'a> {
     out: &'a mut dyn Write,
     total: usize,
     index: usize,
+    /// Also print each step's bundle path and producer.
+    verbose: bool,
 }
 
 impl Progress<'_> {
@@ -277,7 +282,8 @@ impl Progress<'_> {
         let _ = self.out.flush();
     }
 
-    fn finish(&mut self, status: Status, message: Option<&str>, ms: u64) {
+    fn finish(&mut self, rec: &ArtifactRecord) {
+        let (status, message, ms) = (rec.status, rec.message.as_deref(), rec.duration_ms);
         let text = match (status, message) {
             (Status::Ok, None) => format!("ok ({ms} ms)"),
             (Status::Ok, Some(m)) => format!("ok ({ms} ms), note: {m}"),
@@ -285,6 +291,9 @@ impl Progress<'_> {
             (s, None) => status_words(s).to_uppercase(),
         };
         let _ = writeln!(self.out, "{text}");
+        if self.verbose {
+            let _ = writeln!(self.out, "        {} <- {}", rec.path, rec.producer);
+        }
     }
 }
 
@@ -336,6 +345,7 @@ pub fn collect<W: Write + Seek>(
             out: progress,
             total,
             index: 0,
+            verbose: opts.verbose,
         },
         missing: Vec::new(),
     };
@@ -361,8 +371,7 @@ pub fn collect<W: Write + Seek>(
             let mut rec = ArtifactRecord::new(spec.path, format!("EvtExportLog {}", spec.channel));
             rec.status = Status::Skipped;
             rec.message = Some("not requested (--no-events)".to_string());
-            c.progress
-                .finish(Status::Skipped, rec.message.as_deref(), 0);
+            c.progress.finish(&rec);
             c.zip.add_record(rec);
         }
     }
@@ -511,8 +520,7 @@ impl<W: Write + Seek> Collector<'_, W> {
         rec.status = e.status;
         rec.message = Some(e.message);
         rec.duration_ms = elapsed_ms(t);
-        self.progress
-            .finish(rec.status, rec.message.as_deref(), rec.duration_ms);
+        self.progress.finish(&rec);
         self.note_missing(step, rec.status, rec.message.as_deref());
         self.zip.add_record(rec);
     }
@@ -536,8 +544,7 @@ impl<W: Write + Seek> Collector<'_, W> {
                 };
                 rec.message = join_warnings(&read.warnings, 10);
                 rec.duration_ms = elapsed_ms(t);
-                self.progress
-                    .finish(rec.status, rec.message.as_deref(), rec.duration_ms);
+                self.progress.finish(&rec);
                 self.note_missing(step, rec.status, rec.message.as_deref());
                 self.zip.add_bytes(rec, &bytes)?;
             }
@@ -570,8 +577,7 @@ impl<W: Write + Seek> Collector<'_, W> {
         let (status, message) = classify_command(&out, timeout);
         rec.status = status;
         rec.message = message;
-        self.progress
-            .finish(rec.status, rec.message.as_deref(), rec.duration_ms);
+        self.progress.finish(&rec);
         self.note_missing(step, rec.status, rec.message.as_deref());
         let keep_stdout = !out.stdout.is_empty() || status == Status::Ok;
         let err_rec = (!out.stderr.is_empty()).then(|| {
@@ -624,8 +630,7 @@ impl<W: Write + Seek> Collector<'_, W> {
         }
         rec.status = status;
         rec.message = message;
-        self.progress
-            .finish(rec.status, rec.message.as_deref(), rec.duration_ms);
+        self.progress.finish(&rec);
         self.note_missing(step, rec.status, rec.message.as_deref());
         let console = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
         let mut console_rec = rec.clone();
@@ -691,8 +696,7 @@ impl<W: Write + Seek> Collector<'_, W> {
             let mut rec = rec;
             rec.duration_ms = elapsed_ms(t);
             rec.message = Some(format!("{} certificate(s)", items.len()));
-            self.progress
-                .finish(Status::Ok, rec.message.as_deref(), rec.duration_ms);
+            self.progress.finish(&rec);
             self.zip.add_record(rec);
             for item in items {
                 let thumbprint = hex::encode_upper(Sha1::digest(&item.der));
@@ -770,8 +774,7 @@ impl<W: Write + Seek> Collector<'_, W> {
             .locale_error
             .as_ref()
             .map(|e| format!("locale metadata unavailable: {e}"));
-        self.progress
-            .finish(Status::Ok, rec.message.as_deref(), rec.duration_ms);
+        self.progress.finish(&rec);
         self.add_file(rec, file)?;
         let _ = std::fs::remove_file(&dest);
         for loc in &export.locale_files {
@@ -1110,6 +1113,19 @@ mod tests {
         assert!(lines[0].ends_with("ms)"), "{}", lines[0]);
         let sec = lines.iter().find(|l| l.contains("Security log")).unwrap();
         assert!(sec.contains("ACCESS DENIED: exporting Security"), "{sec}");
+    }
+
+    #[test]
+    fn verbose_console_adds_path_and_producer() {
+        let opts = CollectOptions {
+            verbose: true,
+            ..CollectOptions::default()
+        };
+        let r = run(recorded_host(), &opts, "verbose");
+        assert!(r.console.contains(
+            "        commands/netstat-ano.txt <- C:\\Windows\\system32\\netstat.exe -ano\n"
+        ));
+        assert!(!r.manifest.options.iter().any(|o| o.contains("verbose")));
     }
 
     #[test]

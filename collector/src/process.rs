@@ -117,13 +117,28 @@ pub fn run_with_timeout(
     timeout: Duration,
     max_output: usize,
 ) -> Result<CommandOutput, StepError> {
-    let command_line = display_command_line(program, args);
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
+    cmd.args(args);
+    run_command_with_timeout(cmd, timeout, max_output)
+}
+
+/// [`run_with_timeout`] for a prepared `cmd` (environment and folder already set; its stdio is
+/// replaced: stdin closed, stdout and stderr captured). Also used by the Wine end-to-end harness.
+pub fn run_command_with_timeout(
+    mut cmd: Command,
+    timeout: Duration,
+    max_output: usize,
+) -> Result<CommandOutput, StepError> {
+    let program = PathBuf::from(cmd.get_program());
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let command_line = display_command_line(&program, &args);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| spawn_error(program, &e))?;
+    let mut child = cmd.spawn().map_err(|e| spawn_error(&program, &e))?;
     #[cfg(windows)]
     let job = crate::win::job::KillOnCloseJob::for_child(&child);
 
