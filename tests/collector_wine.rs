@@ -26,6 +26,58 @@ const CREDSSP_PARAMS: &str =
 const TEXT: &str = r#"Grüße "zitiert" C:\Pfad\\doppelt 日本 ✓"#;
 const NAME_WITH_ESCAPES: &str = r#"Name "with" \back\slash"#;
 
+/// A self-signed certificate made for this test (CN=RDP-TEST-HOST, P-256, EKU server
+/// authentication), DER.
+const CERT_DER_HEX: &[&str] = &[
+    "3082019a30820140a00302010202141b5ac22e224a3a37885ac83427185a0741794913300a06082a8648ce3d04030230",
+    "183116301406035504030c0d5244502d544553542d484f5354301e170d3236313132323134313434375a170d33363131",
+    "31393134313434375a30183116301406035504030c0d5244502d544553542d484f53543059301306072a8648ce3d0201",
+    "06082a8648ce3d030107034200048f89e47101ab7bf0e1bf69cfa0caac667af08218a0c305a904bb955a4c87fca2b161",
+    "f8b3dd562b89306b2bc49bc6ba7497f20b170e1a1f583ca9e37b5731616aa3683066301d0603551d0e04160414ab39fb",
+    "6303fe94d55ccdb94dfbd1ac3e9e1a21d2301f0603551d23041830168014ab39fb6303fe94d55ccdb94dfbd1ac3e9e1a",
+    "21d2300f0603551d130101ff040530030101ff30130603551d25040c300a06082b06010505070301300a06082a8648ce",
+    "3d040302034800304502200ed0eb94900a87fe33926e4acf1bccc4212eec06d4219bd13a34ebe897d1d874022100f01e",
+    "b3d45036c6ae376f18fead829c688772aa47d883ce4a97d18a50a5d6887d",
+];
+const CERT_THUMBPRINT: &str = "B399CADB10C1D1EB24CFA797202C779EA191209F";
+const CERT_CONTAINER: &str = "TSSecKeySet1";
+
+fn cert_der() -> Vec<u8> {
+    let hex: String = CERT_DER_HEX.concat();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A certificate as a system store keeps it in the registry (`...\Certificates\<SHA1>\Blob`):
+/// serialized properties (id, 1, length, data), here the key provider info (the key container
+/// the RDP service would use; the key itself does not exist) and the certificate (id 32).
+fn cert_store_blob(der: &[u8]) -> Vec<u8> {
+    let utf16z = |s: &str| {
+        let mut v: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        v.extend_from_slice(&[0, 0]);
+        v
+    };
+    let container = utf16z(CERT_CONTAINER);
+    let provider = utf16z("Microsoft Enhanced Cryptographic Provider v1.0");
+    // Serialized CRYPT_KEY_PROV_INFO: 7 DWORDs, string pointers as offsets from its start.
+    let mut kpi = Vec::new();
+    for v in [28u32, 28 + container.len() as u32, 1, 0x20, 0, 0, 1] {
+        kpi.extend_from_slice(&v.to_le_bytes());
+    }
+    kpi.extend(container);
+    kpi.extend(provider);
+    let mut blob = Vec::new();
+    for (id, data) in [(2u32, kpi.as_slice()), (32u32, der)] {
+        blob.extend_from_slice(&id.to_le_bytes());
+        blob.extend_from_slice(&1u32.to_le_bytes());
+        blob.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        blob.extend_from_slice(data);
+    }
+    blob
+}
+
 fn binary_data(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 37 % 256) as u8).collect()
 }
@@ -108,6 +160,21 @@ fn seed(p: &WinePrefix) {
     p.reg_set_raw(CREDSSP_PARAMS, "EmptyBinary", 3, &[]);
     p.reg_set_raw(CREDSSP_PARAMS, "BigEndian", 5, &[0, 0, 0x0d, 0x3d]);
     p.reg_set_raw(CREDSSP_PARAMS, "Custom", 0x1234, &[0xfe]);
+
+    // The RDP certificate, its private key missing (a classic cause of failed TLS handshakes).
+    // The store key has all three subkeys, as on Windows (Wine's CertOpenStore would otherwise
+    // create the missing ones, after the registry step exported the key).
+    let store = r"HKLM\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop";
+    p.reg_add_key(&format!(r"{store}\CRLs"));
+    p.reg_add_key(&format!(r"{store}\CTLs"));
+    p.reg_set_raw(
+        &format!(
+            r"SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates\{CERT_THUMBPRINT}"
+        ),
+        "Blob",
+        3,
+        &cert_store_blob(&cert_der()),
+    );
 }
 
 fn utf16_text(bytes: &[u8]) -> String {
@@ -170,6 +237,16 @@ fn collector_under_wine_end_to_end() {
     std::fs::copy(&planted, work.join("qwinsta.exe")).unwrap();
     let before = file_names(&work);
 
+    // Read-only on the system: the registry is the same before and after.
+    let hives = [r"HKLM\SOFTWARE", r"HKLM\SYSTEM", "HKCU"];
+    let snapshot = |p: &WinePrefix| -> Vec<Vec<u8>> {
+        hives
+            .iter()
+            .map(|h| p.reg_export(h).unwrap_or_else(|| panic!("reg export {h}")))
+            .collect()
+    };
+    let registry_before = snapshot(&prefix);
+
     let run = prefix.run_collector(&work, &["--days", "3", "--timeout", "30"]);
     eprintln!(
         "collector under wine: {:.1} s, exit {:?}\n{}",
@@ -178,6 +255,14 @@ fn collector_under_wine_end_to_end() {
         run.stdout
     );
     assert_eq!(run.exit_code, Some(0), "stderr: {}", run.stderr);
+
+    let registry_after = snapshot(&prefix);
+    for ((hive, before), after) in hives.iter().zip(&registry_before).zip(&registry_after) {
+        assert!(
+            before == after,
+            "the collector changed the registry under {hive}"
+        );
+    }
 
     // Only the zip was added to the working folder; no .partial, no scratch files.
     let after = file_names(&work);
@@ -388,11 +473,22 @@ fn collector_under_wine_end_to_end() {
         "{}",
         run.stdout
     );
-    // Certificate steps ran (Wine has no such stores: recorded, not fatal).
-    assert!(manifest
-        .artifacts
-        .iter()
-        .any(|a| a.path == "certs/remote-desktop/"));
+    // Certificates through CryptoAPI: DER and index; "My" does not exist under Wine.
+    let index: Vec<rdp_collect::bundle::CertIndexEntry> =
+        serde_json::from_slice(&read_entry(&mut zip, paths::CERT_INDEX)).unwrap();
+    assert_eq!(index.len(), 1, "{index:?}");
+    let cert = &index[0];
+    assert_eq!(cert.store, "Remote Desktop");
+    assert_eq!(cert.thumbprint, CERT_THUMBPRINT);
+    assert_eq!(
+        cert.path,
+        format!("certs/remote-desktop/{CERT_THUMBPRINT}.cer")
+    );
+    assert!(cert.has_private_key);
+    assert_eq!(cert.key_container.as_deref(), Some(CERT_CONTAINER));
+    assert_eq!(cert.private_key_accessible, Some(false));
+    assert_eq!(read_entry(&mut zip, &cert.path), cert_der());
+    assert_eq!(record(&manifest, "certs/my/").status, Status::NotFound);
 
     // --version, --list, and an output folder that does not exist.
     let v = prefix.run_collector(&work, &["--version"]);

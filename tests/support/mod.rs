@@ -116,14 +116,21 @@ pub fn require_tools(test: &str) -> Option<Tools> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("CI=true and the Wine end-to-end tools are missing: {msg}");
     }
-    eprintln!("SKIPPED: {msg}");
+    // Straight to the stderr handle: libtest captures `eprintln!` of passing tests, and a skip
+    // must be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {msg}");
     None
 }
 
 /// Runs `cmd` with a time limit; panics (with its output) if it does not finish.
 pub fn run_bounded(cmd: Command, timeout: Duration, what: &str) -> CommandOutput {
+    let t = Instant::now();
     let out = run_command_with_timeout(cmd, timeout, MAX_CAPTURE)
         .unwrap_or_else(|e| panic!("{what}: could not start: {e}"));
+    if std::env::var_os("RDP_WINE_TRACE").is_some() {
+        eprintln!("[{:6.2} s] {what}", t.elapsed().as_secs_f64());
+    }
     if out.timed_out {
         panic!(
             "{what}: no result within {} s\nstdout: {}\nstderr: {}",
@@ -133,6 +140,80 @@ pub fn run_bounded(cmd: Command, timeout: Duration, what: &str) -> CommandOutput
         );
     }
     out
+}
+
+/// Like [`run_bounded`], but with stdout and stderr going to files in `dir` instead of pipes.
+///
+/// For Wine: the first Wine process of a prefix starts the wineserver, which inherits its
+/// stdout/stderr and keeps them open until it exits, seconds later; with pipes every call would
+/// wait for that. Files have no end-of-stream to wait for.
+pub fn run_to_files(cmd: Command, dir: &Path, timeout: Duration, what: &str) -> CommandOutput {
+    match try_run_to_files(cmd, dir, timeout, what) {
+        Ok(out) => out,
+        Err(out) => panic!(
+            "{what}: no result within {} s\nstdout: {}\nstderr: {}",
+            timeout.as_secs(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// [`run_to_files`] returning `Err` (with the output so far) at the time limit.
+pub fn try_run_to_files(
+    mut cmd: Command,
+    dir: &Path,
+    timeout: Duration,
+    what: &str,
+) -> Result<CommandOutput, CommandOutput> {
+    use std::process::Stdio;
+    let n = unique();
+    let out_path = dir.join(format!("stdout-{n}.txt"));
+    let err_path = dir.join(format!("stderr-{n}.txt"));
+    let out_file = std::fs::File::create(&out_path).unwrap();
+    let err_file = std::fs::File::create(&err_path).unwrap();
+    let program = PathBuf::from(cmd.get_program());
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let command_line = rdp_collect::process::display_command_line(&program, &args);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(out_file))
+        .stderr(Stdio::from(err_file));
+    let t = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: could not start: {e}"));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if t.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if std::env::var_os("RDP_WINE_TRACE").is_some() {
+        eprintln!("[{:6.2} s] {what}", t.elapsed().as_secs_f64());
+    }
+    let out = CommandOutput {
+        command_line,
+        stdout: std::fs::read(&out_path).unwrap_or_default(),
+        stderr: std::fs::read(&err_path).unwrap_or_default(),
+        exit_code: status.and_then(|s| s.code()),
+        timed_out: status.is_none(),
+        truncated: false,
+    };
+    let _ = std::fs::remove_file(&out_path);
+    let _ = std::fs::remove_file(&err_path);
+    if out.timed_out {
+        Err(out)
+    } else {
+        Ok(out)
+    }
 }
 
 fn assert_ok(out: &CommandOutput, what: &str) {
@@ -235,8 +316,9 @@ impl WinePrefix {
             prefix,
         };
         let t = Instant::now();
-        let out = run_bounded(
+        let out = run_to_files(
             p.command(["wineboot", "--init"]),
+            &p.root,
             WINEBOOT_TIMEOUT,
             "wineboot --init",
         );
@@ -280,8 +362,9 @@ impl WinePrefix {
 
     /// Runs `wine64 <args>` within [`WINE_STEP_TIMEOUT`].
     pub fn wine(&self, args: &[&str]) -> CommandOutput {
-        run_bounded(
+        run_to_files(
             self.command(args),
+            &self.root,
             WINE_STEP_TIMEOUT,
             &format!("wine64 {args:?}"),
         )
@@ -297,6 +380,12 @@ impl WinePrefix {
         args.extend(["/t", kind, "/d", data, "/f"]);
         let out = self.wine(&args);
         assert_ok(&out, &format!("reg add {key} {name:?}"));
+    }
+
+    /// `reg add KEY /f`: creates a key (and its parents) without values.
+    pub fn reg_add_key(&self, key: &str) {
+        let out = self.wine(&["reg", "add", key, "/f"]);
+        assert_ok(&out, &format!("reg add {key}"));
     }
 
     /// Imports `.reg` text (written as UTF-16LE with BOM, CRLF) with `reg import`: for data
@@ -352,8 +441,7 @@ impl WinePrefix {
         let mut cmd = Command::new(&self.tools.wineserver);
         cmd.arg("-w");
         self.set_env(&mut cmd);
-        let out = run_command_with_timeout(cmd, WINE_STEP_TIMEOUT, 1 << 20);
-        if !matches!(&out, Ok(o) if !o.timed_out) {
+        if try_run_to_files(cmd, &self.root, WINE_STEP_TIMEOUT, "wineserver -w").is_err() {
             self.kill();
         }
     }
@@ -363,7 +451,9 @@ impl WinePrefix {
         let mut cmd = Command::new(&self.tools.wineserver);
         cmd.arg("-k");
         self.set_env(&mut cmd);
-        let _ = run_command_with_timeout(cmd, Duration::from_secs(30), 1 << 20);
+        if self.root.is_dir() {
+            let _ = try_run_to_files(cmd, &self.root, Duration::from_secs(30), "wineserver -k");
+        }
     }
 
     /// Runs the collector with `args`, its current folder `workdir`.
@@ -372,7 +462,12 @@ impl WinePrefix {
         let mut cmd = self.command([exe.as_os_str()]);
         cmd.args(args).current_dir(workdir);
         let t = Instant::now();
-        let output = run_bounded(cmd, COLLECTOR_TIMEOUT, "rdp-collect.exe under wine");
+        let output = run_to_files(
+            cmd,
+            &self.root,
+            COLLECTOR_TIMEOUT,
+            "rdp-collect.exe under wine",
+        );
         let elapsed = t.elapsed();
         self.wait_idle();
         let zips: Vec<PathBuf> = std::fs::read_dir(workdir)
