@@ -4,7 +4,9 @@
 use crate::bundle::Status;
 use crate::cli::CliOptions;
 use crate::collect::{self, missing_line, COLLECTOR_VERSION};
-use crate::output::{default_file_name, resolve_output_path, PendingFile, ScratchDir};
+use crate::output::{
+    default_file_name, default_output_dir, resolve_output_path, PendingFile, ScratchDir,
+};
 use crate::source::Source;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -37,15 +39,53 @@ fn failed(code: i32) -> RunResult {
     }
 }
 
-/// Collects into a zip under `cwd` (or `--output`), using `temp_root` for a private scratch
-/// folder, printing progress and the final report to `out`.
+/// The folders a run needs to know about.
+#[derive(Debug, Clone, Default)]
+pub struct RunPaths {
+    /// Current folder: where the zip goes without `--output` (see [`default_output_dir`]).
+    pub cwd: PathBuf,
+    /// Parent of the private scratch folder (the user's temp folder).
+    pub temp_root: PathBuf,
+    /// Folder of the exe, used instead of `cwd` when that is inside the Windows folder.
+    pub exe_dir: Option<PathBuf>,
+    /// `%SystemRoot%` (`GetWindowsDirectoryW`).
+    pub windows_dir: Option<PathBuf>,
+}
+
+impl RunPaths {
+    /// Only a current folder and a temp folder (no Windows folder to avoid).
+    pub fn new(cwd: impl Into<PathBuf>, temp_root: impl Into<PathBuf>) -> Self {
+        RunPaths {
+            cwd: cwd.into(),
+            temp_root: temp_root.into(),
+            exe_dir: None,
+            windows_dir: None,
+        }
+    }
+}
+
+/// Collects into a zip (current folder or `--output`), using a private scratch folder under
+/// `paths.temp_root`, printing progress and the final report to `out`.
 pub fn run(
     source: &mut dyn Source,
     opts: &CliOptions,
-    cwd: &Path,
-    temp_root: &Path,
+    paths: &RunPaths,
     out: &mut dyn Write,
 ) -> RunResult {
+    let temp_root = paths.temp_root.as_path();
+    let cwd = default_output_dir(
+        &paths.cwd,
+        paths.exe_dir.as_deref(),
+        paths.windows_dir.as_deref(),
+    );
+    if opts.output.is_none() && cwd != paths.cwd {
+        let _ = writeln!(
+            out,
+            "Started in {} (the Windows folder): the zip goes next to rdp-collect.exe instead.",
+            paths.cwd.display()
+        );
+    }
+    let cwd = cwd.as_path();
     let clock = Instant::now();
     let started = SystemTime::now();
     let facts = source.system_facts();
@@ -262,8 +302,7 @@ mod tests {
         let r = run(
             &mut recorded_host(),
             &CliOptions::default(),
-            &d.join("work"),
-            &d.join("temp"),
+            &RunPaths::new(d.join("work"), d.join("temp")),
             &mut out,
         );
         let text = String::from_utf8(out).unwrap();
@@ -290,6 +329,32 @@ mod tests {
     }
 
     #[test]
+    fn started_in_the_windows_folder_writes_next_to_the_exe() {
+        let d = dir("runas");
+        std::fs::create_dir_all(d.join("win/System32")).unwrap();
+        std::fs::create_dir_all(d.join("exe")).unwrap();
+        let paths = RunPaths {
+            cwd: d.join("win/System32"),
+            temp_root: d.join("temp"),
+            exe_dir: Some(d.join("exe")),
+            windows_dir: Some(d.join("win")),
+        };
+        let mut out = Vec::new();
+        let r = run(
+            &mut recorded_host(),
+            &CliOptions::default(),
+            &paths,
+            &mut out,
+        );
+        assert_eq!(r.exit_code, EXIT_OK);
+        assert_eq!(r.zip.unwrap().parent().unwrap(), d.join("exe"));
+        assert!(names(&d.join("win/System32")).is_empty());
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .contains("the zip goes next to rdp-collect.exe instead"));
+    }
+
+    #[test]
     fn output_option_names_the_file_or_folder() {
         let d = dir("named");
         let opts = CliOptions {
@@ -300,8 +365,7 @@ mod tests {
         let r = run(
             &mut recorded_host(),
             &opts,
-            &d.join("work"),
-            &d.join("temp"),
+            &RunPaths::new(d.join("work"), d.join("temp")),
             &mut Vec::new(),
         );
         assert_eq!(r.exit_code, EXIT_OK);
@@ -314,8 +378,7 @@ mod tests {
         let r = run(
             &mut recorded_host(),
             &opts,
-            &d.join("work"),
-            &d.join("temp"),
+            &RunPaths::new(d.join("work"), d.join("temp")),
             &mut Vec::new(),
         );
         assert_eq!(r.zip.unwrap(), d.join("mine.zip"));
@@ -333,8 +396,7 @@ mod tests {
         let r = run(
             &mut recorded_host(),
             &opts,
-            &d.join("work"),
-            &d.join("temp"),
+            &RunPaths::new(d.join("work"), d.join("temp")),
             &mut out,
         );
         assert_eq!(r.exit_code, EXIT_WRITE_FAILED);
@@ -359,8 +421,7 @@ mod tests {
         let r = run(
             &mut recorded_host(),
             &opts,
-            &d.join("work"),
-            &d.join("temp"),
+            &RunPaths::new(d.join("work"), d.join("temp")),
             &mut out,
         );
         assert_eq!(r.exit_code, EXIT_WRITE_FAILED);

@@ -46,10 +46,17 @@ fn run(opts: &cli::CliOptions) -> i32 {
             return app::EXIT_WRITE_FAILED;
         }
     };
-    let temp = std::env::temp_dir();
+    let paths = app::RunPaths {
+        cwd,
+        temp_root: std::env::temp_dir(),
+        exe_dir: std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.to_path_buf())),
+        windows_dir: Some(win::system::windows_directory()),
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = app::run(&mut source, opts, &cwd, &temp, &mut out);
+    let result = app::run(&mut source, opts, &paths, &mut out);
     if opts.verbose {
         if let Some(peak) = win::console::peak_working_set() {
             let _ = writeln!(out, "Peak working set: {:.1} MB", peak as f64 / 1048576.0);

@@ -81,6 +81,39 @@ pub fn resolve_output_path(
     Ok(std::path::absolute(&target).unwrap_or(target))
 }
 
+/// Folder for the zip when `--output` is not given: the current folder, except inside the
+/// Windows folder. "Run as administrator" starts a program in `C:\Windows\System32`, where nobody
+/// would find the zip and where it does not belong; then the exe's own folder is used (where the
+/// user double-clicked it), unless that is inside the Windows folder too.
+pub fn default_output_dir(
+    cwd: &Path,
+    exe_dir: Option<&Path>,
+    windows_dir: Option<&Path>,
+) -> PathBuf {
+    let Some(win) = windows_dir else {
+        return cwd.to_path_buf();
+    };
+    if !is_within(cwd, win) {
+        return cwd.to_path_buf();
+    }
+    match exe_dir {
+        Some(exe) if !is_within(exe, win) => exe.to_path_buf(),
+        _ => cwd.to_path_buf(),
+    }
+}
+
+/// Whether `path` is `dir` or below it, comparing components case-insensitively (Windows paths).
+pub fn is_within(path: &Path, dir: &Path) -> bool {
+    let lower = |p: &Path| -> Vec<String> {
+        p.components()
+            .map(|c| c.as_os_str().to_string_lossy().to_lowercase())
+            .filter(|c| c != "\\" && c != "/")
+            .collect()
+    };
+    let (p, d) = (lower(path), lower(dir));
+    !d.is_empty() && p.len() >= d.len() && p[..d.len()] == d[..]
+}
+
 /// The bundle file while it is being written. Dropping it without [`PendingFile::commit`]
 /// removes the partial file.
 #[derive(Debug)]
@@ -226,6 +259,38 @@ mod tests {
         assert!(e.contains("does not exist"), "{e}");
         let e = resolve_output_path(Some(Path::new("missing/")), &d, n).unwrap_err();
         assert!(e.contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn run_as_administrator_does_not_write_into_the_windows_folder() {
+        let win = Path::new("/win");
+        let exe = Path::new("/home/u/Downloads");
+        assert_eq!(
+            default_output_dir(Path::new("/home/u"), Some(exe), Some(win)),
+            PathBuf::from("/home/u")
+        );
+        assert_eq!(
+            default_output_dir(Path::new("/WIN/System32"), Some(exe), Some(win)),
+            PathBuf::from("/home/u/Downloads")
+        );
+        assert_eq!(
+            default_output_dir(
+                Path::new("/win/System32"),
+                Some(Path::new("/Win/x")),
+                Some(win)
+            ),
+            PathBuf::from("/win/System32")
+        );
+        assert_eq!(
+            default_output_dir(Path::new("/win/System32"), None, Some(win)),
+            PathBuf::from("/win/System32")
+        );
+        assert_eq!(
+            default_output_dir(Path::new("/windows2"), Some(exe), Some(win)),
+            PathBuf::from("/windows2")
+        );
+        assert!(is_within(Path::new("/a/b/c"), Path::new("/A/B")));
+        assert!(!is_within(Path::new("/a/bc"), Path::new("/a/b")));
     }
 
     #[test]

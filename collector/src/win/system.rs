@@ -10,7 +10,7 @@ use windows_sys::Win32::Security::{
 };
 use windows_sys::Win32::System::Console::GetConsoleOutputCP;
 use windows_sys::Win32::System::SystemInformation::{
-    ComputerNameNetBIOS, GetComputerNameExW, GetSystemDirectoryW,
+    ComputerNameNetBIOS, GetComputerNameExW, GetSystemDirectoryW, GetWindowsDirectoryW,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -85,5 +85,17 @@ pub fn system_directory() -> PathBuf {
     } else {
         let root = std::env::var("SystemRoot").unwrap_or_else(|_| r"C:\Windows".to_string());
         PathBuf::from(root).join("System32")
+    }
+}
+
+/// `GetWindowsDirectoryW`, e.g. `C:\Windows`.
+pub fn windows_directory() -> PathBuf {
+    let mut buf = [0u16; 1024];
+    // SAFETY: buffer and its length in units.
+    let n = unsafe { GetWindowsDirectoryW(buf.as_mut_ptr(), buf.len() as u32) } as usize;
+    if n > 0 && n < buf.len() {
+        PathBuf::from(String::from_utf16_lossy(&buf[..n]))
+    } else {
+        PathBuf::from(std::env::var("SystemRoot").unwrap_or_else(|_| r"C:\Windows".to_string()))
     }
 }
