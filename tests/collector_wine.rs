@@ -216,27 +216,6 @@ fn file_names(dir: &Path) -> BTreeSet<String> {
 
 #[test]
 fn collector_under_wine_end_to_end() {
-    let Some(tools) = support::require_tools("collector_under_wine_end_to_end") else {
-        return;
-    };
-    let exe = support::collector_exe();
-    let prefix = WinePrefix::create("e2e", &tools);
-    seed(&prefix);
-    prefix.wait_idle();
-
-    // A working folder with decoys: a bare-name lookup would find them before System32
-    // (qwinsta.exe does not even exist in Wine's System32).
-    let work = prefix.root.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    let planted = work.join("netstat.exe");
-    build_c(
-        &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/planted.c")],
-        &planted,
-        &[],
-    );
-    std::fs::copy(&planted, work.join("qwinsta.exe")).unwrap();
-    let before = file_names(&work);
-
     // Read-only on the system: the registry is the same before and after.
     let hives = [r"HKLM\SOFTWARE", r"HKLM\SYSTEM", "HKCU"];
     let snapshot = |p: &WinePrefix| -> Vec<Vec<u8>> {
@@ -245,18 +224,34 @@ fn collector_under_wine_end_to_end() {
             .map(|h| p.reg_export(h).unwrap_or_else(|| panic!("reg export {h}")))
             .collect()
     };
-    let registry_before = snapshot(&prefix);
-
-    let run = prefix.run_collector(&work, &["--days", "3", "--timeout", "30"]);
+    let mut registry_before = Vec::new();
+    let mut before = BTreeSet::new();
+    let collected =
+        support::collect_under_wine("e2e", &["--days", "3", "--timeout", "30"], |p, work| {
+            seed(p);
+            // Decoys in the working folder: a bare-name lookup would find them before System32
+            // (qwinsta.exe does not even exist in Wine's System32).
+            let planted = work.join("netstat.exe");
+            build_c(
+                &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/planted.c")],
+                &planted,
+                &[],
+            );
+            std::fs::copy(&planted, work.join("qwinsta.exe")).unwrap();
+            before = file_names(work);
+            registry_before = snapshot(p);
+        });
+    let Some(collected) = collected else {
+        return;
+    };
+    let (prefix, run, work) = (&collected.prefix, &collected.run, &collected.workdir);
     eprintln!(
-        "collector under wine: {:.1} s, exit {:?}\n{}",
+        "collector under wine: {:.1} s\n{}",
         run.elapsed.as_secs_f64(),
-        run.exit_code,
         run.stdout
     );
-    assert_eq!(run.exit_code, Some(0), "stderr: {}", run.stderr);
 
-    let registry_after = snapshot(&prefix);
+    let registry_after = snapshot(prefix);
     for ((hive, before), after) in hives.iter().zip(&registry_before).zip(&registry_after) {
         assert!(
             before == after,
@@ -265,7 +260,7 @@ fn collector_under_wine_end_to_end() {
     }
 
     // Only the zip was added to the working folder; no .partial, no scratch files.
-    let after = file_names(&work);
+    let after = file_names(work);
     let added: Vec<&String> = after.difference(&before).collect();
     assert_eq!(
         added.len(),
@@ -491,20 +486,18 @@ fn collector_under_wine_end_to_end() {
     assert_eq!(record(&manifest, "certs/my/").status, Status::NotFound);
 
     // --version, --list, and an output folder that does not exist.
-    let v = prefix.run_collector(&work, &["--version"]);
+    let v = prefix.run_collector(work, &["--version"]);
     assert_eq!(v.exit_code, Some(0));
     assert_eq!(
         v.stdout.trim_end(),
         format!("rdp-collect {}", rdp_collect::collect::COLLECTOR_VERSION)
     );
-    let l = prefix.run_collector(&work, &["--list"]);
+    let l = prefix.run_collector(work, &["--list"]);
     assert_eq!(l.exit_code, Some(0));
     assert!(l.stdout.contains(paths::REG_TERMINAL_SERVER) && l.stdout.contains("netstat.exe -ano"));
     let bad = prefix.root.join("no-such-folder").join("x.zip");
-    let b = prefix.run_collector(&work, &["--no-events", "--output", &windows_path(&bad)]);
+    let b = prefix.run_collector(work, &["--no-events", "--output", &windows_path(&bad)]);
     assert_eq!(b.exit_code, Some(1), "{}", b.stdout);
     assert!(b.stdout.contains("does not exist"), "{}", b.stdout);
-    assert_eq!(file_names(&work), after, "failed runs leave nothing behind");
-    drop(zip);
-    assert!(exe.is_file());
+    assert_eq!(file_names(work), after, "failed runs leave nothing behind");
 }

@@ -539,12 +539,13 @@ pub struct WineCollection {
     pub prefix: WinePrefix,
 }
 
-/// For check authors: a fresh prefix seeded by `seed` (use [`WinePrefix::reg_add`] /
-/// [`WinePrefix::reg_import`]), then `rdp-collect.exe <args>` in an empty working folder.
+/// For check authors: a fresh prefix seeded by `seed(prefix, working_folder)` (use
+/// [`WinePrefix::reg_add`], [`WinePrefix::reg_set_raw`], [`WinePrefix::reg_import`]), then
+/// `rdp-collect.exe <args>` in that working folder; asserts exit code 0 and exactly one zip.
 /// Returns `None` (after `SKIPPED`) when the tools are missing outside CI.
 ///
 /// ```ignore
-/// let Some(c) = support::collect_under_wine("deny", &["--no-events"], |p| {
+/// let Some(c) = support::collect_under_wine("deny", &["--no-events"], |p, _work| {
 ///     p.reg_add(r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server",
 ///               Some("fDenyTSConnections"), "REG_DWORD", "1");
 /// }) else { return };
@@ -553,16 +554,16 @@ pub struct WineCollection {
 pub fn collect_under_wine(
     name: &str,
     args: &[&str],
-    seed: impl FnOnce(&WinePrefix),
+    seed: impl FnOnce(&WinePrefix, &Path),
 ) -> Option<WineCollection> {
     let tools = require_tools(name)?;
     let exe = collector_exe();
     assert!(exe.is_file());
     let prefix = WinePrefix::create(name, &tools);
-    seed(&prefix);
-    prefix.wait_idle();
     let workdir = prefix.root.join("work");
     std::fs::create_dir_all(&workdir).unwrap();
+    seed(&prefix, &workdir);
+    prefix.wait_idle();
     let run = prefix.run_collector(&workdir, args);
     assert_eq!(
         run.exit_code,
