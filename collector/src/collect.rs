@@ -142,12 +142,15 @@ pub fn describe_plan(opts: &CollectOptions) -> String {
     for step in plan(opts) {
         let what = match step {
             Step::Registry(r) => format!("{} (recursive)", r.key),
-            Step::Command(c) => format!(
-                "%SystemRoot%\\System32\\{} {} (time limit {} s)",
-                c.program,
-                c.args.join(" "),
-                opts.command_timeout.as_secs()
-            ),
+            Step::Command(c) => {
+                let program = format!("%SystemRoot%\\System32\\{}", c.program);
+                let args: Vec<String> = c.args.iter().map(|a| a.to_string()).collect();
+                format!(
+                    "{} (time limit {} s)",
+                    crate::process::display_command_line(Path::new(&program), &args),
+                    opts.command_timeout.as_secs()
+                )
+            }
             Step::Gpresult => format!(
                 "%SystemRoot%\\System32\\gpresult.exe /H <private temp file> /F (time limit {} s)",
                 opts.command_timeout.as_secs()
@@ -1271,7 +1274,8 @@ mod tests {
         for s in &steps {
             assert!(text.contains(&s.path()), "{}", s.path());
         }
-        assert!(text.contains("certutil.exe -store Remote Desktop"));
+        assert!(text.contains("certutil.exe -store \"Remote Desktop\" (time limit 60 s)"));
+        assert!(text.contains("System32\\qwinsta.exe (time limit 60 s)"));
         assert!(text.contains("last 14 days"));
         let no_ev = describe_plan(&CollectOptions {
             events: false,
