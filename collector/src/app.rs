@@ -276,11 +276,10 @@ fn human_size(bytes: u64) -> String {
 mod tests {
     use super::*;
     use crate::bundle::{Manifest, MANIFEST_PATH};
-    use crate::testutil::recorded_host;
+    use crate::testutil::{recorded_host, TempTree};
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rdp-app-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
+    fn dir(name: &str) -> TempTree {
+        let d = TempTree::new("rdp-app-test", name);
         std::fs::create_dir_all(d.join("work")).unwrap();
         std::fs::create_dir_all(d.join("temp")).unwrap();
         d

@@ -810,7 +810,7 @@ mod tests {
     use super::*;
     use crate::bundle::{sha256_hex, MANIFEST_PATH};
     use crate::source::{RecordedCall, RecordedGpresult, RecordedSource};
-    use crate::testutil::{recorded_host, TS_KEY};
+    use crate::testutil::{recorded_host, TempTree, TS_KEY};
     use std::io::Cursor;
 
     struct Run {
@@ -821,12 +821,8 @@ mod tests {
         source: RecordedSource,
     }
 
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("rdp-collect-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    fn scratch(name: &str) -> TempTree {
+        TempTree::new("rdp-collect-test", name)
     }
 
     fn run(mut source: RecordedSource, opts: &CollectOptions, name: &str) -> Run {

@@ -156,3 +156,34 @@ pub fn recorded_host() -> RecordedSource {
     );
     s
 }
+
+/// A fresh folder under the system temp dir, removed with its contents when dropped.
+pub struct TempTree(std::path::PathBuf);
+
+impl TempTree {
+    pub fn new(prefix: &str, name: &str) -> TempTree {
+        let d = std::env::temp_dir().join(format!("{prefix}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempTree(d)
+    }
+}
+
+impl std::ops::Deref for TempTree {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl AsRef<std::path::Path> for TempTree {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
