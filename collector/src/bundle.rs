@@ -151,6 +151,8 @@ pub mod paths {
     pub const REG_LSA: &str = "registry/lsa.reg";
     pub const REG_CREDSSP: &str = "registry/credssp-policy.reg";
     pub const GPRESULT_HTML: &str = "gpresult/gpresult.html";
+    /// What gpresult printed on the console (its reason when no report was written).
+    pub const GPRESULT_CONSOLE: &str = "gpresult/gpresult-console.txt";
     pub const QWINSTA: &str = "commands/qwinsta.txt";
     pub const NETSTAT: &str = "commands/netstat-ano.txt";
     pub const TASKLIST_SVC: &str = "commands/tasklist-svc.txt";
@@ -291,6 +293,72 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: &["-store", "Remote Desktop"],
     },
 ];
+
+/// Folder (inside the zip) of the `EvtArchiveExportedLog` locale files: `<log>_<LCID>.MTA`,
+/// named after the `.evtx` they describe, as Windows names them beside an archived log.
+pub const EVENTS_LOCALE_DIR: &str = "events/LocaleMetaData";
+
+/// An event log the collector exports, and the bundle file it goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct EventLogSpec {
+    pub path: &'static str,
+    /// Channel name as `wevtutil el` lists it.
+    pub channel: &'static str,
+}
+
+/// The event logs of contract v1, exported through `EvtExportLog` (limited to the last `--days`).
+pub const EVENT_LOGS: &[EventLogSpec] = &[
+    EventLogSpec {
+        path: paths::EVENTS_SECURITY,
+        channel: "Security",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_RCM,
+        channel: "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_LSM,
+        channel: "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_RDPCORETS,
+        channel: "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_SYSTEM,
+        channel: "System",
+    },
+];
+
+/// A local machine certificate store the collector exports, and its folder in the zip.
+#[derive(Debug, Clone, Copy)]
+pub struct CertStoreSpec {
+    /// Store name as CryptoAPI and `certutil -store` name it.
+    pub store: &'static str,
+    /// Folder of the DER files: `<dir>/<THUMBPRINT>.cer`.
+    pub dir: &'static str,
+}
+
+/// The certificate stores of contract v1 (local machine).
+pub const CERT_STORES: &[CertStoreSpec] = &[
+    CertStoreSpec {
+        store: "Remote Desktop",
+        dir: "certs/remote-desktop",
+    },
+    CertStoreSpec {
+        store: "My",
+        dir: "certs/my",
+    },
+];
+
+/// Where a command's stderr goes when it printed any: `commands/x.txt` -> `commands/x.stderr.txt`.
+/// Kept apart from stdout because both are raw bytes in possibly different encodings.
+pub fn stderr_path(stdout_path: &str) -> String {
+    match stdout_path.strip_suffix(".txt") {
+        Some(stem) => format!("{stem}.stderr.txt"),
+        None => format!("{stdout_path}.stderr.txt"),
+    }
+}
 
 /// One entry of `certs/index.json`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,18 @@
 //! rdp-collect: read-only collection of Remote Desktop troubleshooting evidence.
 //!
-//! The [`bundle`] module is the bundle contract shared with the analyzer.
+//! The [`bundle`] module is the bundle contract shared with the analyzer. The collection logic
+//! ([`collect`], [`app`]) runs against a [`source::Source`]: the live Windows machine
+//! (`win::WindowsSource`, Windows only) or [`source::RecordedSource`] in tests on any system.
 
+pub mod app;
 pub mod bundle;
+pub mod cli;
+pub mod collect;
+pub mod output;
+pub mod process;
+pub mod regfile;
+pub mod source;
+#[cfg(test)]
+mod testutil;
+#[cfg(windows)]
+pub mod win;

@@ -1,0 +1,258 @@
+//! Command-line options. Hand-parsed (no argument crate) to keep the exe small; the options are
+//! few and must read naturally to someone following support's instructions on the phone.
+
+use crate::collect::{CollectOptions, COLLECTOR_VERSION};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Help,
+    Version,
+    /// `--list`: print the plan, collect nothing.
+    List(CliOptions),
+    Run(CliOptions),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliOptions {
+    /// `--output DIR|FILE`; `None` = current folder.
+    pub output: Option<PathBuf>,
+    pub collect: CollectOptions,
+    /// `--verbose`: producers, timings and memory use.
+    pub verbose: bool,
+    /// Wait for Enter before closing a console window the collector opened itself (double-click).
+    pub pause: bool,
+}
+
+impl Default for CliOptions {
+    fn default() -> Self {
+        CliOptions {
+            output: None,
+            collect: CollectOptions::default(),
+            verbose: false,
+            pause: true,
+        }
+    }
+}
+
+/// Upper bound for `--days` (a century): keeps the XPath millisecond value far from overflow.
+const MAX_DAYS: u32 = 36_500;
+/// Upper bound for the time limits, in seconds (a day).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// Parses the arguments after the program name. `Err` carries a message for the user.
+pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Action, String> {
+    let mut opts = CliOptions::default();
+    let mut list = false;
+    let mut args = args.into_iter();
+    while let Some(raw) = args.next() {
+        let arg = raw
+            .to_str()
+            .ok_or_else(|| format!("unreadable argument {raw:?}"))?
+            .to_string();
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<OsString, String> {
+            match &inline {
+                Some(v) => Ok(OsString::from(v)),
+                None => args.next().ok_or_else(|| format!("{name} needs {what}")),
+            }
+        };
+        match name.as_str() {
+            "-h" | "--help" | "/?" | "-?" | "/h" | "/help" => return Ok(Action::Help),
+            "-V" | "--version" => return Ok(Action::Version),
+            "--list" => list = true,
+            "--no-events" => opts.collect.events = false,
+            "-v" | "--verbose" => {
+                opts.verbose = true;
+                opts.collect.verbose = true;
+            }
+            "--no-pause" => opts.pause = false,
+            "-o" | "--output" => {
+                let v = value("a folder or file name")?;
+                if v.is_empty() {
+                    return Err(format!("{name} needs a folder or file name"));
+                }
+                opts.output = Some(PathBuf::from(v));
+            }
+            "--days" => {
+                let v = value("a number of days")?;
+                opts.collect.days = number(&name, &v, u64::from(MAX_DAYS))? as u32;
+            }
+            "--timeout" => {
+                let v = value("a number of seconds")?;
+                let secs = number(&name, &v, MAX_TIMEOUT_SECS)?.max(1);
+                opts.collect.command_timeout = Duration::from_secs(secs);
+            }
+            "--event-timeout" => {
+                let v = value("a number of seconds")?;
+                let secs = number(&name, &v, MAX_TIMEOUT_SECS)?.max(1);
+                opts.collect.event_timeout = Duration::from_secs(secs);
+            }
+            _ if arg.starts_with('-') || arg.starts_with('/') => {
+                return Err(format!("unknown option {arg}"));
+            }
+            _ => {
+                return Err(format!(
+                    "unexpected argument {arg:?} (use --output to name the zip)"
+                ))
+            }
+        }
+    }
+    Ok(if list {
+        Action::List(opts)
+    } else {
+        Action::Run(opts)
+    })
+}
+
+fn number(name: &str, v: &OsString, max: u64) -> Result<u64, String> {
+    let text = v.to_string_lossy();
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{name} needs a whole number, not {text:?}"))?;
+    if n > max {
+        return Err(format!("{name} {n} is too large (at most {max})"));
+    }
+    Ok(n)
+}
+
+/// `--version` output.
+pub fn version_text() -> String {
+    format!("rdp-collect {COLLECTOR_VERSION}\n")
+}
+
+/// `--help` output.
+pub fn help_text() -> String {
+    format!(
+        "rdp-collect {COLLECTOR_VERSION}: collects Remote Desktop troubleshooting evidence into one zip.
+
+It only reads: it changes no setting, service or file (except the zip it writes).
+Run it as administrator for a complete bundle (the Security log and some keys need it);
+without administrator rights it collects what it can and says what is missing.
+
+Usage: rdp-collect [options]
+
+Options:
+  -o, --output DIR|FILE  where to write the zip (default: the current folder, named
+                         rdp-evidence-<HOST>-<UTC time>.zip)
+      --days N           event logs: only the last N days (default 14; 0 = everything)
+      --no-events        do not export event logs
+      --timeout SECS     time limit for each command, gpresult included (default 60)
+      --event-timeout SECS
+                         time limit for each event log export (default 600)
+      --list             show what would be collected, collect nothing
+  -v, --verbose          show producers, timings and memory use
+      --no-pause         do not wait for Enter at the end when started by double-click
+  -h, --help             this text
+  -V, --version          the version
+
+Examples:
+  rdp-collect
+      collect into the current folder
+  rdp-collect --output D:\\support
+      write the zip into D:\\support
+  rdp-collect --output C:\\temp\\server1.zip --days 3
+      name the zip yourself; only 3 days of events
+  rdp-collect --no-events --timeout 20
+      quick run without event logs, commands stopped after 20 s
+  rdp-collect --list
+      show the list of registry keys, commands, stores and logs
+
+Exit codes: 0 the zip was written (see its list of anything missing), 1 the zip could not be
+written, 2 bad command line, 3 not running on Windows.
+"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Action, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    fn run(args: &[&str]) -> CliOptions {
+        match p(args).unwrap() {
+            Action::Run(o) => o,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let o = run(&[]);
+        assert_eq!(o.collect.days, 14);
+        assert!(o.collect.events);
+        assert_eq!(o.collect.command_timeout, Duration::from_secs(60));
+        assert_eq!(o.output, None);
+        assert!(o.pause);
+    }
+
+    #[test]
+    fn all_options_both_spellings() {
+        let o = run(&[
+            "--days",
+            "3",
+            "--no-events",
+            "-o",
+            r"D:\x",
+            "--timeout=5",
+            "--event-timeout",
+            "7",
+            "-v",
+            "--no-pause",
+        ]);
+        assert_eq!(o.collect.days, 3);
+        assert!(!o.collect.events);
+        assert_eq!(o.output, Some(PathBuf::from(r"D:\x")));
+        assert_eq!(o.collect.command_timeout, Duration::from_secs(5));
+        assert_eq!(o.collect.event_timeout, Duration::from_secs(7));
+        assert!(o.verbose);
+        assert!(!o.pause);
+        assert_eq!(run(&["--days=0"]).collect.days, 0);
+        assert_eq!(run(&["--output=out.zip"]).output, Some("out.zip".into()));
+    }
+
+    #[test]
+    fn help_version_list() {
+        assert_eq!(p(&["--help"]).unwrap(), Action::Help);
+        assert_eq!(p(&["/?"]).unwrap(), Action::Help);
+        assert_eq!(p(&["--days", "2", "-h"]).unwrap(), Action::Help);
+        assert_eq!(p(&["--version"]).unwrap(), Action::Version);
+        assert!(
+            matches!(p(&["--list", "--no-events"]).unwrap(), Action::List(o) if !o.collect.events)
+        );
+        let h = help_text();
+        assert!(h.contains("Examples:") && h.contains("--days N") && h.contains("--list"));
+        assert!(version_text().starts_with("rdp-collect "));
+    }
+
+    #[test]
+    fn errors_are_sentences() {
+        assert!(p(&["--days"])
+            .unwrap_err()
+            .contains("needs a number of days"));
+        assert!(p(&["--days", "x"]).unwrap_err().contains("whole number"));
+        assert!(p(&["--days", "-1"]).unwrap_err().contains("whole number"));
+        assert!(p(&["--days", "99999999"])
+            .unwrap_err()
+            .contains("too large"));
+        assert!(p(&["--bogus"])
+            .unwrap_err()
+            .contains("unknown option --bogus"));
+        assert!(p(&["file.zip"]).unwrap_err().contains("--output"));
+        assert!(p(&["--output="]).unwrap_err().contains("needs a folder"));
+        assert_eq!(
+            run(&["--timeout", "0"]).collect.command_timeout,
+            Duration::from_secs(1)
+        );
+    }
+}

@@ -1,0 +1,1283 @@
+//! The collection itself: which steps run in which order, how each outcome becomes a manifest
+//! record, and the one-line-per-step console progress.
+//!
+//! Everything here is portable and goes through [`Source`], so the exact bundle a machine would
+//! produce is tested on Linux with [`crate::source::RecordedSource`]. A step that fails is
+//! recorded (status and reason) and the collection goes on; only a failure to write the zip itself
+//! (disk full, folder gone) stops it, as an `Err`.
+
+use crate::bundle::{
+    self, paths, ArtifactRecord, BundleWriter, CertIndexEntry, CertStoreSpec, CommandSpec,
+    EventLogSpec, Manifest, RegistrySpec, Status, CERT_STORES, COMMANDS, EVENTS_LOCALE_DIR,
+    EVENT_LOGS, REGISTRY_KEYS,
+};
+use crate::regfile;
+use crate::source::{CommandOutput, RegLimits, Source, StepError, SystemFacts};
+use sha1::{Digest, Sha1};
+use std::io::{self, Read, Seek, Write};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Name written to the manifest's `collector` field.
+pub const COLLECTOR_NAME: &str = "rdp-collect";
+/// Version written to the manifest and printed by `--version`.
+pub const COLLECTOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What to collect and how long each step may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectOptions {
+    /// Event logs: only events of the last `days` days; 0 exports the whole log.
+    pub days: u32,
+    /// Export event logs at all (`--no-events` clears it).
+    pub events: bool,
+    /// Time limit of each console command, gpresult included.
+    pub command_timeout: Duration,
+    /// Time limit of each event log export.
+    pub event_timeout: Duration,
+    pub reg_limits: RegLimits,
+    /// Console detail only (not recorded): print each step's producer too.
+    pub verbose: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            days: 14,
+            events: true,
+            command_timeout: Duration::from_secs(60),
+            event_timeout: Duration::from_secs(600),
+            reg_limits: RegLimits::default(),
+            verbose: false,
+        }
+    }
+}
+
+impl CollectOptions {
+    /// The options as written to the manifest.
+    pub fn as_manifest_options(&self) -> Vec<String> {
+        let mut v = vec![
+            format!("--days {}", self.days),
+            format!("--timeout {}", self.command_timeout.as_secs()),
+            format!("--event-timeout {}", self.event_timeout.as_secs()),
+        ];
+        if !self.events {
+            v.push("--no-events".to_string());
+        }
+        v
+    }
+}
+
+/// One collection step.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    Registry(&'static RegistrySpec),
+    Command(&'static CommandSpec),
+    Gpresult,
+    Certificates(&'static CertStoreSpec),
+    EventLog(&'static EventLogSpec),
+}
+
+impl Step {
+    /// Short name for the console and the final "could not be collected" list.
+    pub fn label(&self) -> String {
+        match self {
+            Step::Registry(r) => format!("Registry {}", short_key(r.key)),
+            Step::Command(c) => {
+                let mut s = c.program.trim_end_matches(".exe").to_string();
+                for a in c.args {
+                    s.push(' ');
+                    s.push_str(a);
+                }
+                s
+            }
+            Step::Gpresult => "gpresult /H (group policy report)".to_string(),
+            Step::Certificates(c) => format!("Certificates, {} store", c.store),
+            Step::EventLog(e) => format!("{} log", e.channel),
+        }
+    }
+
+    /// Bundle path of the step's main artifact.
+    pub fn path(&self) -> String {
+        match self {
+            Step::Registry(r) => r.path.to_string(),
+            Step::Command(c) => c.path.to_string(),
+            Step::Gpresult => paths::GPRESULT_HTML.to_string(),
+            Step::Certificates(c) => format!("{}/", c.dir),
+            Step::EventLog(e) => e.path.to_string(),
+        }
+    }
+}
+
+/// `HKEY_LOCAL_MACHINE\X` -> `HKLM\X`, as people write it.
+pub fn short_key(key: &str) -> String {
+    for (long, short) in [
+        ("HKEY_LOCAL_MACHINE", "HKLM"),
+        ("HKEY_CURRENT_USER", "HKCU"),
+        ("HKEY_USERS", "HKU"),
+        ("HKEY_CLASSES_ROOT", "HKCR"),
+    ] {
+        if let Some(rest) = key.strip_prefix(long) {
+            return format!("{short}{rest}");
+        }
+    }
+    key.to_string()
+}
+
+/// The steps in collection order: the fast registry reads first, then the console tools,
+/// gpresult (slow, may hang), certificates, and the event logs (large) last.
+pub fn plan(opts: &CollectOptions) -> Vec<Step> {
+    let mut steps: Vec<Step> = REGISTRY_KEYS.iter().map(Step::Registry).collect();
+    steps.extend(COMMANDS.iter().map(Step::Command));
+    steps.push(Step::Gpresult);
+    steps.extend(CERT_STORES.iter().map(Step::Certificates));
+    if opts.events {
+        steps.extend(EVENT_LOGS.iter().map(Step::EventLog));
+    }
+    steps
+}
+
+/// The text of `--list`: every step, what it reads and where it goes in the zip.
+pub fn describe_plan(opts: &CollectOptions) -> String {
+    let mut s = String::from("rdp-collect would collect (read-only):\n");
+    for step in plan(opts) {
+        let what = match step {
+            Step::Registry(r) => format!("{} (recursive)", r.key),
+            Step::Command(c) => {
+                let program = format!("%SystemRoot%\\System32\\{}", c.program);
+                let args: Vec<String> = c.args.iter().map(|a| a.to_string()).collect();
+                format!(
+                    "{} (time limit {} s)",
+                    crate::process::display_command_line(Path::new(&program), &args),
+                    opts.command_timeout.as_secs()
+                )
+            }
+            Step::Gpresult => format!(
+                "%SystemRoot%\\System32\\gpresult.exe /H <private temp file> /F (time limit {} s)",
+                opts.command_timeout.as_secs()
+            ),
+            Step::Certificates(c) => format!(
+                "certificates of the local machine \"{}\" store (DER) and {}",
+                c.store,
+                paths::CERT_INDEX
+            ),
+            Step::EventLog(e) => format!("event log {} ({})", e.channel, days_text(opts.days)),
+        };
+        s.push_str(&format!("  {:<58} {}\n", step.path(), what));
+    }
+    if !opts.events {
+        s.push_str("  (event logs skipped: --no-events)\n");
+    }
+    s.push_str(&format!(
+        "  {:<58} what was collected, and why anything is missing\n",
+        bundle::MANIFEST_PATH
+    ));
+    s
+}
+
+fn days_text(days: u32) -> String {
+    match days {
+        0 => "all events".to_string(),
+        1 => "last day".to_string(),
+        n => format!("last {n} days"),
+    }
+}
+
+/// XPath filter for `EvtExportLog`: events of the last `days` days (`timediff` is in ms,
+/// relative to now, so the filter needs no clock on our side). `None` exports everything.
+pub fn event_query(days: u32) -> Option<String> {
+    if days == 0 {
+        return None;
+    }
+    let ms = u64::from(days) * 86_400_000;
+    Some(format!(
+        "*[System[TimeCreated[timediff(@SystemTime) <= {ms}]]]"
+    ))
+}
+
+/// Replaces `%NAME%` with `lookup(NAME)`; unknown variables stay as written (as cmd does).
+pub fn expand_vars(text: &str, mut lookup: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('%') {
+            Some(end) if end > 0 => {
+                let name = &after[..end];
+                match lookup(name) {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        out.push('%');
+                        out.push_str(name);
+                        out.push('%');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Something that could not be collected, for the final report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub label: String,
+    pub status: Status,
+    pub message: String,
+}
+
+/// Result of a collection: the manifest as written, and what is missing.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub manifest: Manifest,
+    pub missing: Vec<Missing>,
+}
+
+/// Status in plain words for the console.
+pub fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Failed => "failed",
+        Status::TimedOut => "timed out",
+        Status::AccessDenied => "access denied",
+        Status::NotFound => "not found",
+        Status::Skipped => "skipped",
+    }
+}
+
+/// The line a customer reads for something missing, e.g. "Security log: access denied, run as
+/// administrator for a complete bundle".
+pub fn missing_line(m: &Missing, elevated: Option<bool>) -> String {
+    let mut line = format!("{}: {}", m.label, status_words(m.status));
+    if m.status == Status::AccessDenied && elevated != Some(true) {
+        line.push_str(", run as administrator for a complete bundle");
+    }
+    if !m.message.is_empty() {
+        line.push_str(&format!(" ({})", m.message));
+    }
+    line
+}
+
+/// Progress on the console: the step's label before it runs (a slow gpresult is visibly
+/// running), its outcome after.
+struct Progress<'a> {
+    out: &'a mut dyn Write,
+    total: usize,
+    index: usize,
+    /// Also print each step's bundle path and producer.
+    verbose: bool,
+}
+
+impl Progress<'_> {
+    fn start(&mut self, label: &str) {
+        self.index += 1;
+        let _ = write!(
+            self.out,
+            "[{:>2}/{}] {:<60} ",
+            self.index, self.total, label
+        );
+        let _ = self.out.flush();
+    }
+
+    fn finish(&mut self, rec: &ArtifactRecord) {
+        let (status, message, ms) = (rec.status, rec.message.as_deref(), rec.duration_ms);
+        let text = match (status, message) {
+            (Status::Ok, None) => format!("ok ({ms} ms)"),
+            (Status::Ok, Some(m)) => format!("ok ({ms} ms), note: {m}"),
+            (s, Some(m)) => format!("{}: {m}", status_words(s).to_uppercase()),
+            (s, None) => status_words(s).to_uppercase(),
+        };
+        let _ = writeln!(self.out, "{text}");
+        if self.verbose {
+            let _ = writeln!(self.out, "        {} <- {}", rec.path, rec.producer);
+        }
+    }
+}
+
+/// Tracks whether a failure came from the reader (a step problem) or the zip (fatal).
+struct TrackedReader<R> {
+    inner: R,
+    read_error: Option<String>,
+}
+
+impl<R: Read> Read for TrackedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            self.read_error = Some(e.to_string());
+        })
+    }
+}
+
+struct Collector<'a, W: Write + Seek> {
+    source: &'a mut dyn Source,
+    facts: &'a SystemFacts,
+    opts: &'a CollectOptions,
+    scratch: &'a Path,
+    zip: BundleWriter<W>,
+    progress: Progress<'a>,
+    missing: Vec<Missing>,
+}
+
+/// Runs every step of [`plan`] against `source` and writes the bundle into `writer`: artifacts as
+/// they come (nothing large is held in memory), the manifest last. `scratch` is a private folder
+/// for files tools write themselves. `Err` only when writing the zip failed.
+pub fn collect<W: Write + Seek>(
+    source: &mut dyn Source,
+    facts: &SystemFacts,
+    opts: &CollectOptions,
+    started: SystemTime,
+    scratch: &Path,
+    writer: W,
+    progress: &mut dyn Write,
+) -> io::Result<(W, Outcome)> {
+    let steps = plan(opts);
+    let total = steps.len() + if opts.events { 0 } else { EVENT_LOGS.len() };
+    let mut c = Collector {
+        source,
+        facts,
+        opts,
+        scratch,
+        zip: BundleWriter::new(writer),
+        progress: Progress {
+            out: progress,
+            total,
+            index: 0,
+            verbose: opts.verbose,
+        },
+        missing: Vec::new(),
+    };
+    let mut certs_done = false;
+    for step in &steps {
+        match step {
+            Step::Registry(spec) => c.registry(step, spec)?,
+            Step::Command(spec) => c.command(step, spec)?,
+            Step::Gpresult => c.gpresult(step)?,
+            // All stores in one go: they share certs/index.json.
+            Step::Certificates(_) if !certs_done => {
+                c.certificates()?;
+                certs_done = true;
+            }
+            Step::Certificates(_) => {}
+            Step::EventLog(spec) => c.event_log(step, spec)?,
+        }
+    }
+    if !opts.events {
+        for spec in EVENT_LOGS {
+            let step = Step::EventLog(spec);
+            c.progress.start(&step.label());
+            let mut rec = ArtifactRecord::new(spec.path, format!("EvtExportLog {}", spec.channel));
+            rec.status = Status::Skipped;
+            rec.message = Some("not requested (--no-events)".to_string());
+            c.progress.finish(&rec);
+            c.zip.add_record(rec);
+        }
+    }
+    let manifest = Manifest {
+        format_version: bundle::FORMAT_VERSION,
+        collector: COLLECTOR_NAME.to_string(),
+        collector_version: COLLECTOR_VERSION.to_string(),
+        host_name: facts.host_name.clone(),
+        os: facts.os.clone(),
+        started_utc: rfc3339(started),
+        finished_utc: rfc3339(SystemTime::now()),
+        elevated: facts.elevated,
+        options: opts.as_manifest_options(),
+        artifacts: Vec::new(),
+    };
+    let records_manifest = Manifest {
+        artifacts: c.zip.records().to_vec(),
+        ..manifest.clone()
+    };
+    let missing = c.missing;
+    let writer = c.zip.finish(manifest)?;
+    Ok((
+        writer,
+        Outcome {
+            manifest: records_manifest,
+            missing,
+        },
+    ))
+}
+
+/// UTC time as RFC 3339 with seconds, e.g. `2026-01-01T10:00:00Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let t: chrono::DateTime<chrono::Utc> = t.into();
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn elapsed_ms(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// At most `max` warnings, then a count of the rest: a broken key can produce thousands.
+fn join_warnings(warnings: &[String], max: usize) -> Option<String> {
+    if warnings.is_empty() {
+        return None;
+    }
+    let mut s = warnings
+        .iter()
+        .take(max)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if warnings.len() > max {
+        s.push_str(&format!("; and {} more", warnings.len() - max));
+    }
+    Some(s)
+}
+
+/// First non-empty lines of console output, for a manifest message.
+fn console_excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect();
+    let mut s = lines.join(" / ");
+    if s.len() > 300 {
+        let mut cut = 300;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
+}
+
+const HRESULT_ACCESS_DENIED: i32 = 0x8007_0005_u32 as i32;
+const HRESULT_FILE_NOT_FOUND: i32 = 0x8007_0002_u32 as i32;
+const HRESULT_PATH_NOT_FOUND: i32 = 0x8007_0003_u32 as i32;
+const ERROR_SERVICE_DOES_NOT_EXIST: i32 = 1060;
+
+/// Status of a command that ran. Tools signal "no rights" and "no such thing" in their exit
+/// code (`sc` 1060, certutil HRESULTs) or only in localized text; the HRESULT also appears in
+/// certutil's text in every language.
+pub fn classify_command(out: &CommandOutput, timeout: Duration) -> (Status, Option<String>) {
+    if out.timed_out {
+        return (
+            Status::TimedOut,
+            Some(format!(
+                "killed after {} s; output so far kept",
+                timeout.as_secs()
+            )),
+        );
+    }
+    let truncated = out
+        .truncated
+        .then(|| "output over the capture limit was dropped".to_string());
+    let code = match out.exit_code {
+        Some(0) => return (Status::Ok, truncated),
+        Some(c) => c,
+        None => return (Status::Failed, Some("no exit code".to_string())),
+    };
+    let text = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    let mentions = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
+    let excerpt = console_excerpt(if out.stdout.is_empty() {
+        &out.stderr
+    } else {
+        &out.stdout
+    });
+    let message = if excerpt.is_empty() {
+        format!("exit code {code}")
+    } else {
+        format!("exit code {code}: {excerpt}")
+    };
+    if code == 5 || code == HRESULT_ACCESS_DENIED || mentions(b"0x80070005") {
+        return (Status::AccessDenied, Some(message));
+    }
+    if code == ERROR_SERVICE_DOES_NOT_EXIST
+        || code == HRESULT_FILE_NOT_FOUND
+        || code == HRESULT_PATH_NOT_FOUND
+    {
+        return (Status::NotFound, Some(message));
+    }
+    if out.stdout.is_empty() {
+        (Status::Failed, Some(message))
+    } else {
+        (Status::Ok, Some(message))
+    }
+}
+
+impl<W: Write + Seek> Collector<'_, W> {
+    fn note_missing(&mut self, step: &Step, status: Status, message: Option<&str>) {
+        if status != Status::Ok && status != Status::Skipped {
+            self.missing.push(Missing {
+                label: step.label(),
+                status,
+                message: message.unwrap_or_default().to_string(),
+            });
+        }
+    }
+
+    /// Records a step that stored nothing.
+    fn record_error(&mut self, step: &Step, mut rec: ArtifactRecord, e: StepError, t: Instant) {
+        rec.status = e.status;
+        rec.message = Some(e.message);
+        rec.duration_ms = elapsed_ms(t);
+        self.progress.finish(&rec);
+        self.note_missing(step, rec.status, rec.message.as_deref());
+        self.zip.add_record(rec);
+    }
+
+    fn registry(&mut self, step: &Step, spec: &RegistrySpec) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let rec = ArtifactRecord::new(
+            spec.path,
+            format!("RegEnumKeyExW/RegEnumValueW {}", spec.key),
+        );
+        match self.source.read_registry(spec.key, &self.opts.reg_limits) {
+            Err(e) => self.record_error(step, rec, e, t),
+            Ok(read) => {
+                let bytes = regfile::write_tree(&read.root);
+                let mut rec = rec;
+                rec.status = if read.timed_out {
+                    Status::TimedOut
+                } else {
+                    Status::Ok
+                };
+                rec.message = join_warnings(&read.warnings, 10);
+                rec.duration_ms = elapsed_ms(t);
+                self.progress.finish(&rec);
+                self.note_missing(step, rec.status, rec.message.as_deref());
+                self.zip.add_bytes(rec, &bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self, step: &Step, spec: &CommandSpec) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let args: Vec<String> = spec
+            .args
+            .iter()
+            .map(|a| expand_vars(a, |n| self.source.env_var(n)))
+            .collect();
+        let timeout = self.opts.command_timeout;
+        let planned = crate::process::display_command_line(Path::new(spec.program), &args);
+        let mut rec = ArtifactRecord::new(spec.path, planned);
+        rec.code_page = self.facts.code_page;
+        let out = match self.source.run_command(spec.program, &args, timeout) {
+            Ok(out) => out,
+            Err(e) => {
+                self.record_error(step, rec, e, t);
+                return Ok(());
+            }
+        };
+        rec.producer = out.command_line.clone();
+        rec.exit_code = out.exit_code;
+        rec.duration_ms = elapsed_ms(t);
+        let (status, message) = classify_command(&out, timeout);
+        rec.status = status;
+        rec.message = message;
+        self.progress.finish(&rec);
+        self.note_missing(step, rec.status, rec.message.as_deref());
+        let keep_stdout = !out.stdout.is_empty() || status == Status::Ok;
+        let err_rec = (!out.stderr.is_empty()).then(|| {
+            let mut r = rec.clone();
+            r.path = bundle::stderr_path(spec.path);
+            r.status = Status::Ok;
+            r.message = Some(format!("stderr of {}", spec.path));
+            r
+        });
+        if keep_stdout {
+            self.zip.add_bytes(rec, &out.stdout)?;
+        } else {
+            self.zip.add_record(rec);
+        }
+        if let Some(r) = err_rec {
+            self.zip.add_bytes(r, &out.stderr)?;
+        }
+        Ok(())
+    }
+
+    fn gpresult(&mut self, step: &Step) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let html = self.scratch.join("gpresult.html");
+        let timeout = self.opts.command_timeout;
+        let mut rec = ArtifactRecord::new(paths::GPRESULT_HTML, "gpresult.exe /H <file> /F");
+        rec.code_page = self.facts.code_page;
+        let out = match self.source.run_gpresult(&html, timeout) {
+            Ok(out) => out,
+            Err(e) => {
+                self.record_error(step, rec, e, t);
+                return Ok(());
+            }
+        };
+        rec.producer = out.command_line.clone();
+        rec.exit_code = out.exit_code;
+        rec.duration_ms = elapsed_ms(t);
+        let report = std::fs::File::open(&html)
+            .ok()
+            .filter(|f| f.metadata().map(|m| m.len() > 0).unwrap_or(false));
+        let (mut status, mut message) = classify_command(&out, timeout);
+        if report.is_none() && status == Status::Ok {
+            status = Status::Failed;
+            let excerpt = console_excerpt(&[out.stdout.as_slice(), &out.stderr].concat());
+            message = Some(if excerpt.is_empty() {
+                "gpresult wrote no report".to_string()
+            } else {
+                format!("gpresult wrote no report: {excerpt}")
+            });
+        }
+        rec.status = status;
+        rec.message = message;
+        self.progress.finish(&rec);
+        self.note_missing(step, rec.status, rec.message.as_deref());
+        let console = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        let mut console_rec = rec.clone();
+        console_rec.path = paths::GPRESULT_CONSOLE.to_string();
+        console_rec.status = Status::Ok;
+        console_rec.message = Some("gpresult console output (stdout then stderr)".to_string());
+        match report {
+            Some(file) => self.add_file(rec, file)?,
+            None => self.zip.add_record(rec),
+        }
+        if !console.is_empty() {
+            self.zip.add_bytes(console_rec, &console)?;
+        }
+        let _ = std::fs::remove_file(&html);
+        Ok(())
+    }
+
+    /// Streams `file` into the zip. A read error is the step's failure, a write error is fatal.
+    fn add_file(&mut self, rec: ArtifactRecord, file: std::fs::File) -> io::Result<()> {
+        let path = rec.path.clone();
+        let producer = rec.producer.clone();
+        let mut reader = TrackedReader {
+            inner: io::BufReader::new(file),
+            read_error: None,
+        };
+        match self.zip.add_reader(rec, &mut reader) {
+            Ok(()) => Ok(()),
+            Err(e) => match reader.read_error {
+                Some(msg) => {
+                    let mut r = ArtifactRecord::new(path, producer);
+                    r.status = Status::Failed;
+                    r.message = Some(format!("reading the exported file failed: {msg}"));
+                    self.zip.add_record(r);
+                    Ok(())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    fn certificates(&mut self) -> io::Result<()> {
+        let mut index: Vec<CertIndexEntry> = Vec::new();
+        let mut any_store = false;
+        let mut stores = Vec::new();
+        for spec in CERT_STORES {
+            let step = Step::Certificates(spec);
+            self.progress.start(&step.label());
+            let t = Instant::now();
+            let producer = format!(
+                "CertOpenStore/CertEnumCertificatesInStore LocalMachine\\{}",
+                spec.store
+            );
+            stores.push(spec.store);
+            let rec = ArtifactRecord::new(format!("{}/", spec.dir), producer.clone());
+            let items = match self.source.certificates(spec.store) {
+                Ok(items) => items,
+                Err(e) => {
+                    self.record_error(&step, rec, e, t);
+                    continue;
+                }
+            };
+            any_store = true;
+            let mut rec = rec;
+            rec.duration_ms = elapsed_ms(t);
+            rec.message = Some(format!("{} certificate(s)", items.len()));
+            self.progress.finish(&rec);
+            self.zip.add_record(rec);
+            for item in items {
+                let thumbprint = hex::encode_upper(Sha1::digest(&item.der));
+                let path = format!("{}/{thumbprint}.cer", spec.dir);
+                if index.iter().any(|e| e.path == path) {
+                    continue;
+                }
+                let mut cert_rec = ArtifactRecord::new(path.clone(), producer.clone());
+                cert_rec.message = (item.has_private_key
+                    && item.private_key_accessible == Some(false))
+                .then(|| "private key present but not accessible to the collector".to_string());
+                self.zip.add_bytes(cert_rec, &item.der)?;
+                index.push(CertIndexEntry {
+                    path,
+                    store: spec.store.to_string(),
+                    thumbprint,
+                    has_private_key: item.has_private_key,
+                    key_container: item.key_container,
+                    private_key_accessible: item.private_key_accessible,
+                });
+            }
+        }
+        let mut rec = ArtifactRecord::new(
+            paths::CERT_INDEX,
+            format!(
+                "CertEnumCertificatesInStore LocalMachine\\{}",
+                stores.join(", LocalMachine\\")
+            ),
+        );
+        if any_store {
+            let json = serde_json::to_vec_pretty(&index).map_err(io::Error::other)?;
+            self.zip.add_bytes(rec, &json)?;
+        } else {
+            rec.status = Status::Failed;
+            rec.message = Some("no certificate store could be read".to_string());
+            self.zip.add_record(rec);
+        }
+        Ok(())
+    }
+
+    fn event_log(&mut self, step: &Step, spec: &EventLogSpec) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let query = event_query(self.opts.days);
+        let producer = match &query {
+            Some(q) => format!("EvtExportLog {} {q}", spec.channel),
+            None => format!("EvtExportLog {}", spec.channel),
+        };
+        let rec = ArtifactRecord::new(spec.path, producer);
+        let file_name = spec.path.rsplit('/').next().unwrap_or(spec.path);
+        let dest = self.scratch.join(file_name);
+        let export = match self.source.export_event_log(
+            spec.channel,
+            query.as_deref(),
+            &dest,
+            self.opts.event_timeout,
+        ) {
+            Ok(x) => x,
+            Err(e) => {
+                self.record_error(step, rec, e, t);
+                return Ok(());
+            }
+        };
+        let file = match std::fs::File::open(&dest) {
+            Ok(f) => f,
+            Err(e) => {
+                let err = StepError::failed(format!("the export left no readable file: {e}"));
+                self.record_error(step, rec, err, t);
+                return Ok(());
+            }
+        };
+        let mut rec = rec;
+        rec.duration_ms = elapsed_ms(t);
+        rec.message = export
+            .locale_error
+            .as_ref()
+            .map(|e| format!("locale metadata unavailable: {e}"));
+        self.progress.finish(&rec);
+        self.add_file(rec, file)?;
+        let _ = std::fs::remove_file(&dest);
+        for loc in &export.locale_files {
+            let Some(name) = loc.file_name() else {
+                continue;
+            };
+            let path = format!("{EVENTS_LOCALE_DIR}/{}", name.to_string_lossy());
+            let rec = ArtifactRecord::new(path, format!("EvtArchiveExportedLog {file_name}"));
+            match std::fs::File::open(loc) {
+                Ok(f) => self.add_file(rec, f)?,
+                Err(e) => {
+                    let mut rec = rec;
+                    rec.status = Status::Failed;
+                    rec.message = Some(format!("could not read {}: {e}", loc.display()));
+                    self.zip.add_record(rec);
+                }
+            }
+            let _ = std::fs::remove_file(loc);
+            if let Some(dir) = loc.parent() {
+                // Only succeeds once the folder is empty.
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{sha256_hex, MANIFEST_PATH};
+    use crate::source::{RecordedCall, RecordedGpresult, RecordedSource};
+    use crate::testutil::{recorded_host, TempTree, TS_KEY};
+    use std::io::Cursor;
+
+    struct Run {
+        manifest: Manifest,
+        outcome: Outcome,
+        zip: zip::ZipArchive<Cursor<Vec<u8>>>,
+        console: String,
+        source: RecordedSource,
+    }
+
+    fn scratch(name: &str) -> TempTree {
+        TempTree::new("rdp-collect-test", name)
+    }
+
+    fn run(mut source: RecordedSource, opts: &CollectOptions, name: &str) -> Run {
+        let dir = scratch(name);
+        let facts = source.facts.clone();
+        let mut console = Vec::new();
+        let (cursor, outcome) = collect(
+            &mut source,
+            &facts,
+            opts,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+            &dir,
+            Cursor::new(Vec::new()),
+            &mut console,
+        )
+        .unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(cursor.into_inner())).unwrap();
+        let manifest: Manifest =
+            serde_json::from_reader(zip.by_name(MANIFEST_PATH).unwrap()).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "scratch files are removed as they are stored"
+        );
+        Run {
+            manifest,
+            outcome,
+            zip,
+            console: String::from_utf8(console).unwrap(),
+            source,
+        }
+    }
+
+    fn read(zip: &mut zip::ZipArchive<Cursor<Vec<u8>>>, path: &str) -> Vec<u8> {
+        let mut v = Vec::new();
+        zip.by_name(path).unwrap().read_to_end(&mut v).unwrap();
+        v
+    }
+
+    fn record<'a>(m: &'a Manifest, path: &str) -> &'a ArtifactRecord {
+        m.artifacts
+            .iter()
+            .find(|a| a.path == path)
+            .unwrap_or_else(|| panic!("no record for {path}"))
+    }
+
+    #[test]
+    fn every_step_is_recorded_in_order_with_its_status() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "order");
+        let m = &r.manifest;
+        assert_eq!(m.host_name, "WS-01");
+        assert_eq!(m.elevated, Some(false));
+        assert_eq!(m.started_utc, "2026-01-01T00:00:00Z");
+        assert_eq!(m.os.build.as_deref(), Some("20348.2340"));
+        assert!(m.options.contains(&"--days 14".to_string()));
+
+        let paths: Vec<&str> = m.artifacts.iter().map(|a| a.path.as_str()).collect();
+        let pos = |p: &str| paths.iter().position(|x| *x == p).unwrap();
+        // Registry, commands, gpresult, certificates, events.
+        assert_eq!(pos(paths::REG_TERMINAL_SERVER), 0);
+        assert!(pos(paths::REG_CREDSSP) < pos(paths::QWINSTA));
+        assert!(pos(paths::CERTUTIL_RDP) < pos(paths::GPRESULT_HTML));
+        assert!(pos(paths::GPRESULT_HTML) < pos(paths::CERT_INDEX));
+        assert!(pos(paths::CERT_INDEX) < pos(paths::EVENTS_SECURITY));
+        assert_eq!(
+            *paths.last().unwrap(),
+            "events/LocaleMetaData/System_1033.MTA"
+        );
+        for spec in REGISTRY_KEYS {
+            assert!(paths.contains(&spec.path), "{}", spec.path);
+        }
+        for spec in COMMANDS {
+            assert!(paths.contains(&spec.path), "{}", spec.path);
+        }
+
+        // Stored files match their records.
+        for a in m.artifacts.iter().filter(|a| a.sha256.is_some()) {
+            let bytes = read(&mut r.zip, &a.path);
+            assert_eq!(bytes.len() as u64, a.size, "{}", a.path);
+            assert_eq!(a.sha256.as_deref(), Some(sha256_hex(&bytes).as_str()));
+        }
+        // Failed steps store no file.
+        for a in m.artifacts.iter().filter(|a| a.sha256.is_none()) {
+            assert!(r.zip.by_name(&a.path).is_err(), "{}", a.path);
+        }
+    }
+
+    #[test]
+    fn registry_tree_is_written_as_reg_export() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "reg");
+        let reg = read(&mut r.zip, paths::REG_TERMINAL_SERVER);
+        assert_eq!(
+            reg,
+            regfile::write_tree(&crate::testutil::terminal_server_tree())
+        );
+        let rec = record(&r.manifest, paths::REG_TERMINAL_SERVER);
+        assert_eq!(rec.status, Status::Ok);
+        assert_eq!(
+            rec.producer,
+            format!("RegEnumKeyExW/RegEnumValueW {TS_KEY}")
+        );
+        let lsa = record(&r.manifest, paths::REG_LSA);
+        assert_eq!(lsa.status, Status::Ok);
+        assert!(lsa.message.as_deref().unwrap().contains("Access is denied"));
+        let pol = record(&r.manifest, paths::REG_TS_POLICIES);
+        assert_eq!(pol.status, Status::NotFound);
+        assert!(r.zip.by_name(paths::REG_TS_POLICIES).is_err());
+    }
+
+    #[test]
+    fn commands_keep_raw_output_exit_code_and_code_page() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "cmd");
+        let m = r.manifest.clone();
+        let netstat = record(&m, paths::NETSTAT);
+        assert_eq!(netstat.status, Status::Ok);
+        assert_eq!(netstat.exit_code, Some(0));
+        assert_eq!(netstat.code_page, Some(850));
+        assert_eq!(netstat.producer, r"C:\Windows\system32\netstat.exe -ano");
+        assert!(read(&mut r.zip, paths::NETSTAT).starts_with(b"\r\nActive Connections\r\n"));
+
+        let q = record(&m, paths::QWINSTA);
+        assert_eq!(q.status, Status::NotFound);
+        assert!(q
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("qwinsta.exe does not exist"));
+
+        // sc 1060: the service does not exist; the text is kept.
+        let sc = record(&m, paths::SC_UMRDPSERVICE);
+        assert_eq!(sc.status, Status::NotFound);
+        assert_eq!(sc.exit_code, Some(1060));
+        assert!(read(&mut r.zip, paths::SC_UMRDPSERVICE).starts_with(b"[SC]"));
+
+        // certutil HRESULT access denied.
+        let cu = record(&m, paths::CERTUTIL_RDP);
+        assert_eq!(cu.status, Status::AccessDenied);
+        assert!(cu.message.as_deref().unwrap().contains("0x80070005"));
+
+        // %ProgramData% expanded; stderr stored beside stdout.
+        let ic = record(&m, paths::ICACLS_MACHINEKEYS);
+        assert_eq!(ic.status, Status::Ok);
+        assert_eq!(
+            read(&mut r.zip, "commands/icacls-machinekeys.stderr.txt"),
+            b"warn\r\n"
+        );
+        assert!(r.source.calls.contains(&RecordedCall::Command {
+            program: "icacls.exe".into(),
+            args: vec![r"C:\ProgramData\Microsoft\Crypto\RSA\MachineKeys".into()],
+            timeout: Duration::from_secs(60),
+        }));
+    }
+
+    #[test]
+    fn hung_gpresult_is_timed_out_and_missing_report_is_failed() {
+        let r = run(recorded_host(), &CollectOptions::default(), "gp-hung");
+        let g = record(&r.manifest, paths::GPRESULT_HTML);
+        assert_eq!(g.status, Status::TimedOut);
+        assert_eq!(g.exit_code, None);
+        assert!(g.message.as_deref().unwrap().contains("killed after 60 s"));
+
+        let mut s = recorded_host();
+        s.gpresult = Some(Ok(RecordedGpresult {
+            console: crate::testutil::output(
+                "gpresult.exe",
+                b"",
+                b"ERROR: Access denied.\r\n",
+                Some(1),
+            ),
+            report: None,
+        }));
+        let mut r = run(s, &CollectOptions::default(), "gp-denied");
+        let g = record(&r.manifest, paths::GPRESULT_HTML);
+        assert_eq!(g.status, Status::Failed);
+        assert!(g
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("ERROR: Access denied."));
+        assert_eq!(
+            read(&mut r.zip, paths::GPRESULT_CONSOLE),
+            b"ERROR: Access denied.\r\n"
+        );
+
+        let mut s = recorded_host();
+        let html = "\u{feff}<html>report</html>"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect::<Vec<u8>>();
+        s.gpresult = Some(Ok(RecordedGpresult {
+            console: crate::testutil::output("gpresult.exe", b"", b"", Some(0)),
+            report: Some(html.clone()),
+        }));
+        let mut r = run(s, &CollectOptions::default(), "gp-ok");
+        assert_eq!(record(&r.manifest, paths::GPRESULT_HTML).status, Status::Ok);
+        assert_eq!(read(&mut r.zip, paths::GPRESULT_HTML), html);
+        assert!(r.zip.by_name(paths::GPRESULT_CONSOLE).is_err());
+    }
+
+    #[test]
+    fn certificates_are_der_files_with_an_index() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "certs");
+        let index: Vec<CertIndexEntry> =
+            serde_json::from_slice(&read(&mut r.zip, paths::CERT_INDEX)).unwrap();
+        assert_eq!(index.len(), 1);
+        let e = &index[0];
+        let thumb = hex::encode_upper(Sha1::digest(b"not really DER but bytes"));
+        assert_eq!(e.thumbprint, thumb);
+        assert_eq!(e.path, format!("certs/remote-desktop/{thumb}.cer"));
+        assert_eq!(e.store, "Remote Desktop");
+        assert!(e.has_private_key);
+        assert_eq!(e.key_container.as_deref(), Some("TSSecKeySet1"));
+        assert_eq!(e.private_key_accessible, Some(false));
+        assert_eq!(read(&mut r.zip, &e.path), b"not really DER but bytes");
+        let my = record(&r.manifest, "certs/my/");
+        assert_eq!(my.status, Status::AccessDenied);
+        assert_eq!(
+            record(&r.manifest, "certs/remote-desktop/").status,
+            Status::Ok
+        );
+    }
+
+    #[test]
+    fn no_certificate_store_readable_means_no_index() {
+        let mut s = recorded_host();
+        s.certs.clear();
+        let r = run(s, &CollectOptions::default(), "certs-none");
+        assert_eq!(
+            record(&r.manifest, paths::CERT_INDEX).status,
+            Status::Failed
+        );
+    }
+
+    #[test]
+    fn event_logs_stream_with_locale_files_and_the_days_filter() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "events");
+        assert_eq!(
+            read(&mut r.zip, paths::EVENTS_SYSTEM),
+            b"ElfFile\0 fake system log"
+        );
+        assert_eq!(
+            read(&mut r.zip, "events/LocaleMetaData/System_1033.MTA"),
+            b"mta"
+        );
+        let sec = record(&r.manifest, paths::EVENTS_SECURITY);
+        assert_eq!(sec.status, Status::AccessDenied);
+        assert!(sec.producer.contains("timediff(@SystemTime) <= 1209600000"));
+        let rcm = record(&r.manifest, paths::EVENTS_RCM);
+        assert_eq!(rcm.status, Status::NotFound);
+        assert!(r.source.calls.contains(&RecordedCall::Events {
+            channel: "System".into(),
+            query: Some("*[System[TimeCreated[timediff(@SystemTime) <= 1209600000]]]".into()),
+        }));
+    }
+
+    #[test]
+    fn no_events_skips_every_log_without_calling_the_source() {
+        let opts = CollectOptions {
+            events: false,
+            ..CollectOptions::default()
+        };
+        let r = run(recorded_host(), &opts, "no-events");
+        for spec in EVENT_LOGS {
+            let rec = record(&r.manifest, spec.path);
+            assert_eq!(rec.status, Status::Skipped);
+        }
+        assert!(!r
+            .source
+            .calls
+            .iter()
+            .any(|c| matches!(c, RecordedCall::Events { .. })));
+        assert!(r.manifest.options.contains(&"--no-events".to_string()));
+        assert!(!r
+            .outcome
+            .missing
+            .iter()
+            .any(|m| m.status == Status::Skipped));
+    }
+
+    #[test]
+    fn console_has_one_line_per_step() {
+        let r = run(recorded_host(), &CollectOptions::default(), "console");
+        let lines: Vec<&str> = r.console.lines().collect();
+        let total = plan(&CollectOptions::default()).len();
+        assert_eq!(lines.len(), total, "{}", r.console);
+        assert!(lines[0].starts_with(&format!("[ 1/{total}] Registry HKLM\\SYSTEM")));
+        assert!(lines[0].ends_with("ms)"), "{}", lines[0]);
+        let sec = lines.iter().find(|l| l.contains("Security log")).unwrap();
+        assert!(sec.contains("ACCESS DENIED: exporting Security"), "{sec}");
+    }
+
+    #[test]
+    fn verbose_console_adds_path_and_producer() {
+        let opts = CollectOptions {
+            verbose: true,
+            ..CollectOptions::default()
+        };
+        let r = run(recorded_host(), &opts, "verbose");
+        assert!(r.console.contains(
+            "        commands/netstat-ano.txt <- C:\\Windows\\system32\\netstat.exe -ano\n"
+        ));
+        assert!(!r.manifest.options.iter().any(|o| o.contains("verbose")));
+    }
+
+    #[test]
+    fn missing_items_say_why_and_suggest_elevation() {
+        let r = run(recorded_host(), &CollectOptions::default(), "missing");
+        let sec = r
+            .outcome
+            .missing
+            .iter()
+            .find(|m| m.label == "Security log")
+            .unwrap();
+        assert_eq!(
+            missing_line(sec, Some(false)),
+            "Security log: access denied, run as administrator for a complete bundle \
+(exporting Security: Access is denied. (error 5))"
+        );
+        assert!(!missing_line(sec, Some(true)).contains("administrator"));
+    }
+
+    /// A writer that fails like a full disk after `left` bytes.
+    struct FullDisk {
+        inner: Cursor<Vec<u8>>,
+        left: usize,
+    }
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if buf.len() > self.left {
+                return Err(io::Error::new(
+                    io::ErrorKind::StorageFull,
+                    "No space left on device",
+                ));
+            }
+            self.left -= buf.len();
+            self.inner.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl Seek for FullDisk {
+        fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+
+    #[test]
+    fn a_full_disk_stops_the_collection_with_an_error() {
+        let dir = scratch("full");
+        let mut source = recorded_host();
+        let facts = source.facts.clone();
+        let err = collect(
+            &mut source,
+            &facts,
+            &CollectOptions::default(),
+            SystemTime::now(),
+            &dir,
+            FullDisk {
+                inner: Cursor::new(Vec::new()),
+                left: 600,
+            },
+            &mut io::sink(),
+        )
+        .err()
+        .expect("must fail");
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn classify_command_outcomes() {
+        let t = Duration::from_secs(60);
+        let out = |o: &[u8], e: &[u8], c: Option<i32>| crate::testutil::output("x", o, e, c);
+        assert_eq!(
+            classify_command(&out(b"x", b"", Some(0)), t),
+            (Status::Ok, None)
+        );
+        assert_eq!(classify_command(&out(b"", b"", Some(0)), t).0, Status::Ok);
+        let (s, m) = classify_command(&out(b"partial", b"", None), t);
+        assert_eq!(s, Status::TimedOut);
+        assert_eq!(m.unwrap(), "killed after 60 s; output so far kept");
+        let (s, m) = classify_command(&out(b"", b"Access is denied.\r\n", Some(5)), t);
+        assert_eq!(s, Status::AccessDenied);
+        assert_eq!(m.unwrap(), "exit code 5: Access is denied.");
+        assert_eq!(
+            classify_command(&out(b"", b"", Some(1)), t).0,
+            Status::Failed
+        );
+        assert_eq!(
+            classify_command(&out(b"text", b"", Some(1)), t).0,
+            Status::Ok
+        );
+        assert_eq!(
+            classify_command(&out(b"x", b"", Some(0x8007_0002_u32 as i32)), t).0,
+            Status::NotFound
+        );
+        // The HRESULT in localized certutil text still means access denied.
+        assert_eq!(
+            classify_command(&out("Échec : 0x80070005".as_bytes(), b"", Some(-1)), t).0,
+            Status::AccessDenied
+        );
+        let mut trunc = out(b"x", b"", Some(0));
+        trunc.truncated = true;
+        assert_eq!(classify_command(&trunc, t).0, Status::Ok);
+        assert!(classify_command(&trunc, t)
+            .1
+            .unwrap()
+            .contains("capture limit"));
+    }
+
+    #[test]
+    fn expand_vars_like_cmd() {
+        let env = |n: &str| {
+            (n.eq_ignore_ascii_case("ProgramData")).then(|| r"C:\ProgramData".to_string())
+        };
+        assert_eq!(
+            expand_vars(r"%ProgramData%\Microsoft\Crypto", env),
+            r"C:\ProgramData\Microsoft\Crypto"
+        );
+        assert_eq!(expand_vars("%NOPE%\\x", env), "%NOPE%\\x");
+        assert_eq!(expand_vars("100%", env), "100%");
+        assert_eq!(expand_vars("%%", env), "%%");
+        assert_eq!(expand_vars("a%programdata%b%", env), r"aC:\ProgramDatab%");
+    }
+
+    #[test]
+    fn event_query_is_in_milliseconds() {
+        assert_eq!(event_query(0), None);
+        assert_eq!(
+            event_query(1).unwrap(),
+            "*[System[TimeCreated[timediff(@SystemTime) <= 86400000]]]"
+        );
+        assert!(event_query(36_500).unwrap().contains("3153600000000"));
+    }
+
+    #[test]
+    fn plan_lists_everything_and_list_text_names_each_path() {
+        let opts = CollectOptions::default();
+        let steps = plan(&opts);
+        assert_eq!(
+            steps.len(),
+            REGISTRY_KEYS.len() + COMMANDS.len() + 1 + CERT_STORES.len() + EVENT_LOGS.len()
+        );
+        let text = describe_plan(&opts);
+        for s in &steps {
+            assert!(text.contains(&s.path()), "{}", s.path());
+        }
+        assert!(text.contains("certutil.exe -store \"Remote Desktop\" (time limit 60 s)"));
+        assert!(text.contains("System32\\qwinsta.exe (time limit 60 s)"));
+        assert!(text.contains("last 14 days"));
+        let no_ev = describe_plan(&CollectOptions {
+            events: false,
+            ..opts
+        });
+        assert!(!no_ev.contains(paths::EVENTS_SECURITY));
+        assert!(no_ev.contains("--no-events"));
+    }
+}

@@ -1,0 +1,503 @@
+//! End to end: the real `rdp-collect.exe`, cross-built for x86_64-pc-windows-gnu, run under
+//! Debian's wine64 in a fresh prefix seeded with RDP faults and one registry value of every type.
+//!
+//! What it proves: the registry export is byte-identical to Wine's own `reg export` and keeps
+//! non-canonical data exactly; tools that Wine lacks (qwinsta, gpresult) and the unsupported event
+//! export are recorded with a reason while the collection goes on; the zip is complete; a
+//! planted `netstat.exe`/`qwinsta.exe` in the working folder never runs; nothing but the zip is
+//! left behind. Needs wine64, gcc-mingw-w64-x86-64 and the Rust target (SKIPPED otherwise,
+//! failure under CI=true).
+
+mod support;
+
+use rdp_collect::bundle::{paths, Manifest, Status, EVENT_LOGS, MANIFEST_PATH, REGISTRY_KEYS};
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+use support::{build_c, windows_path, WinePrefix};
+
+const TS: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server";
+const POL: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
+/// Under HKEY_LOCAL_MACHINE.
+const CREDSSP_PARAMS: &str =
+    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
+
+/// Non-ASCII, quotes and backslashes in one REG_SZ.
+const TEXT: &str = r#"Grüße "zitiert" C:\Pfad\\doppelt 日本 ✓"#;
+const NAME_WITH_ESCAPES: &str = r#"Name "with" \back\slash"#;
+
+/// A self-signed certificate made for this test (CN=RDP-TEST-HOST, P-256, EKU server
+/// authentication), DER.
+const CERT_DER_HEX: &[&str] = &[
+    "3082019a30820140a00302010202141b5ac22e224a3a37885ac83427185a0741794913300a06082a8648ce3d04030230",
+    "183116301406035504030c0d5244502d544553542d484f5354301e170d3236313132323134313434375a170d33363131",
+    "31393134313434375a30183116301406035504030c0d5244502d544553542d484f53543059301306072a8648ce3d0201",
+    "06082a8648ce3d030107034200048f89e47101ab7bf0e1bf69cfa0caac667af08218a0c305a904bb955a4c87fca2b161",
+    "f8b3dd562b89306b2bc49bc6ba7497f20b170e1a1f583ca9e37b5731616aa3683066301d0603551d0e04160414ab39fb",
+    "6303fe94d55ccdb94dfbd1ac3e9e1a21d2301f0603551d23041830168014ab39fb6303fe94d55ccdb94dfbd1ac3e9e1a",
+    "21d2300f0603551d130101ff040530030101ff30130603551d25040c300a06082b06010505070301300a06082a8648ce",
+    "3d040302034800304502200ed0eb94900a87fe33926e4acf1bccc4212eec06d4219bd13a34ebe897d1d874022100f01e",
+    "b3d45036c6ae376f18fead829c688772aa47d883ce4a97d18a50a5d6887d",
+];
+const CERT_THUMBPRINT: &str = "B399CADB10C1D1EB24CFA797202C779EA191209F";
+const CERT_CONTAINER: &str = "TSSecKeySet1";
+
+fn cert_der() -> Vec<u8> {
+    let hex: String = CERT_DER_HEX.concat();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A certificate as a system store keeps it in the registry (`...\Certificates\<SHA1>\Blob`):
+/// serialized properties (id, 1, length, data), here the key provider info (the key container
+/// the RDP service would use; the key itself does not exist) and the certificate (id 32).
+fn cert_store_blob(der: &[u8]) -> Vec<u8> {
+    let utf16z = |s: &str| {
+        let mut v: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        v.extend_from_slice(&[0, 0]);
+        v
+    };
+    let container = utf16z(CERT_CONTAINER);
+    let provider = utf16z("Microsoft Enhanced Cryptographic Provider v1.0");
+    // Serialized CRYPT_KEY_PROV_INFO: 7 DWORDs, string pointers as offsets from its start.
+    let mut kpi = Vec::new();
+    for v in [28u32, 28 + container.len() as u32, 1, 0x20, 0, 0, 1] {
+        kpi.extend_from_slice(&v.to_le_bytes());
+    }
+    kpi.extend(container);
+    kpi.extend(provider);
+    let mut blob = Vec::new();
+    for (id, data) in [(2u32, kpi.as_slice()), (32u32, der)] {
+        blob.extend_from_slice(&id.to_le_bytes());
+        blob.extend_from_slice(&1u32.to_le_bytes());
+        blob.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        blob.extend_from_slice(data);
+    }
+    blob
+}
+
+fn binary_data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 37 % 256) as u8).collect()
+}
+
+fn hex_arg(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_list(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn utf16z(parts: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in parts {
+        for u in p.encode_utf16() {
+            out.extend_from_slice(&u.to_le_bytes());
+        }
+        out.extend_from_slice(&[0, 0]);
+    }
+    out
+}
+
+/// The scenarios: RDP switched off, a non-default port, NLA off, a CredSSP oracle setting, and
+/// one value of every type (with escapes, non-ASCII text, long data that wraps).
+fn seed(p: &WinePrefix) {
+    p.reg_add(TS, Some("fDenyTSConnections"), "REG_DWORD", "1");
+    let rdp_tcp = format!(r"{TS}\WinStations\RDP-Tcp");
+    p.reg_add(&rdp_tcp, Some("PortNumber"), "REG_DWORD", "3390");
+    p.reg_add(&rdp_tcp, Some("UserAuthentication"), "REG_DWORD", "0");
+
+    p.reg_add(POL, None, "REG_SZ", "default value");
+    p.reg_add(POL, Some("Text"), "REG_SZ", TEXT);
+    p.reg_add(
+        POL,
+        Some("Expand"),
+        "REG_EXPAND_SZ",
+        r"%SystemRoot%\System32\termsrv.dll",
+    );
+    p.reg_add(
+        POL,
+        Some("Multi"),
+        "REG_MULTI_SZ",
+        r"first\0zweite é\0third",
+    );
+    p.reg_add(POL, Some("Dword"), "REG_DWORD", "0xdeadbeef");
+    p.reg_add(POL, Some("Qword"), "REG_QWORD", "0x0123456789abcdef");
+    p.reg_add(
+        POL,
+        Some("Binary"),
+        "REG_BINARY",
+        &hex_arg(&binary_data(100)),
+    );
+    p.reg_add(POL, Some("None"), "REG_NONE", "x");
+    p.reg_add(POL, Some("Empty"), "REG_SZ", "");
+    p.reg_add(POL, Some(NAME_WITH_ESCAPES), "REG_SZ", "x");
+    p.reg_add(
+        POL,
+        Some("A rather long value name that moves the wrap point"),
+        "REG_BINARY",
+        &hex_arg(&binary_data(40)),
+    );
+
+    // Data `reg add` cannot write, set byte for byte: a REG_SZ of 3 bytes without terminator,
+    // one with a line break, a 2-byte DWORD, an empty REG_BINARY, a big-endian DWORD and a type
+    // number Windows does not define.
+    p.reg_add(
+        &format!("HKLM\\{CREDSSP_PARAMS}"),
+        Some("AllowEncryptionOracle"),
+        "REG_DWORD",
+        "2",
+    );
+    p.reg_set_raw(CREDSSP_PARAMS, "OddSz", 1, &[0x41, 0x00, 0x42]);
+    p.reg_set_raw(CREDSSP_PARAMS, "MultiLine", 1, &utf16z(&["a\r\nb"]));
+    p.reg_set_raw(CREDSSP_PARAMS, "ShortDword", 4, &[0x01, 0x02]);
+    p.reg_set_raw(CREDSSP_PARAMS, "EmptyBinary", 3, &[]);
+    p.reg_set_raw(CREDSSP_PARAMS, "BigEndian", 5, &[0, 0, 0x0d, 0x3d]);
+    p.reg_set_raw(CREDSSP_PARAMS, "Custom", 0x1234, &[0xfe]);
+
+    // The RDP certificate, its private key missing (a classic cause of failed TLS handshakes).
+    // The store key has all three subkeys, as on Windows (Wine's CertOpenStore would otherwise
+    // create the missing ones, after the registry step exported the key).
+    let store = r"HKLM\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop";
+    p.reg_add_key(&format!(r"{store}\CRLs"));
+    p.reg_add_key(&format!(r"{store}\CTLs"));
+    p.reg_set_raw(
+        &format!(
+            r"SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates\{CERT_THUMBPRINT}"
+        ),
+        "Blob",
+        3,
+        &cert_store_blob(&cert_der()),
+    );
+}
+
+fn utf16_text(bytes: &[u8]) -> String {
+    assert_eq!(bytes.get(..2), Some(&[0xFF, 0xFE][..]), "UTF-16LE BOM");
+    let units: Vec<u16> = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
+/// A value's text with regedit's line continuations removed.
+fn unwrapped(text: &str) -> String {
+    text.replace("\\\r\n  ", "")
+}
+
+fn read_entry(zip: &mut zip::ZipArchive<std::fs::File>, path: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    zip.by_name(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .read_to_end(&mut v)
+        .unwrap();
+    v
+}
+
+fn record<'a>(m: &'a Manifest, path: &str) -> &'a rdp_collect::bundle::ArtifactRecord {
+    m.artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("no manifest record for {path}"))
+}
+
+fn file_names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn collector_under_wine_end_to_end() {
+    // Read-only on the system: the registry is the same before and after.
+    let hives = [r"HKLM\SOFTWARE", r"HKLM\SYSTEM", "HKCU"];
+    let snapshot = |p: &WinePrefix| -> Vec<Vec<u8>> {
+        hives
+            .iter()
+            .map(|h| p.reg_export(h).unwrap_or_else(|| panic!("reg export {h}")))
+            .collect()
+    };
+    let mut registry_before = Vec::new();
+    let mut before = BTreeSet::new();
+    let collected =
+        support::collect_under_wine("e2e", &["--days", "3", "--timeout", "30"], |p, work| {
+            seed(p);
+            // Decoys in the working folder: a bare-name lookup would find them before System32
+            // (qwinsta.exe does not even exist in Wine's System32).
+            let planted = work.join("netstat.exe");
+            build_c(
+                &[Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/planted.c")],
+                &planted,
+                &[],
+            );
+            std::fs::copy(&planted, work.join("qwinsta.exe")).unwrap();
+            before = file_names(work);
+            registry_before = snapshot(p);
+        });
+    let Some(collected) = collected else {
+        return;
+    };
+    let (prefix, run, work) = (&collected.prefix, &collected.run, &collected.workdir);
+    eprintln!(
+        "collector under wine: {:.1} s\n{}",
+        run.elapsed.as_secs_f64(),
+        run.stdout
+    );
+
+    let registry_after = snapshot(prefix);
+    for ((hive, before), after) in hives.iter().zip(&registry_before).zip(&registry_after) {
+        assert!(
+            before == after,
+            "the collector changed the registry under {hive}"
+        );
+    }
+
+    // Only the zip was added to the working folder; no .partial, no scratch files.
+    let after = file_names(work);
+    let added: Vec<&String> = after.difference(&before).collect();
+    assert_eq!(
+        added.len(),
+        1,
+        "files added to the working folder: {added:?}"
+    );
+    let zip_name = added[0];
+    assert!(
+        zip_name.starts_with("rdp-evidence-") && zip_name.ends_with("Z.zip"),
+        "{zip_name}"
+    );
+    assert!(
+        prefix.leftover_scratch_dirs().is_empty(),
+        "scratch folders left: {:?}",
+        prefix.leftover_scratch_dirs()
+    );
+    let zip_path = work.join(zip_name);
+    assert_eq!(run.zip.as_deref(), Some(zip_path.as_path()));
+    // The console names the zip by its full path, in plain words.
+    assert!(
+        run.stdout.contains(&windows_path(&zip_path)),
+        "zip path not printed:\n{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("PLANTED"), "a planted exe ran");
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let manifest: Manifest = serde_json::from_slice(&read_entry(&mut zip, MANIFEST_PATH)).unwrap();
+
+    // The zip is complete: exactly the recorded files plus the manifest, sizes and hashes right.
+    let stored: BTreeSet<String> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.sha256.is_some())
+        .map(|a| a.path.clone())
+        .chain([MANIFEST_PATH.to_string()])
+        .collect();
+    let entries: BTreeSet<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert_eq!(entries, stored);
+    for a in manifest.artifacts.iter().filter(|a| a.sha256.is_some()) {
+        let bytes = read_entry(&mut zip, &a.path);
+        assert_eq!(bytes.len() as u64, a.size, "{}", a.path);
+        assert_eq!(
+            a.sha256.as_deref(),
+            Some(rdp_collect::bundle::sha256_hex(&bytes).as_str())
+        );
+    }
+
+    // Manifest facts.
+    assert_eq!(manifest.collector, "rdp-collect");
+    assert_eq!(
+        manifest.collector_version,
+        rdp_collect::collect::COLLECTOR_VERSION
+    );
+    assert!(!manifest.host_name.is_empty());
+    assert!(manifest.elevated.is_some());
+    assert!(manifest.os.build.is_some(), "{:?}", manifest.os);
+    assert!(manifest.started_utc <= manifest.finished_utc);
+    assert!(manifest.options.contains(&"--days 3".to_string()));
+    assert!(manifest.options.contains(&"--timeout 30".to_string()));
+
+    // Registry: byte-identical to Wine's own `reg export` wherever the key exists.
+    let mut compared = 0;
+    for spec in REGISTRY_KEYS {
+        let rec = record(&manifest, spec.path);
+        match prefix.reg_export(spec.key) {
+            Some(wine) => {
+                assert_eq!(rec.status, Status::Ok, "{}: {:?}", spec.path, rec.message);
+                let ours = read_entry(&mut zip, spec.path);
+                if spec.path == paths::REG_CREDSSP {
+                    continue; // holds non-canonical data that Wine's export rewrites; see below
+                }
+                assert!(
+                    ours == wine,
+                    "{} differs from Wine's reg export\n--- ours\n{}\n--- wine\n{}",
+                    spec.path,
+                    utf16_text(&ours),
+                    utf16_text(&wine)
+                );
+                compared += 1;
+            }
+            None => {
+                assert_eq!(rec.status, Status::NotFound, "{}", spec.path);
+                assert!(rec.message.is_some());
+            }
+        }
+    }
+    assert!(compared >= 3, "only {compared} keys compared");
+
+    // The seeded faults, as exact lines.
+    let ts = utf16_text(&read_entry(&mut zip, paths::REG_TERMINAL_SERVER));
+    assert!(ts.starts_with("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server]\r\n"));
+    assert!(ts.contains("\r\n\"fDenyTSConnections\"=dword:00000001\r\n"));
+    assert!(ts.contains(
+        "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\r\n"
+    ));
+    assert!(ts.contains("\r\n\"PortNumber\"=dword:00000d3e\r\n"));
+    assert!(ts.contains("\r\n\"UserAuthentication\"=dword:00000000\r\n"));
+    assert!(ts.ends_with("\r\n\r\n"));
+
+    // Every value type.
+    let pol = utf16_text(&read_entry(&mut zip, paths::REG_TS_POLICIES));
+    let lines: Vec<&str> = pol.split("\r\n").collect();
+    assert!(
+        lines.iter().all(|l| l.encode_utf16().count() <= 80),
+        "{pol}"
+    );
+    let flat = unwrapped(&pol);
+    let expect = [
+        "@=\"default value\"".to_string(),
+        r#""Text"="Grüße \"zitiert\" C:\\Pfad\\\\doppelt 日本 ✓""#.to_string(),
+        format!(
+            "\"Expand\"=hex(2):{}",
+            hex_list(&utf16z(&[r"%SystemRoot%\System32\termsrv.dll"]))
+        ),
+        format!(
+            "\"Multi\"=hex(7):{}",
+            hex_list(&[utf16z(&["first", "zweite é", "third"]), vec![0, 0]].concat())
+        ),
+        "\"Dword\"=dword:deadbeef".to_string(),
+        "\"Qword\"=hex(b):ef,cd,ab,89,67,45,23,01".to_string(),
+        format!("\"Binary\"=hex:{}", hex_list(&binary_data(100))),
+        "\"None\"=hex(0):78,00,00,00".to_string(),
+        "\"Empty\"=\"\"".to_string(),
+        r#""Name \"with\" \\back\\slash"="x""#.to_string(),
+        format!(
+            "\"A rather long value name that moves the wrap point\"=hex:{}",
+            hex_list(&binary_data(40))
+        ),
+    ];
+    for line in &expect {
+        assert!(
+            flat.split("\r\n").any(|l| l == line),
+            "missing line {line}\nin:\n{pol}"
+        );
+    }
+    // Long binary data wraps the way regedit wraps it.
+    assert!(pol.contains(
+        "\"Binary\"=hex:00,25,4a,6f,94,b9,de,03,28,4d,72,97,bc,e1,06,2b,50,75,9a,bf,e4,09,\\\r\n  "
+    ));
+
+    // Non-canonical data keeps its exact bytes (Wine's own export would write "A" and a
+    // 4-byte dword here).
+    let cred = utf16_text(&read_entry(&mut zip, paths::REG_CREDSSP));
+    for line in [
+        "\"AllowEncryptionOracle\"=dword:00000002",
+        "\"OddSz\"=hex(1):41,00,42",
+        "\"MultiLine\"=hex(1):61,00,0d,00,0a,00,62,00,00,00",
+        "\"ShortDword\"=hex(4):01,02",
+        "\"EmptyBinary\"=hex:",
+        "\"BigEndian\"=hex(5):00,00,0d,3d",
+        "\"Custom\"=hex(1234):fe",
+    ] {
+        assert!(
+            cred.split("\r\n").any(|l| l == line),
+            "missing {line} in\n{cred}"
+        );
+    }
+
+    // Tools Wine lacks are recorded as not found, with a reason; the rest ran by full path.
+    let q = record(&manifest, paths::QWINSTA);
+    assert_eq!(q.status, Status::NotFound);
+    assert!(
+        q.message
+            .as_deref()
+            .unwrap()
+            .contains("qwinsta.exe does not exist"),
+        "{q:?}"
+    );
+    let g = record(&manifest, paths::GPRESULT_HTML);
+    assert_eq!(g.status, Status::NotFound, "{g:?}");
+    assert!(g.message.as_deref().unwrap().contains("gpresult.exe"));
+    assert!(zip.by_name(paths::GPRESULT_HTML).is_err());
+    let netstat = record(&manifest, paths::NETSTAT);
+    assert_eq!(netstat.status, Status::Ok, "{netstat:?}");
+    assert!(
+        netstat
+            .producer
+            .to_ascii_lowercase()
+            .ends_with(r"\system32\netstat.exe -ano"),
+        "{}",
+        netstat.producer
+    );
+    let out = read_entry(&mut zip, paths::NETSTAT);
+    assert!(
+        !String::from_utf8_lossy(&out).contains("PLANTED"),
+        "the planted netstat.exe ran"
+    );
+
+    // Event export is unsupported under Wine: recorded, the collection went on.
+    for spec in EVENT_LOGS {
+        let r = record(&manifest, spec.path);
+        assert!(
+            matches!(r.status, Status::Failed | Status::NotFound),
+            "{}: {:?}",
+            spec.path,
+            r
+        );
+        let msg = r.message.as_deref().unwrap_or_default();
+        assert!(msg.contains("not supported"), "{}: {msg}", spec.path);
+        assert!(r.producer.contains("timediff(@SystemTime) <= 259200000"));
+    }
+    assert!(
+        run.stdout.contains("Security log: failed"),
+        "{}",
+        run.stdout
+    );
+    // Certificates through CryptoAPI: DER and index; "My" does not exist under Wine.
+    let index: Vec<rdp_collect::bundle::CertIndexEntry> =
+        serde_json::from_slice(&read_entry(&mut zip, paths::CERT_INDEX)).unwrap();
+    assert_eq!(index.len(), 1, "{index:?}");
+    let cert = &index[0];
+    assert_eq!(cert.store, "Remote Desktop");
+    assert_eq!(cert.thumbprint, CERT_THUMBPRINT);
+    assert_eq!(
+        cert.path,
+        format!("certs/remote-desktop/{CERT_THUMBPRINT}.cer")
+    );
+    assert!(cert.has_private_key);
+    assert_eq!(cert.key_container.as_deref(), Some(CERT_CONTAINER));
+    assert_eq!(cert.private_key_accessible, Some(false));
+    assert_eq!(read_entry(&mut zip, &cert.path), cert_der());
+    assert_eq!(record(&manifest, "certs/my/").status, Status::NotFound);
+
+    // --version, --list, and an output folder that does not exist.
+    let v = prefix.run_collector(work, &["--version"]);
+    assert_eq!(v.exit_code, Some(0));
+    assert_eq!(
+        v.stdout.trim_end(),
+        format!("rdp-collect {}", rdp_collect::collect::COLLECTOR_VERSION)
+    );
+    let l = prefix.run_collector(work, &["--list"]);
+    assert_eq!(l.exit_code, Some(0));
+    assert!(l.stdout.contains(paths::REG_TERMINAL_SERVER) && l.stdout.contains("netstat.exe -ano"));
+    let bad = prefix.root.join("no-such-folder").join("x.zip");
+    let b = prefix.run_collector(work, &["--no-events", "--output", &windows_path(&bad)]);
+    assert_eq!(b.exit_code, Some(1), "{}", b.stdout);
+    assert!(b.stdout.contains("does not exist"), "{}", b.stdout);
+    assert_eq!(file_names(work), after, "failed runs leave nothing behind");
+}
