@@ -485,6 +485,67 @@ fn collector_under_wine_end_to_end() {
     assert_eq!(read_entry(&mut zip, &cert.path), cert_der());
     assert_eq!(record(&manifest, "certs/my/").status, Status::NotFound);
 
+    // The analyzer diagnoses the seeded faults from the real bundle, and says what it lacked.
+    let report = rdp_analyze::analyze_path(&collected.zip, &rdp_analyze::bundle::Limits::default())
+        .expect("the analyzer reads the collector's zip");
+    let report = serde_json::to_value(&report).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let has = |id: &str, sev: &str, key: &str, val: &str| {
+        findings.iter().any(|f| {
+            f["id"] == id && f["severity"] == sev && (key.is_empty() || f["facts"][key] == val)
+        })
+    };
+    assert!(
+        has("RDP001", "error", "value", "1"),
+        "fDenyTSConnections = 1 is diagnosed"
+    );
+    assert!(
+        has("RDP006", "warning", "port", "3390"),
+        "PortNumber 3390 is diagnosed"
+    );
+    assert!(
+        has("RDP901", "warning", "artifact", paths::EVENTS_SECURITY),
+        "the failed Security log export is reported"
+    );
+    assert!(
+        has("RDP901", "info", "artifact", paths::QWINSTA),
+        "qwinsta (absent under Wine) is reported as not found"
+    );
+    // Registry exports and certificates (real Win32 API output) all parse. Wine's stand-ins for
+    // tasklist, netsh, icacls and certutil print nothing Windows-shaped, and the analyzer must
+    // say so (RDP900) rather than pretend it saw them.
+    let unreadable: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["id"] == "RDP900")
+        .map(|f| f["facts"]["artifact"].as_str().unwrap())
+        .collect();
+    for path in &unreadable {
+        assert!(
+            [
+                paths::TASKLIST_SVC,
+                paths::NETSH_RULES,
+                paths::NETSH_PROFILES,
+                paths::ICACLS_MACHINEKEYS,
+                paths::CERTUTIL_RDP
+            ]
+            .contains(path),
+            "{path} should have parsed"
+        );
+    }
+    assert!(!unreadable.is_empty(), "Wine's stub outputs are reported");
+    let not_evaluated = report["not_evaluated"].as_array().unwrap();
+    let failed_logons = not_evaluated
+        .iter()
+        .find(|n| n["id"] == "RDP014")
+        .expect("RDP014 not evaluated");
+    assert!(
+        failed_logons["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not supported"),
+        "{failed_logons}"
+    );
+
     // --version, --list, and an output folder that does not exist.
     let v = prefix.run_collector(work, &["--version"]);
     assert_eq!(v.exit_code, Some(0));
