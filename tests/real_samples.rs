@@ -66,6 +66,7 @@ fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
     for (name, _) in &files {
         let expected = match name.split('/').next().unwrap() {
             "gpresult" if name.ends_with(".html") => "gpresult /H report",
+            "gpresult" if name.ends_with(".xml") => "gpresult /X (RSoP XML) report",
             "registry" => "registry export (.reg)",
             "evtx" => "event log (.evtx)",
             "event-xml" => "event XML",

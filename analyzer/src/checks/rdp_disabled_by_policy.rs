@@ -25,7 +25,7 @@ pub static CHECK: Check = Check {
                   Host > Connections > 'Allow users to connect remotely by using Remote Desktop \
                   Services': Enabled or Not configured), or move the computer out of its scope; then \
                   run gpupdate /force. If it is 'Local Group Policy', change it with gpedit.msc.",
-    needs: &[Kind::Registry, Kind::Gpresult],
+    needs: &[Kind::Registry, Kind::Gpresult, Kind::GpresultXml],
     fixture: "fixtures/rdp-blocked-by-gpo",
     run,
 };

@@ -18,6 +18,7 @@ use rdp_collect::bundle::{paths, CertIndexEntry};
 pub enum Kind {
     Registry,
     Gpresult,
+    GpresultXml,
     Netstat,
     Qwinsta,
     Tasklist,
@@ -39,6 +40,7 @@ impl Kind {
         match self {
             Kind::Registry => "registry export (.reg)",
             Kind::Gpresult => "gpresult /H report",
+            Kind::GpresultXml => "gpresult /X (RSoP XML) report",
             Kind::Netstat => "netstat output",
             Kind::Qwinsta => "qwinsta output",
             Kind::Tasklist => "tasklist /svc output",
@@ -121,9 +123,10 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 12] = [
+    let probes: [(Sniff, Kind); 13] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
+        (gpresult::sniff_xml, Kind::GpresultXml),
         (event_xml::sniff, Kind::EventXml),
         (cert::sniff_index, Kind::CertIndex),
         (netsh_rules::sniff, Kind::FirewallRules),
@@ -172,6 +175,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
     Ok(match kind {
         Kind::Registry => Parsed::Registry(reg::parse(text)?),
         Kind::Gpresult => Parsed::Gpresult(Box::new(gpresult::parse(text)?)),
+        Kind::GpresultXml => Parsed::Gpresult(Box::new(gpresult::parse_xml(text)?)),
         Kind::Netstat => Parsed::Netstat(netstat::parse(text)?),
         Kind::Qwinsta => Parsed::Qwinsta(qwinsta::parse(text)?),
         Kind::Tasklist => Parsed::Tasklist(tasklist::parse(text)?),
