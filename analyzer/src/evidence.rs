@@ -248,15 +248,38 @@ impl Evidence {
         }
     }
 
-    /// The status of service `name` from any `sc queryex` output.
+    /// The status of service `name` from any `sc` output: a block that has a state (`sc
+    /// queryex`) is preferred over one without (`sc qc`).
     pub fn service(&self, name: &str) -> Option<(&str, &sc::ServiceStatus)> {
-        self.sc.iter().find_map(|l| match &l.value {
-            sc::ScQuery::Services(list) => list
-                .iter()
-                .find(|s| s.name.eq_ignore_ascii_case(name))
-                .map(|s| (l.artifact.as_str(), s)),
-            sc::ScQuery::Error { .. } => None,
-        })
+        let all = self.services_named(name);
+        all.iter()
+            .find(|(_, s)| !matches!(s.state, ServiceState::Unknown(0)))
+            .or(all.first())
+            .copied()
+    }
+
+    /// Every `sc` block about service `name`, across all outputs (`sc queryex <name>`, `sc
+    /// queryex type= service state= all`, `sc qc <name>`).
+    pub fn services_named(&self, name: &str) -> Vec<(&str, &sc::ServiceStatus)> {
+        self.sc
+            .iter()
+            .flat_map(|l| match &l.value {
+                sc::ScQuery::Services(list) => list
+                    .iter()
+                    .filter(|s| s.name.eq_ignore_ascii_case(name))
+                    .map(|s| (l.artifact.as_str(), s))
+                    .collect::<Vec<_>>(),
+                sc::ScQuery::Error { .. } => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The start type (`START_TYPE` of `sc qc`: 2 auto, 3 demand, 4 disabled) of service
+    /// `name`, with the block it came from.
+    pub fn service_start_type(&self, name: &str) -> Option<(u32, &str, &sc::ServiceStatus)> {
+        self.services_named(name)
+            .into_iter()
+            .find_map(|(a, s)| s.start_type.map(|t| (t, a, s)))
     }
 
     /// The manifest record of a collection step, by path.

@@ -13,13 +13,24 @@ use std::collections::BTreeMap;
 
 mod artifact_unreadable;
 mod certificate_invalid;
+mod certificate_no_server_auth;
+mod certificate_services_not_running;
 mod certificate_thumbprint_unknown;
+mod clock_skew;
 mod collection_step_failed;
+mod credssp_encryption_oracle;
+mod edition_cannot_host;
 mod failed_logons;
+mod fips_mode;
 mod firewall_blocks_rdp;
 mod firewall_remote_scope;
+mod licensing;
+mod listener_bound_to_adapter;
 mod listener_not_listening;
+mod listener_permissions;
+mod logons_disabled;
 mod machinekeys_acl;
+mod network_profile;
 mod non_default_port;
 mod not_elevated;
 mod port_conflict;
@@ -27,8 +38,24 @@ mod port_not_listening;
 mod rdp_certs;
 mod rdp_disabled;
 mod rdp_disabled_by_policy;
+mod rdp_key_file_acl;
+mod rdp_stack_replaced;
+mod remote_desktop_users;
+mod remote_logon_rights;
+mod schannel_errors;
+mod secure_channel_broken;
+mod security_negotiation;
+mod service_dependency_stopped;
+mod session_limit;
+mod sessionenv_not_running;
+mod setup_in_progress;
 mod support;
+mod termservice_config;
 mod termservice_not_running;
+mod third_party_firewall;
+mod tls_cipher_suites;
+mod tls_protocols_disabled;
+mod udp_transport;
 mod umrdpservice_not_running;
 
 /// How bad a finding is. Ordered most severe first.
@@ -197,6 +224,33 @@ pub fn all() -> &'static [&'static Check] {
         &certificate_thumbprint_unknown::CHECK,
         &machinekeys_acl::CHECK,
         &failed_logons::CHECK,
+        &security_negotiation::CHECK,
+        &credssp_encryption_oracle::CHECK,
+        &tls_protocols_disabled::CHECK,
+        &fips_mode::CHECK,
+        &tls_cipher_suites::CHECK,
+        &schannel_errors::CHECK,
+        &certificate_no_server_auth::CHECK,
+        &rdp_key_file_acl::CHECK,
+        &certificate_services_not_running::CHECK,
+        &remote_logon_rights::CHECK,
+        &remote_desktop_users::CHECK,
+        &listener_permissions::CHECK,
+        &listener_bound_to_adapter::CHECK,
+        &session_limit::CHECK,
+        &logons_disabled::CHECK,
+        &rdp_stack_replaced::CHECK,
+        &setup_in_progress::CHECK,
+        &udp_transport::CHECK,
+        &termservice_config::CHECK,
+        &sessionenv_not_running::CHECK,
+        &service_dependency_stopped::CHECK,
+        &network_profile::CHECK,
+        &third_party_firewall::CHECK,
+        &secure_channel_broken::CHECK,
+        &clock_skew::CHECK,
+        &licensing::CHECK,
+        &edition_cannot_host::CHECK,
         &artifact_unreadable::CHECK,
         &collection_step_failed::CHECK,
         &not_elevated::CHECK,

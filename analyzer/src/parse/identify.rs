@@ -123,7 +123,9 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         paths::NETSTAT => Kind::Netstat,
         paths::QWINSTA => Kind::Qwinsta,
         paths::TASKLIST_SVC => Kind::Tasklist,
-        p if p.starts_with("commands/sc-queryex-") => Kind::ScQuery,
+        p if p.starts_with("commands/sc-queryex-") || p.starts_with("commands/sc-qc-") => {
+            Kind::ScQuery
+        }
         paths::NETSH_RULES => Kind::FirewallRules,
         paths::NETSH_PROFILES => Kind::FirewallProfiles,
         paths::ICACLS_MACHINEKEYS => Kind::Icacls,
