@@ -96,3 +96,17 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     out
 }
+
+/// Not evaluated when no state or start type of CryptSvc, KeyIso or CertPropSvc was collected.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let known = SERVICES
+        .iter()
+        .any(|(n, _, _)| ev.service(n).is_some() || support::service_start(ev, n).is_some());
+    (!known).then(|| {
+        support::missing_because(
+            ev,
+            "commands/sc-queryex-all.txt",
+            "sc output for CryptSvc, KeyIso or CertPropSvc",
+        )
+    })
+}

@@ -82,3 +82,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     vec![f]
 }
+
+/// Not evaluated without the CredSSP policy export, unless the manifest says the key does not
+/// exist (then the default, Mitigated, applies).
+pub fn missing(ev: &Evidence) -> Option<String> {
+    if support::key_absent_on_machine(ev, "registry/credssp-policy.reg") {
+        return None;
+    }
+    support::missing_key(
+        ev,
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP",
+        "registry/credssp-policy.reg",
+    )
+}

@@ -70,3 +70,47 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     .fact("edition", &ed)
     .evidence(support::reg_ref(&h))]
 }
+
+/// Not evaluated without the manifest's OS facts or an export of CurrentVersion.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let manifest = ev
+        .manifest
+        .as_ref()
+        .is_some_and(|m| m.os.edition_id.is_some() || m.os.product_name.is_some());
+    if manifest {
+        return None;
+    }
+    support::missing_key(ev, CURRENT_VERSION, "manifest.json").map(|_| {
+        "the Windows edition is unknown: no manifest (rdp-collect) and no export of \
+         HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion"
+            .to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_home;
+
+    #[test]
+    fn home_editions() {
+        for e in [
+            "Core",
+            "CoreN",
+            "CoreSingleLanguage",
+            "CoreCountrySpecific",
+            "Starter",
+        ] {
+            assert!(is_home(e), "{e}");
+        }
+        for e in [
+            "Professional",
+            "Enterprise",
+            "ServerStandard",
+            "ServerDatacenterCor",
+            "ServerStandardCore",
+            "Education",
+        ] {
+            assert!(!is_home(e), "{e}");
+        }
+    }
+}

@@ -127,3 +127,15 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     f.evidence = refs;
     vec![f]
 }
+
+/// Not evaluated without the Lsa export or a secedit export of security options.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let secedit = ev
+        .secedit
+        .iter()
+        .any(|s| s.value.section("Registry Values").is_some());
+    if secedit {
+        return None;
+    }
+    support::missing_key(ev, FIPS_KEY, "registry/lsa.reg")
+}

@@ -73,3 +73,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     vec![f]
 }
+
+/// Not evaluated without the RDP-Tcp key.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    support::missing_key(ev, RDP_TCP_KEY, "registry/terminal-server.reg")
+}

@@ -123,3 +123,12 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     .fact("problems", problems.join("; "))
     .evidence(support::reg_ref(&hit))]
 }
+
+/// Not evaluated without the WinStations key.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    support::missing_key(
+        ev,
+        &format!(r"{TERMINAL_SERVER_KEY}\WinStations"),
+        "registry/terminal-server.reg",
+    )
+}

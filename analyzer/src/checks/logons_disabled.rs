@@ -80,3 +80,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     out
 }
+
+/// Not evaluated without the Terminal Server key.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    support::missing_key(ev, TERMINAL_SERVER_KEY, "registry/terminal-server.reg")
+}

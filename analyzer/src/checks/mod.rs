@@ -280,17 +280,19 @@ pub fn run_all(ev: &Evidence) -> Outcome {
     let runnable: Vec<&Check> = all()
         .iter()
         .copied()
-        .filter(|c| match why_not_evaluated(ev, c) {
-            Some(reason) => {
-                not_evaluated.push(NotEvaluated {
-                    id: c.id,
-                    name: c.name,
-                    reason,
-                });
-                false
-            }
-            None => true,
-        })
+        .filter(
+            |c| match why_not_evaluated(ev, c).or_else(|| missing_evidence(ev, c.id)) {
+                Some(reason) => {
+                    not_evaluated.push(NotEvaluated {
+                        id: c.id,
+                        name: c.name,
+                        reason,
+                    });
+                    false
+                }
+                None => true,
+            },
+        )
         .collect();
     let mut findings: Vec<Finding> = runnable.par_iter().flat_map_iter(|c| (c.run)(ev)).collect();
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.id.cmp(b.id)));
@@ -298,6 +300,40 @@ pub fn run_all(ev: &Evidence) -> Outcome {
         findings,
         not_evaluated,
     }
+}
+
+/// Checks that need a particular registry key or command output, not just an artifact kind.
+/// Without it they would pass silently on a bundle that merely lacks the data, so they are
+/// listed as not evaluated, with the reason. Keyed by check ID so `Check` stays unchanged.
+type Missing = fn(&Evidence) -> Option<String>;
+static REQUIRES: &[(&str, Missing)] = &[
+    ("RDP015", security_negotiation::missing),
+    ("RDP016", credssp_encryption_oracle::missing),
+    ("RDP017", tls_protocols_disabled::missing),
+    ("RDP018", fips_mode::missing),
+    ("RDP019", tls_cipher_suites::missing),
+    ("RDP020", schannel_errors::missing),
+    ("RDP022", rdp_key_file_acl::missing),
+    ("RDP023", certificate_services_not_running::missing),
+    ("RDP024", remote_logon_rights::missing),
+    ("RDP026", listener_permissions::missing),
+    ("RDP027", listener_bound_to_adapter::missing),
+    ("RDP028", session_limit::missing),
+    ("RDP029", logons_disabled::missing),
+    ("RDP030", rdp_stack_replaced::missing),
+    ("RDP031", setup_in_progress::missing),
+    ("RDP033", termservice_config::missing),
+    ("RDP034", sessionenv_not_running::missing),
+    ("RDP036", network_profile::missing),
+    ("RDP038", secure_channel_broken::missing),
+    ("RDP041", edition_cannot_host::missing),
+];
+
+fn missing_evidence(ev: &Evidence, id: &str) -> Option<String> {
+    REQUIRES
+        .iter()
+        .find(|(i, _)| *i == id)
+        .and_then(|(_, f)| f(ev))
 }
 
 /// `None` when `check` has evidence to work from; otherwise the reason it has none, naming the

@@ -114,3 +114,18 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     out
 }
+
+/// Not evaluated without `netsh advfirewall show currentprofile`.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let current = ev
+        .firewall_profiles
+        .iter()
+        .any(|p| p.artifact == NETSH_CURRENT_PROFILE || p.value.profiles.len() < 3);
+    (!current).then(|| {
+        support::missing_because(
+            ev,
+            NETSH_CURRENT_PROFILE,
+            "netsh advfirewall show currentprofile output",
+        )
+    })
+}

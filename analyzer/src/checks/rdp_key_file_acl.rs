@@ -177,3 +177,25 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     vec![f]
 }
+
+/// Not evaluated without an icacls listing of the key file(s) or the collector's key check.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let listed = ev.icacls.iter().any(|i| {
+        i.value.paths.iter().any(|p| {
+            let l = p.path.to_ascii_lowercase();
+            l.contains("machinekeys\\") && !l.trim_end_matches('\\').ends_with("machinekeys")
+        })
+    });
+    let checked = ev
+        .cert_index
+        .iter()
+        .flat_map(|i| i.value.iter())
+        .any(|e| e.private_key_accessible.is_some());
+    (!listed && !checked).then(|| {
+        support::missing_because(
+            ev,
+            "commands/icacls-rdp-key.txt",
+            "icacls listing of the RDP key file",
+        )
+    })
+}

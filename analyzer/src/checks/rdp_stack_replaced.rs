@@ -102,3 +102,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     f.evidence = refs;
     vec![f]
 }
+
+/// Not evaluated without the RDP-Tcp key.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    support::missing_key(ev, RDP_TCP_KEY, "registry/terminal-server.reg")
+}

@@ -379,3 +379,17 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     out
 }
+
+/// Not evaluated without the user rights (secedit) or gpresult rows for them.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let secedit = ev.secedit.iter().any(|s| s.value.has_user_rights());
+    let gp = support::security_setting_gpo(ev, ALLOW_RDP_LOGON_RIGHT_NAMES).is_some()
+        || support::security_setting_gpo(ev, DENY_RDP_LOGON_RIGHT_NAMES).is_some();
+    (!secedit && !gp).then(|| {
+        support::missing_because(
+            ev,
+            "commands/secedit-user-rights.inf",
+            "secedit export of the user rights (nor gpresult rows for them)",
+        )
+    })
+}

@@ -193,3 +193,9 @@ fn likely_cause(ev: &Evidence, id: u32, group: &[&(&str, &Event)]) -> Option<Str
         _ => None,
     }
 }
+
+/// Not evaluated without the System log (where Schannel writes) or a handshake probe.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    (!support::has_system_log(ev) && ev.handshake.is_empty())
+        .then(|| support::missing_because(ev, "events/System.evtx", "System event log"))
+}

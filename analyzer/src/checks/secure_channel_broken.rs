@@ -108,3 +108,14 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     f.evidence = refs;
     vec![f]
 }
+
+/// Not evaluated without nltest output or the System log (where Netlogon writes 5719).
+pub fn missing(ev: &Evidence) -> Option<String> {
+    (ev.secure_channel.is_empty() && !support::has_system_log(ev)).then(|| {
+        support::missing_because(
+            ev,
+            "commands/nltest-sc-query.txt",
+            "nltest /sc_query output or System event log",
+        )
+    })
+}

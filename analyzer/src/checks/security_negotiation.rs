@@ -212,3 +212,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     out
 }
+
+/// Not evaluated without the RDP-Tcp key (nor a handshake probe).
+pub fn missing(ev: &Evidence) -> Option<String> {
+    if !ev.handshake.is_empty() {
+        return None;
+    }
+    support::missing_key(ev, RDP_TCP_KEY, "registry/terminal-server.reg")
+}

@@ -44,3 +44,12 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     };
     vec![f]
 }
+
+/// Not evaluated when nothing about SessionEnv was collected.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let known =
+        ev.service("SessionEnv").is_some() || support::service_start(ev, "SessionEnv").is_some();
+    (!known).then(|| {
+        support::missing_because(ev, "commands/sc-queryex-SessionEnv.txt", "SessionEnv state")
+    })
+}

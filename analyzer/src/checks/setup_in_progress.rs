@@ -69,3 +69,18 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     vec![f]
 }
+
+/// Not evaluated without the Setup key or the LocalSessionManager log.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let lsm = ev.events.iter().any(|l| {
+        l.artifact.contains("LocalSessionManager")
+            || l.value
+                .events
+                .iter()
+                .any(|e| e.provider.contains("LocalSessionManager"))
+    });
+    if lsm {
+        return None;
+    }
+    support::missing_key(ev, SETUP_KEY, "registry/setup.reg")
+}

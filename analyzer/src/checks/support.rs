@@ -320,3 +320,42 @@ pub fn service_start<'a>(ev: &'a Evidence, service: &str) -> Option<(u32, RegHit
     ev.reg_value(&key, "Start")
         .and_then(|h| h.value.data.as_u32().map(|v| (v, h)))
 }
+
+/// Why a check lacks `what` (a registry key's export, a command's output): the manifest's
+/// status for the collection step `artifact` when it failed, else that the input has none.
+pub fn missing_because(ev: &Evidence, artifact: &str, what: &str) -> String {
+    match ev.record(artifact) {
+        Some(r) if r.status != rdp_collect::bundle::Status::Ok => format!(
+            "{artifact} was not collected: {}{}",
+            r.status.as_str(),
+            r.message
+                .as_deref()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        ),
+        _ => format!("no {what} in the input (collection step {artifact})"),
+    }
+}
+
+/// `None` when some registry export covers `key`; otherwise why not, for the not-evaluated list.
+pub fn missing_key(ev: &Evidence, key: &str, artifact: &str) -> Option<String> {
+    (!ev.reg_covers(key)).then(|| missing_because(ev, artifact, &format!("export of {key}")))
+}
+
+/// The manifest says the key does not exist on the machine (`not_found`): the defaults apply,
+/// which is evidence too.
+pub fn key_absent_on_machine(ev: &Evidence, artifact: &str) -> bool {
+    ev.record(artifact)
+        .is_some_and(|r| r.status == rdp_collect::bundle::Status::NotFound)
+}
+
+/// Whether the System event log was collected (by its bundle name, or events from that channel).
+pub fn has_system_log(ev: &Evidence) -> bool {
+    ev.events.iter().any(|l| {
+        l.artifact
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.to_ascii_lowercase().starts_with("system."))
+            || l.value.events.iter().any(|e| e.channel == "System")
+    })
+}

@@ -120,6 +120,14 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// Not evaluated without TermService's key or an `sc qc` of it.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    if ev.service_start_type("TermService").is_some() {
+        return None;
+    }
+    support::missing_key(ev, SVC, "registry/service-termservice.reg")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

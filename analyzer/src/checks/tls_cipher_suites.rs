@@ -223,3 +223,45 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     vec![f]
 }
+
+/// Not evaluated without the cipher-suite policy export (or its step's not_found) and SCHANNEL.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    let policy = ev.reg_covers(SUITE_POLICY_KEY)
+        || support::key_absent_on_machine(ev, "registry/cipher-suite-policy.reg");
+    if !policy {
+        return Some(support::missing_because(
+            ev,
+            "registry/cipher-suite-policy.reg",
+            "export of the SSL cipher suite order policy key",
+        ));
+    }
+    support::missing_key(ev, SCHANNEL, "registry/schannel.reg")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_names_map_to_kex_cipher_and_key() {
+        assert_eq!(
+            parts("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+            Some(("ECDH", "AES 256/256", "RSA"))
+        );
+        assert_eq!(
+            parts("tls_rsa_with_3des_ede_cbc_sha"),
+            Some(("PKCS", "Triple DES 168", "RSA"))
+        );
+        assert_eq!(
+            parts("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+            Some(("ECDH", "AES 128/128", "EC"))
+        );
+        assert_eq!(
+            parts("TLS_DHE_RSA_WITH_AES_128_CBC_SHA").unwrap().0,
+            "Diffie-Hellman"
+        );
+        assert_eq!(parts("TLS_AES_256_GCM_SHA384"), None, "TLS 1.3 names");
+        assert_eq!(parts("TLS_PSK_WITH_AES_128_CBC_SHA256"), None);
+        assert_eq!(parts("TLS_RSA_WITH_NULL_SHA256").unwrap().1, "NULL");
+    }
+}

@@ -178,3 +178,80 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     vec![f]
 }
+
+/// Not evaluated without the SCHANNEL export.
+pub fn missing(ev: &Evidence) -> Option<String> {
+    support::missing_key(
+        ev,
+        r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL",
+        "registry/schannel.reg",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Located;
+    use crate::parse::reg;
+    use rdp_collect::bundle::{Manifest, OsInfo};
+
+    fn evidence(build: &str, protocols: &[(&str, u32, u32)]) -> Evidence {
+        let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+        text.push_str(&format!("[{SCHANNEL_PROTOCOLS}]\r\n\r\n"));
+        for (p, enabled, dbd) in protocols {
+            text.push_str(&format!(
+                "[{SCHANNEL_PROTOCOLS}\\{p}\\Server]\r\n\"Enabled\"=dword:{enabled:08x}\r\n\"DisabledByDefault\"=dword:{dbd:08x}\r\n\r\n"
+            ));
+        }
+        let mut ev = Evidence::default();
+        ev.registry.push(Located {
+            artifact: "registry/schannel.reg".into(),
+            value: reg::parse(&text).unwrap(),
+        });
+        ev.manifest = Some(Manifest {
+            format_version: 1,
+            collector: "rdp-collect".into(),
+            collector_version: "0.1.0".into(),
+            host_name: "H".into(),
+            os: OsInfo {
+                build: Some(build.into()),
+                ..OsInfo::default()
+            },
+            started_utc: String::new(),
+            finished_utc: String::new(),
+            elevated: Some(true),
+            options: Vec::new(),
+            artifacts: Vec::new(),
+        });
+        ev
+    }
+
+    #[test]
+    fn defaults_follow_the_build() {
+        // TLS 1.2 off; 1.0/1.1 keep their default, which is on before build 26100.
+        let ev = evidence("17763.1", &[("TLS 1.2", 0, 1)]);
+        assert!(run(&ev).is_empty());
+        // From 26100 TLS 1.0/1.1 are off by default: TLS 1.2 off leaves only TLS 1.3.
+        let ev = evidence("26100.2314", &[("TLS 1.2", 0, 1)]);
+        let f = run(&ev);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert_eq!(f[0].facts["only_tls13"], "true");
+        // DisabledByDefault alone is enough to take a protocol away from the listener.
+        let ev = evidence(
+            "20348.1",
+            &[
+                ("TLS 1.0", 1, 1),
+                ("TLS 1.1", 1, 1),
+                ("TLS 1.2", 1, 1),
+                ("TLS 1.3", 0, 1),
+            ],
+        );
+        let f = run(&ev);
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(f[0].facts["disabled"].contains("TLS 1.3"));
+        // TLS 1.2 explicitly on wins over a build default.
+        let ev = evidence("26100.1", &[("TLS 1.2", 1, 0), ("TLS 1.3", 0, 1)]);
+        assert!(run(&ev).is_empty());
+    }
+}
