@@ -74,6 +74,13 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     };
     let mut f = Finding::new(&CHECK, message)
         .title(title)
+        // Force Updated Clients is the secure choice: worth knowing when an old client fails,
+        // not a fault.
+        .severity(if value == 0 {
+            Severity::Info
+        } else {
+            Severity::Warning
+        })
         .fact("AllowEncryptionOracle", value)
         .fact("level", level)
         .evidence(support::reg_ref(&hit));

@@ -86,9 +86,10 @@ impl LocalGroup {
     /// Whether this is the Remote Desktop Users group (by its name in a known language).
     pub fn is_remote_desktop_users(&self) -> bool {
         self.name.as_deref().is_some_and(|n| {
+            let n = n.trim().to_lowercase();
             REMOTE_DESKTOP_USERS_NAMES
                 .iter()
-                .any(|k| k.eq_ignore_ascii_case(n.trim()) || k.to_lowercase() == n.to_lowercase())
+                .any(|k| k.to_lowercase() == n)
         })
     }
 
