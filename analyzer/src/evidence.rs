@@ -6,8 +6,8 @@
 use crate::bundle::{Bundle, InputProblem};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
-    cert, certutil, evtx, gpresult, icacls, netsh_profiles, netsh_rules, netstat, qwinsta, reg, sc,
-    tasklist,
+    cert, certutil, evtx, gpresult, icacls, net_localgroup, netsh_profiles, netsh_rules, netstat,
+    nltest, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist, w32tm,
 };
 use rayon::prelude::*;
 use rdp_collect::bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -70,6 +70,18 @@ pub struct Evidence {
     pub certificates: Vec<Located<cert::CertInfo>>,
     pub cert_index: Vec<Located<Vec<CertIndexEntry>>>,
     pub events: Vec<Located<evtx::EventLog>>,
+    /// `secedit /export` INF files (user rights, security options).
+    pub secedit: Vec<Located<secedit::SeceditInf>>,
+    /// `net localgroup <group>` outputs.
+    pub local_groups: Vec<Located<net_localgroup::LocalGroup>>,
+    /// `nltest /sc_query` outputs.
+    pub secure_channel: Vec<Located<nltest::SecureChannel>>,
+    /// `w32tm /query /status` outputs.
+    pub time_status: Vec<Located<w32tm::TimeStatus>>,
+    /// Security Center firewall product lists.
+    pub firewall_products: Vec<Located<securitycenter::FirewallProducts>>,
+    /// The collector's RDP handshake probe.
+    pub handshake: Vec<Located<rdp_probe::HandshakeProbe>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
     /// Unix time the evidence describes (the collection's finish time, else now): certificates
@@ -168,6 +180,17 @@ impl Evidence {
             }),
             Parsed::CertIndex(v) => self.cert_index.push(Located { artifact, value: v }),
             Parsed::Events(v) => self.events.push(Located { artifact, value: v }),
+            Parsed::Secedit(v) => self.secedit.push(Located { artifact, value: v }),
+            Parsed::NetLocalgroup(v) => self.local_groups.push(Located { artifact, value: v }),
+            Parsed::Nltest(v) => self.secure_channel.push(Located { artifact, value: v }),
+            Parsed::W32tm(v) => self.time_status.push(Located { artifact, value: v }),
+            Parsed::SecurityCenter(v) => {
+                self.firewall_products.push(Located { artifact, value: v })
+            }
+            Parsed::HandshakeProbe(v) => self.handshake.push(Located {
+                artifact,
+                value: *v,
+            }),
         }
     }
 
@@ -225,15 +248,38 @@ impl Evidence {
         }
     }
 
-    /// The status of service `name` from any `sc queryex` output.
+    /// The status of service `name` from any `sc` output: a block that has a state (`sc
+    /// queryex`) is preferred over one without (`sc qc`).
     pub fn service(&self, name: &str) -> Option<(&str, &sc::ServiceStatus)> {
-        self.sc.iter().find_map(|l| match &l.value {
-            sc::ScQuery::Services(list) => list
-                .iter()
-                .find(|s| s.name.eq_ignore_ascii_case(name))
-                .map(|s| (l.artifact.as_str(), s)),
-            sc::ScQuery::Error { .. } => None,
-        })
+        let all = self.services_named(name);
+        all.iter()
+            .find(|(_, s)| !matches!(s.state, ServiceState::Unknown(0)))
+            .or(all.first())
+            .copied()
+    }
+
+    /// Every `sc` block about service `name`, across all outputs (`sc queryex <name>`, `sc
+    /// queryex type= service state= all`, `sc qc <name>`).
+    pub fn services_named(&self, name: &str) -> Vec<(&str, &sc::ServiceStatus)> {
+        self.sc
+            .iter()
+            .flat_map(|l| match &l.value {
+                sc::ScQuery::Services(list) => list
+                    .iter()
+                    .filter(|s| s.name.eq_ignore_ascii_case(name))
+                    .map(|s| (l.artifact.as_str(), s))
+                    .collect::<Vec<_>>(),
+                sc::ScQuery::Error { .. } => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The start type (`START_TYPE` of `sc qc`: 2 auto, 3 demand, 4 disabled) of service
+    /// `name`, with the block it came from.
+    pub fn service_start_type(&self, name: &str) -> Option<(u32, &str, &sc::ServiceStatus)> {
+        self.services_named(name)
+            .into_iter()
+            .find_map(|(a, s)| s.start_type.map(|t| (t, a, s)))
     }
 
     /// The manifest record of a collection step, by path.

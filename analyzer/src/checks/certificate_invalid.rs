@@ -6,7 +6,7 @@
 //! MachineKeys is gone or unreadable), TLS/NLA handshakes fail and clients see "An internal error
 //! has occurred" or a reset right after connecting.
 
-use super::rdp_certs::{configured_thumbprint, seen_certs, stores_observed};
+use super::rdp_certs::{configured_thumbprint, in_use, seen_certs, stores_observed};
 use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::Evidence;
 use crate::parse::identify::Kind;
@@ -38,13 +38,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let certs = seen_certs(ev);
     let configured = configured_thumbprint(ev);
     // The certificate(s) in use: the configured one, else the Remote Desktop store's.
-    let in_use: Vec<_> = match &configured {
-        Some((tp, _)) => certs.iter().filter(|c| &c.thumbprint == tp).collect(),
-        None => certs
-            .iter()
-            .filter(|c| c.store.eq_ignore_ascii_case("Remote Desktop"))
-            .collect(),
-    };
+    let in_use = in_use(&certs, configured.as_ref());
     let mut out = Vec::new();
     if in_use.is_empty() {
         if configured.is_none() && stores_observed(ev) && rdp_store_observed(ev) {

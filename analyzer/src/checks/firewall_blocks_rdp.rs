@@ -73,7 +73,11 @@ pub fn active_blocking_profiles(ev: &Evidence) -> (Vec<String>, Vec<EvidenceRef>
     for fp in &ev.firewall_profiles {
         for p in &fp.value.profiles {
             known = true;
-            if p.state_on == Some(true) && p.inbound_blocked != Some(false) {
+            // `show currentprofile` output repeats a profile `show allprofiles` listed.
+            if p.state_on == Some(true)
+                && p.inbound_blocked != Some(false)
+                && !active.contains(&p.profile)
+            {
                 active.push(p.profile.clone());
                 refs.push(EvidenceRef::line(
                     &fp.artifact,

@@ -13,13 +13,24 @@ use std::collections::BTreeMap;
 
 mod artifact_unreadable;
 mod certificate_invalid;
+mod certificate_no_server_auth;
+mod certificate_services_not_running;
 mod certificate_thumbprint_unknown;
+mod clock_skew;
 mod collection_step_failed;
+mod credssp_encryption_oracle;
+mod edition_cannot_host;
 mod failed_logons;
+mod fips_mode;
 mod firewall_blocks_rdp;
 mod firewall_remote_scope;
+mod licensing;
+mod listener_bound_to_adapter;
 mod listener_not_listening;
+mod listener_permissions;
+mod logons_disabled;
 mod machinekeys_acl;
+mod network_profile;
 mod non_default_port;
 mod not_elevated;
 mod port_conflict;
@@ -27,8 +38,24 @@ mod port_not_listening;
 mod rdp_certs;
 mod rdp_disabled;
 mod rdp_disabled_by_policy;
+mod rdp_key_file_acl;
+mod rdp_stack_replaced;
+mod remote_desktop_users;
+mod remote_logon_rights;
+mod schannel_errors;
+mod secure_channel_broken;
+mod security_negotiation;
+mod service_dependency_stopped;
+mod session_limit;
+mod sessionenv_not_running;
+mod setup_in_progress;
 mod support;
+mod termservice_config;
 mod termservice_not_running;
+mod third_party_firewall;
+mod tls_cipher_suites;
+mod tls_protocols_disabled;
+mod udp_transport;
 mod umrdpservice_not_running;
 
 /// How bad a finding is. Ordered most severe first.
@@ -197,6 +224,33 @@ pub fn all() -> &'static [&'static Check] {
         &certificate_thumbprint_unknown::CHECK,
         &machinekeys_acl::CHECK,
         &failed_logons::CHECK,
+        &security_negotiation::CHECK,
+        &credssp_encryption_oracle::CHECK,
+        &tls_protocols_disabled::CHECK,
+        &fips_mode::CHECK,
+        &tls_cipher_suites::CHECK,
+        &schannel_errors::CHECK,
+        &certificate_no_server_auth::CHECK,
+        &rdp_key_file_acl::CHECK,
+        &certificate_services_not_running::CHECK,
+        &remote_logon_rights::CHECK,
+        &remote_desktop_users::CHECK,
+        &listener_permissions::CHECK,
+        &listener_bound_to_adapter::CHECK,
+        &session_limit::CHECK,
+        &logons_disabled::CHECK,
+        &rdp_stack_replaced::CHECK,
+        &setup_in_progress::CHECK,
+        &udp_transport::CHECK,
+        &termservice_config::CHECK,
+        &sessionenv_not_running::CHECK,
+        &service_dependency_stopped::CHECK,
+        &network_profile::CHECK,
+        &third_party_firewall::CHECK,
+        &secure_channel_broken::CHECK,
+        &clock_skew::CHECK,
+        &licensing::CHECK,
+        &edition_cannot_host::CHECK,
         &artifact_unreadable::CHECK,
         &collection_step_failed::CHECK,
         &not_elevated::CHECK,
@@ -226,17 +280,19 @@ pub fn run_all(ev: &Evidence) -> Outcome {
     let runnable: Vec<&Check> = all()
         .iter()
         .copied()
-        .filter(|c| match why_not_evaluated(ev, c) {
-            Some(reason) => {
-                not_evaluated.push(NotEvaluated {
-                    id: c.id,
-                    name: c.name,
-                    reason,
-                });
-                false
-            }
-            None => true,
-        })
+        .filter(
+            |c| match why_not_evaluated(ev, c).or_else(|| missing_evidence(ev, c.id)) {
+                Some(reason) => {
+                    not_evaluated.push(NotEvaluated {
+                        id: c.id,
+                        name: c.name,
+                        reason,
+                    });
+                    false
+                }
+                None => true,
+            },
+        )
         .collect();
     let mut findings: Vec<Finding> = runnable.par_iter().flat_map_iter(|c| (c.run)(ev)).collect();
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.id.cmp(b.id)));
@@ -244,6 +300,40 @@ pub fn run_all(ev: &Evidence) -> Outcome {
         findings,
         not_evaluated,
     }
+}
+
+/// Checks that need a particular registry key or command output, not just an artifact kind.
+/// Without it they would pass silently on a bundle that merely lacks the data, so they are
+/// listed as not evaluated, with the reason. Keyed by check ID so `Check` stays unchanged.
+type Missing = fn(&Evidence) -> Option<String>;
+static REQUIRES: &[(&str, Missing)] = &[
+    ("RDP015", security_negotiation::missing),
+    ("RDP016", credssp_encryption_oracle::missing),
+    ("RDP017", tls_protocols_disabled::missing),
+    ("RDP018", fips_mode::missing),
+    ("RDP019", tls_cipher_suites::missing),
+    ("RDP020", schannel_errors::missing),
+    ("RDP022", rdp_key_file_acl::missing),
+    ("RDP023", certificate_services_not_running::missing),
+    ("RDP024", remote_logon_rights::missing),
+    ("RDP026", listener_permissions::missing),
+    ("RDP027", listener_bound_to_adapter::missing),
+    ("RDP028", session_limit::missing),
+    ("RDP029", logons_disabled::missing),
+    ("RDP030", rdp_stack_replaced::missing),
+    ("RDP031", setup_in_progress::missing),
+    ("RDP033", termservice_config::missing),
+    ("RDP034", sessionenv_not_running::missing),
+    ("RDP036", network_profile::missing),
+    ("RDP038", secure_channel_broken::missing),
+    ("RDP041", edition_cannot_host::missing),
+];
+
+fn missing_evidence(ev: &Evidence, id: &str) -> Option<String> {
+    REQUIRES
+        .iter()
+        .find(|(i, _)| *i == id)
+        .and_then(|(_, f)| f(ev))
 }
 
 /// `None` when `check` has evidence to work from; otherwise the reason it has none, naming the

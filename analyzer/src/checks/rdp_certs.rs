@@ -224,6 +224,21 @@ pub fn configured_thumbprint(ev: &Evidence) -> Option<(String, EvidenceRef)> {
     Some((tp, super::support::reg_ref(&hit)))
 }
 
+/// The certificate(s) the listener uses: the one `SSLCertificateSHA1Hash` names, else those of
+/// the Remote Desktop store (where Windows keeps its self-signed certificate).
+pub fn in_use<'a>(
+    certs: &'a [SeenCert],
+    configured: Option<&(String, EvidenceRef)>,
+) -> Vec<&'a SeenCert> {
+    match configured {
+        Some((tp, _)) => certs.iter().filter(|c| &c.thumbprint == tp).collect(),
+        None => certs
+            .iter()
+            .filter(|c| c.store.eq_ignore_ascii_case("Remote Desktop"))
+            .collect(),
+    }
+}
+
 /// Whether any certificate-store evidence was collected at all.
 pub fn stores_observed(ev: &Evidence) -> bool {
     !ev.certificates.is_empty()

@@ -105,3 +105,257 @@ pub fn explained_by(ev: &Evidence) -> Option<&'static str> {
     }
     None
 }
+
+/// A Remote Desktop setting as the listener applies it: Windows reads the Group Policy value
+/// under `Policies\Microsoft\Windows NT\Terminal Services` first and the local value (RDP-Tcp
+/// or the Terminal Server key) only when policy does not set it.
+pub struct Setting<'a> {
+    pub name: &'static str,
+    /// The value in force.
+    pub value: u32,
+    /// Where it comes from.
+    pub hit: RegHit<'a>,
+    pub from_policy: bool,
+    /// The local value policy overrides, when both exist.
+    pub local: Option<(u32, RegHit<'a>)>,
+    /// The GPO gpresult names for the policy, with its line.
+    pub gpo: Option<(String, EvidenceRef)>,
+}
+
+impl Setting<'_> {
+    /// `SecurityLayer = 0 (Group Policy 'X', overriding the local 2)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} = {}", self.name, self.value);
+        if self.from_policy {
+            match &self.gpo {
+                Some((gpo, _)) => s.push_str(&format!(" (Group Policy '{gpo}'")),
+                None => s.push_str(" (Group Policy"),
+            }
+            match &self.local {
+                Some((v, _)) if *v != self.value => {
+                    s.push_str(&format!(", overriding the local value {v})"))
+                }
+                _ => s.push(')'),
+            }
+        } else {
+            s.push_str(" (local setting)");
+        }
+        s
+    }
+
+    /// Policy and local values both exist and differ.
+    pub fn disagrees(&self) -> bool {
+        self.from_policy && self.local.as_ref().is_some_and(|(v, _)| *v != self.value)
+    }
+
+    /// Evidence: the value in force, the overridden local value, the gpresult row.
+    pub fn refs(&self) -> Vec<EvidenceRef> {
+        let mut v = vec![reg_ref(&self.hit)];
+        if let Some((_, h)) = &self.local {
+            v.push(reg_ref(h));
+        }
+        if let Some((_, r)) = &self.gpo {
+            v.push(r.clone());
+        }
+        v
+    }
+}
+
+/// The setting `name` in force: the policy value, else the value under `local_key`.
+/// `policy_names` are the gpresult names of the policy that writes it, to name the GPO.
+pub fn ts_setting<'a>(
+    ev: &'a Evidence,
+    name: &'static str,
+    local_key: &str,
+    policy_names: &[&str],
+) -> Option<Setting<'a>> {
+    let policy = ev
+        .reg_value(crate::evidence::TS_POLICY_KEY, name)
+        .and_then(|h| h.value.data.as_u32().map(|v| (v, h)));
+    let local = ev
+        .reg_value(local_key, name)
+        .and_then(|h| h.value.data.as_u32().map(|v| (v, h)));
+    let gpo = if policy.is_some() {
+        policy_gpo(ev, policy_names)
+    } else {
+        None
+    };
+    match (policy, local) {
+        (Some((value, hit)), local) => Some(Setting {
+            name,
+            value,
+            hit,
+            from_policy: true,
+            local,
+            gpo,
+        }),
+        (None, Some((value, hit))) => Some(Setting {
+            name,
+            value,
+            hit,
+            from_policy: false,
+            local: None,
+            gpo: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// The winning GPO of the Administrative Template policy named any of `names`, with a pointer
+/// to its gpresult row.
+pub fn policy_gpo(ev: &Evidence, names: &[&str]) -> Option<(String, EvidenceRef)> {
+    if names.is_empty() {
+        return None;
+    }
+    ev.gpresult.iter().find_map(|g| {
+        let p = g.value.find_policy(names)?;
+        let options: Vec<String> = p
+            .options
+            .iter()
+            .map(|(k, v)| format!("{k} {v}").trim().to_string())
+            .collect();
+        Some((
+            p.winning_gpo.clone(),
+            EvidenceRef::line(
+                &g.artifact,
+                p.line,
+                format!(
+                    "{} | {}{} | Winning GPO: {}",
+                    p.name,
+                    p.setting,
+                    if options.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", options.join("; "))
+                    },
+                    p.winning_gpo
+                ),
+            ),
+        ))
+    })
+}
+
+/// The winning GPO of a Security Settings row (user right, security option) named any of
+/// `names`, with its setting and a pointer to the row.
+pub fn security_setting_gpo(
+    ev: &Evidence,
+    names: &[&str],
+) -> Option<(String, String, EvidenceRef)> {
+    ev.gpresult.iter().find_map(|g| {
+        let s = g.value.find_security_setting(names)?;
+        Some((
+            s.winning_gpo.clone(),
+            s.setting.clone(),
+            EvidenceRef::line(
+                &g.artifact,
+                s.line,
+                format!(
+                    "{} | {} | Winning GPO: {}",
+                    s.name, s.setting, s.winning_gpo
+                ),
+            ),
+        ))
+    })
+}
+
+/// Evidence pointer for an event record.
+pub fn event_ref(artifact: &str, e: &crate::parse::evtx::Event, what: &str) -> EvidenceRef {
+    let data: Vec<String> = e
+        .data
+        .iter()
+        .take(6)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    EvidenceRef::record(
+        artifact,
+        e.record_id,
+        format!(
+            "{} event {} {}: {what}{}",
+            e.time,
+            e.event_id,
+            e.provider,
+            if data.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", data.join(", "))
+            }
+        ),
+    )
+}
+
+/// Events of `ids` whose provider name contains `provider` (case-insensitive), oldest first.
+pub fn provider_events<'a>(
+    ev: &'a Evidence,
+    ids: &'a [u32],
+    provider: &str,
+) -> Vec<(&'a str, &'a crate::parse::evtx::Event)> {
+    let p = provider.to_ascii_lowercase();
+    ev.events_with_ids(ids)
+        .into_iter()
+        .filter(|(_, e)| e.provider.to_ascii_lowercase().contains(&p))
+        .collect()
+}
+
+/// Whether the machine is a domain member, from gpresult (`DOMAIN\HOST` with a domain that is
+/// not the host itself) or from an nltest secure-channel answer.
+pub fn domain_joined(ev: &Evidence) -> Option<bool> {
+    if !ev.secure_channel.is_empty() {
+        return Some(true);
+    }
+    let host = ev
+        .manifest
+        .as_ref()
+        .map(|m| m.host_name.to_ascii_lowercase());
+    ev.gpresult.iter().find_map(|g| {
+        let name = g.value.computer_name.as_deref()?;
+        let (domain, _) = name.split_once('\\')?;
+        let d = domain.to_ascii_lowercase();
+        Some(!d.is_empty() && Some(&d) != host.as_ref() && d != "workgroup")
+    })
+}
+
+/// The service's `Start` value from its registry key (`Services\<name>`).
+pub fn service_start<'a>(ev: &'a Evidence, service: &str) -> Option<(u32, RegHit<'a>)> {
+    let key = format!(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\{service}");
+    ev.reg_value(&key, "Start")
+        .and_then(|h| h.value.data.as_u32().map(|v| (v, h)))
+}
+
+/// Why a check lacks `what` (a registry key's export, a command's output): the manifest's
+/// status for the collection step `artifact` when it failed, else that the input has none.
+pub fn missing_because(ev: &Evidence, artifact: &str, what: &str) -> String {
+    match ev.record(artifact) {
+        Some(r) if r.status != rdp_collect::bundle::Status::Ok => format!(
+            "{artifact} was not collected: {}{}",
+            r.status.as_str(),
+            r.message
+                .as_deref()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        ),
+        _ => format!("no {what} in the input (collection step {artifact})"),
+    }
+}
+
+/// `None` when some registry export covers `key`; otherwise why not, for the not-evaluated list.
+pub fn missing_key(ev: &Evidence, key: &str, artifact: &str) -> Option<String> {
+    (!ev.reg_covers(key)).then(|| missing_because(ev, artifact, &format!("export of {key}")))
+}
+
+/// The manifest says the key does not exist on the machine (`not_found`): the defaults apply,
+/// which is evidence too.
+pub fn key_absent_on_machine(ev: &Evidence, artifact: &str) -> bool {
+    ev.record(artifact)
+        .is_some_and(|r| r.status == rdp_collect::bundle::Status::NotFound)
+}
+
+/// Whether the System event log was collected (by its bundle name, or events from that channel).
+pub fn has_system_log(ev: &Evidence) -> bool {
+    ev.events.iter().any(|l| {
+        l.artifact
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.to_ascii_lowercase().starts_with("system."))
+            || l.value.events.iter().any(|e| e.channel == "System")
+    })
+}

@@ -7,8 +7,9 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, event_xml, evtx, gpresult, icacls, netsh_profiles, netsh_rules, netstat,
-    qwinsta, reg, sc, tasklist, ParseError,
+    cert, certutil, event_xml, evtx, gpresult, icacls, net_localgroup, netsh_profiles, netsh_rules,
+    netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist, w32tm,
+    ParseError,
 };
 use rdp_collect::bundle::{paths, CertIndexEntry};
 
@@ -31,6 +32,12 @@ pub enum Kind {
     CertIndex,
     Evtx,
     EventXml,
+    Secedit,
+    NetLocalgroup,
+    Nltest,
+    W32tm,
+    SecurityCenter,
+    HandshakeProbe,
     Unknown,
 }
 
@@ -53,6 +60,12 @@ impl Kind {
             Kind::CertIndex => "certificate index (certs/index.json)",
             Kind::Evtx => "event log (.evtx)",
             Kind::EventXml => "event XML",
+            Kind::Secedit => "secedit /export (security policy INF)",
+            Kind::NetLocalgroup => "net localgroup output",
+            Kind::Nltest => "nltest /sc_query output",
+            Kind::W32tm => "w32tm /query /status output",
+            Kind::SecurityCenter => "Security Center firewall products",
+            Kind::HandshakeProbe => "RDP handshake probe (rdp-handshake.json)",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -74,6 +87,12 @@ pub enum Parsed {
     Certificate(Box<cert::CertInfo>),
     CertIndex(Vec<CertIndexEntry>),
     Events(evtx::EventLog),
+    Secedit(secedit::SeceditInf),
+    NetLocalgroup(net_localgroup::LocalGroup),
+    Nltest(nltest::SecureChannel),
+    W32tm(w32tm::TimeStatus),
+    SecurityCenter(securitycenter::FirewallProducts),
+    HandshakeProbe(Box<rdp_probe::HandshakeProbe>),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -88,6 +107,16 @@ pub struct ParsedFile {
     pub result: Result<Parsed, ParseError>,
 }
 
+/// Canonical bundle paths of the issue-6 collection steps (rdp-collect adds them; the contract
+/// constants in `rdp_collect::bundle::paths` will take over these names).
+pub const SECEDIT_USER_RIGHTS: &str = "commands/secedit-user-rights.inf";
+pub const NET_LOCALGROUP_RDU: &str = "commands/net-localgroup-remote-desktop-users.txt";
+pub const NLTEST_SC_QUERY: &str = "commands/nltest-sc-query.txt";
+pub const W32TM_STATUS: &str = "commands/w32tm-status.txt";
+pub const SECURITYCENTER_FIREWALL: &str = "commands/securitycenter-firewall.txt";
+pub const RDP_HANDSHAKE: &str = "commands/rdp-handshake.json";
+pub const NETSH_CURRENT_PROFILE: &str = "commands/netsh-firewall-currentprofile.txt";
+
 /// The kind the collector's canonical path implies, if any.
 pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
     let kind = match path {
@@ -96,7 +125,9 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         paths::NETSTAT => Kind::Netstat,
         paths::QWINSTA => Kind::Qwinsta,
         paths::TASKLIST_SVC => Kind::Tasklist,
-        p if p.starts_with("commands/sc-queryex-") => Kind::ScQuery,
+        p if p.starts_with("commands/sc-queryex-") || p.starts_with("commands/sc-qc-") => {
+            Kind::ScQuery
+        }
         paths::NETSH_RULES => Kind::FirewallRules,
         paths::NETSH_PROFILES => Kind::FirewallProfiles,
         paths::ICACLS_MACHINEKEYS => Kind::Icacls,
@@ -104,6 +135,14 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         paths::CERT_INDEX => Kind::CertIndex,
         p if p.starts_with("certs/") && p.ends_with(".cer") => Kind::Certificate,
         p if p.starts_with("events/") && p.ends_with(".evtx") => Kind::Evtx,
+        p if p.starts_with("commands/netsh-firewall-") => Kind::FirewallProfiles,
+        p if p.starts_with("commands/icacls-") => Kind::Icacls,
+        SECEDIT_USER_RIGHTS => Kind::Secedit,
+        p if p.starts_with("commands/net-localgroup-") => Kind::NetLocalgroup,
+        NLTEST_SC_QUERY => Kind::Nltest,
+        W32TM_STATUS => Kind::W32tm,
+        SECURITYCENTER_FIREWALL => Kind::SecurityCenter,
+        RDP_HANDSHAKE => Kind::HandshakeProbe,
         _ => return None,
     };
     Some(kind)
@@ -123,12 +162,18 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 13] = [
+    let probes: [(Sniff, Kind); 19] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
         (event_xml::sniff, Kind::EventXml),
         (cert::sniff_index, Kind::CertIndex),
+        (rdp_probe::sniff, Kind::HandshakeProbe),
+        (secedit::sniff, Kind::Secedit),
+        (nltest::sniff, Kind::Nltest),
+        (w32tm::sniff, Kind::W32tm),
+        (securitycenter::sniff, Kind::SecurityCenter),
+        (net_localgroup::sniff, Kind::NetLocalgroup),
         (netsh_rules::sniff, Kind::FirewallRules),
         (netsh_profiles::sniff, Kind::FirewallProfiles),
         (certutil::sniff, Kind::Certutil),
@@ -188,6 +233,12 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::CertIndex => Parsed::CertIndex(cert::parse_index(text)?),
         Kind::Evtx => Parsed::Events(evtx::parse(bytes, &wanted)?),
         Kind::EventXml => Parsed::Events(event_xml::parse(text, &wanted)?),
+        Kind::Secedit => Parsed::Secedit(secedit::parse(text)?),
+        Kind::NetLocalgroup => Parsed::NetLocalgroup(net_localgroup::parse(text)?),
+        Kind::Nltest => Parsed::Nltest(nltest::parse(text)?),
+        Kind::W32tm => Parsed::W32tm(w32tm::parse(text)?),
+        Kind::SecurityCenter => Parsed::SecurityCenter(securitycenter::parse(text)?),
+        Kind::HandshakeProbe => Parsed::HandshakeProbe(Box::new(rdp_probe::parse(text)?)),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",
