@@ -737,7 +737,39 @@ def scenarios():
         not_evaluated=["RDP017", "RDP018", "RDP019", "RDP020", "RDP023", "RDP025", "RDP031", "RDP036", "RDP037", "RDP038"]),
         os_info={"product_name": "Windows 11 Home", "edition_id": "Core", "installation_type": "Client", "display_version": "24H2", "build": "26100.2314"})
 
+    probe_scenarios()
     loose()
+
+
+SERVER_AUTH_CA = cert_with_eku("ca-issued-server-auth", ["1.3.6.1.5.5.7.3.1"])
+
+
+def probe_scenarios():
+    # RDP042: everything is configured right, but nothing answers on the port locally.
+    f = extended()
+    put(f, "commands/rdp-handshake.json", probe(tcp="refused", tcp_error="No connection could be made because the target machine actively refused it. (os error 10061)",
+                                                negotiation=None, selected_protocol=None, tls=None, tls_version=None, cipher_suite=None,
+                                                certificate_sha1=None, certificate_subject=None, certificate_not_after=None))
+    write("probe-refused", f, expect(
+        "The configuration looks healthy, but the collector's handshake probe to 127.0.0.1:3389 was refused: RDP is broken on the box itself.",
+        [{"id": "RDP042", "severity": "error", "facts": {"answer": "refused"}}], must_not=["RDP043"]))
+
+    # RDP043: a CA-issued certificate is configured, the listener serves the self-signed one.
+    f = extended()
+    tp = mf.thumb(SERVER_AUTH_CA)
+    put(f, "registry/terminal-server.reg", ts_with(values=[("TSServerDrainMode", "dword", 0)],
+                                                   rdp_values=[("Security", "binary", listener_sd()), ("SSLCertificateSHA1Hash", "binary", bytes.fromhex(tp))]))
+    f["certs/my/" + tp + ".cer"] = ("CertEnumCertificatesInStore My", SERVER_AUTH_CA, None)
+    idx = json.loads(f["certs/index.json"][1])
+    idx.append({"path": "certs/my/" + tp + ".cer", "store": "My", "thumbprint": tp, "has_private_key": True,
+                "key_container": "9b1d5e7f3a2c4e6a8c0e2b4d6f8a0c2e_5e1d9a0c-8f3b-4d2e-a6c7-1b9e0f4d2a83", "private_key_accessible": False})
+    f["certs/index.json"] = (f["certs/index.json"][0], (json.dumps(idx, indent=2) + "\n").encode(), None)
+    write("served-certificate-mismatch", f, expect(
+        "SSLCertificateSHA1Hash names the CA-issued certificate, but the listener serves the self-signed one (the configured key is not readable).",
+        [{"id": "RDP043", "severity": "warning", "facts": {"configured": tp, "served": mf.thumb(mf.GOOD)}},
+         {"id": "RDP042", "severity": "info", "facts": {"answer": "rdp"}},
+         {"id": "RDP022", "severity": "error"}],
+        must_not=["RDP011", "RDP012", "RDP021"]))
 
 
 def loose():

@@ -28,6 +28,7 @@ mod licensing;
 mod listener_bound_to_adapter;
 mod listener_not_listening;
 mod listener_permissions;
+mod listener_probe;
 mod logons_disabled;
 mod machinekeys_acl;
 mod network_profile;
@@ -45,6 +46,7 @@ mod remote_logon_rights;
 mod schannel_errors;
 mod secure_channel_broken;
 mod security_negotiation;
+mod served_certificate;
 mod service_dependency_stopped;
 mod session_limit;
 mod sessionenv_not_running;
@@ -251,6 +253,8 @@ pub fn all() -> &'static [&'static Check] {
         &clock_skew::CHECK,
         &licensing::CHECK,
         &edition_cannot_host::CHECK,
+        &listener_probe::CHECK,
+        &served_certificate::CHECK,
         &artifact_unreadable::CHECK,
         &collection_step_failed::CHECK,
         &not_elevated::CHECK,
