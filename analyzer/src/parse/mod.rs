@@ -10,6 +10,9 @@
 pub mod identify;
 pub mod text;
 
+#[cfg(test)]
+mod testutil;
+
 /// Why an artifact could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]

@@ -496,17 +496,7 @@ mod tests {
     }
 
     fn sample(name: &str) -> Option<String> {
-        let path = format!(
-            "{}/../../shared/samples/commands/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        match std::fs::read(&path) {
-            Ok(bytes) => Some(text::decode(&bytes, None).text),
-            Err(_) => {
-                eprintln!("SKIPPED: ../shared/samples absent ({path})");
-                None
-            }
-        }
+        crate::parse::testutil::sample_text(&format!("commands/{name}"))
     }
 
     fn services(q: ScQuery) -> Vec<ServiceStatus> {
