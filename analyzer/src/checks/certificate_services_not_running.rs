@@ -73,15 +73,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .fact("service", name)
         .fact("problem", if disabled { "disabled" } else { "stopped" });
         if let Some((a, s)) = status {
-            f = f.evidence(EvidenceRef::line(
-                a,
-                if s.state_line > 0 {
-                    s.state_line
-                } else {
-                    s.line
-                },
-                format!("SERVICE_NAME: {}  STATE: {:?}", s.name, s.state),
-            ));
+            f = f.evidence(support::service_state_ref(a, s));
         }
         if let Some((_, h)) = &reg {
             f = f.evidence(support::reg_ref(h));

@@ -6,7 +6,7 @@
 //! and Administrators with Full control. Hardening scripts that "fix" this break certificate
 //! creation: System log event 1057/1058 and no RDP certificate, or TLS failures.
 
-use super::{Check, EvidenceRef, Finding, Severity};
+use super::{support, Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{Evidence, WellKnown};
 use crate::parse::identify::Kind;
 
@@ -75,19 +75,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                     format!("{} (ACL as listed by icacls)", acl.path),
                 ));
             for a in &acl.aces {
-                f = f.evidence(EvidenceRef::line(
-                    &out_file.artifact,
-                    a.line,
-                    format!(
-                        "{}:{}{}",
-                        a.principal,
-                        if a.deny { "(DENY)" } else { "" },
-                        a.rights
-                            .iter()
-                            .map(|r| format!("({r})"))
-                            .collect::<String>()
-                    ),
-                ));
+                f = f.evidence(support::ace_ref(&out_file.artifact, a));
             }
             out.push(f);
         }

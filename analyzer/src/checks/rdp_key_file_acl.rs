@@ -84,19 +84,7 @@ pub fn problems(ev: &Evidence) -> Vec<(String, Vec<EvidenceRef>)> {
                 format!("{} (ACL as listed by icacls)", acl.path),
             )];
             for a in &acl.aces {
-                refs.push(EvidenceRef::line(
-                    &file.artifact,
-                    a.line,
-                    format!(
-                        "{}:{}{}",
-                        a.principal,
-                        if a.deny { "(DENY)" } else { "" },
-                        a.rights
-                            .iter()
-                            .map(|r| format!("({r})"))
-                            .collect::<String>()
-                    ),
-                ));
+                refs.push(support::ace_ref(&file.artifact, a));
             }
             out.push((format!("{}: {}", acl.path, issues.join("; ")), refs));
         }

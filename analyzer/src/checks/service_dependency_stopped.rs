@@ -9,7 +9,7 @@
 //! dependency is left to RDP003.
 
 use super::support;
-use super::{Check, EvidenceRef, Finding, Severity};
+use super::{Check, Finding, Severity};
 use crate::evidence::{Evidence, ServiceState};
 use crate::parse::identify::Kind;
 
@@ -78,15 +78,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .fact("state", &state)
             .evidence(support::reg_ref(&deps_hit));
             if let Some((a, s)) = status {
-                f = f.evidence(EvidenceRef::line(
-                    a,
-                    if s.state_line > 0 {
-                        s.state_line
-                    } else {
-                        s.line
-                    },
-                    format!("SERVICE_NAME: {}  STATE: {:?}", s.name, s.state),
-                ));
+                f = f.evidence(support::service_state_ref(a, s));
             }
             if let Some((_, h)) = &start {
                 f = f.evidence(support::reg_ref(h));

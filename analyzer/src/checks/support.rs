@@ -359,3 +359,32 @@ pub fn has_system_log(ev: &Evidence) -> bool {
             || l.value.events.iter().any(|e| e.channel == "System")
     })
 }
+
+/// Evidence pointer for a service's state line in `sc` output (its block start for `sc qc`,
+/// which has no state line).
+pub fn service_state_ref(artifact: &str, s: &crate::parse::sc::ServiceStatus) -> EvidenceRef {
+    let line = if s.state_line > 0 {
+        s.state_line
+    } else {
+        s.line
+    };
+    EvidenceRef::line(
+        artifact,
+        line,
+        format!("SERVICE_NAME: {}  STATE: {:?}", s.name, s.state),
+    )
+}
+
+/// Evidence pointer for one icacls entry, rendered the way icacls prints it.
+pub fn ace_ref(artifact: &str, a: &crate::parse::icacls::Ace) -> EvidenceRef {
+    let rights: String = a.rights.iter().map(|r| format!("({r})")).collect();
+    EvidenceRef::line(
+        artifact,
+        a.line,
+        format!(
+            "{}:{}{rights}",
+            a.principal,
+            if a.deny { "(DENY)" } else { "" }
+        ),
+    )
+}
