@@ -56,7 +56,10 @@ struct AnalyzeArgs {
 enum Format {
     Text,
     Json,
+    /// One self-contained file for a browser, a ticket attachment or a PDF.
     Html,
+    /// For pasting into a ticket.
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +110,7 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         Format::Text => report::text::render(&rep),
         Format::Json => report::json::render(&rep),
         Format::Html => report::html::render(&rep),
+        Format::Markdown => report::markdown::render(&rep),
     };
     let written = match &a.output {
         Some(path) => std::fs::write(path, text.as_bytes()),

@@ -1,5 +1,5 @@
-//! Rendering an analysis: the [`Report`] model (also the JSON schema) and its text, JSON and HTML
-//! forms.
+//! Rendering an analysis: the [`Report`] model (also the JSON schema) and its text, JSON, HTML
+//! and Markdown forms.
 
 use crate::checks::{Finding, NotEvaluated, Outcome, Severity};
 use crate::evidence::Evidence;
@@ -7,6 +7,7 @@ use serde::Serialize;
 
 pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 /// Identifier of the JSON report schema; bumped on incompatible change (documented in
@@ -135,5 +136,69 @@ impl Report {
     /// Exit code: 1 when any error-level finding, else 0.
     pub fn exit_code(&self) -> i32 {
         i32::from(self.summary.errors > 0)
+    }
+}
+
+/// Replaces characters that would let bundle text disguise itself when shown to a person:
+/// control characters (terminal escape sequences, NUL) except newline and tab, and the Unicode
+/// bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C),
+/// with which `evil\u{202E}txt.exe` displays as `evilexe.txt`. Each becomes U+FFFD, visibly.
+pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+/// A byte count for people: `912 B`, `4.0 KiB`, `1.3 MiB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in UNITS.iter().skip(1) {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralize_keeps_text_and_replaces_disguises() {
+        assert!(matches!(
+            neutralize("plain\ttext\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(neutralize("a\u{1b}[2Jb"), "a\u{FFFD}[2Jb");
+        assert_eq!(
+            neutralize("x\u{202E}y\u{2066}z\0"),
+            "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(4096), "4.0 KiB");
+        assert_eq!(human_size(3 << 20), "3.0 MiB");
+        assert_eq!(human_size(10 << 30), "10.0 GiB");
     }
 }
