@@ -48,7 +48,6 @@ body{font:14px/1.5 "Segoe UI",system-ui,-apple-system,Roboto,Arial,sans-serif;co
 main{max-width:72rem;margin:0 auto;padding:1.5rem 2rem 3rem;background:#fff}
 h1{font-size:1.6rem;margin:0 0 .2rem}h1 .host{font-weight:700}
 h2{font-size:1.15rem;margin:2rem 0 .6rem;padding-bottom:.25rem;border-bottom:2px solid var(--line)}
-h3{font-size:1rem;margin:0}
 .sub{color:var(--muted);margin:0 0 1rem}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:0 0 1.2rem}
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}
@@ -70,8 +69,9 @@ break-inside:avoid;page-break-inside:avoid}
 .card.error{border-left-color:var(--err);background:var(--err-bg)}
 .card.warning{border-left-color:var(--warn);background:var(--warn-bg)}
 .card.info{border-left-color:var(--info);background:var(--info-bg)}
-.card header{display:flex;gap:.6rem;align-items:baseline;flex-wrap:wrap}
-.card .name{color:var(--muted);font-size:.85rem}
+.card header{display:flex;gap:.6rem;align-items:baseline}
+.card header .name{margin-left:auto;color:var(--muted);font-size:.85rem}
+.card h3{margin:.35rem 0 0;font-size:1.05rem;overflow-wrap:anywhere}
 .card p{margin:.5rem 0}
 .label{font-weight:600;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:.7rem 0 .2rem}
 .ev{margin:.3rem 0;background:#fff;border:1px solid var(--line);border-radius:4px}
@@ -83,7 +83,11 @@ font:12.5px/1.45 Consolas,"Cascadia Mono",Menlo,monospace;background:var(--code)
 .why{color:var(--muted)}
 .fix{background:#fff;border:1px solid var(--line);border-radius:4px;padding:.4rem .7rem}
 table{border-collapse:collapse;width:100%;font-size:12.5px}
-th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+table.artifacts{table-layout:fixed}
+table.artifacts col.path{width:24%}table.artifacts col.kind{width:12%}table.artifacts col.coll{width:19%}
+table.artifacts col.parse{width:15%}table.artifacts col.size{width:7%}table.artifacts col.hash{width:23%}
+td.mono{overflow-wrap:anywhere}
 th{background:#f0f0f0}
 td.num{text-align:right;white-space:nowrap}
 .mono{font-family:Consolas,"Cascadia Mono",Menlo,monospace}
@@ -96,9 +100,11 @@ footer{margin-top:2.5rem;color:var(--muted);font-size:.8rem;border-top:1px solid
 body{background:#fff;font-size:11.5px}
 main{max-width:none;padding:0}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-h2{break-after:avoid;page-break-after:avoid}
-tr{break-inside:avoid;page-break-inside:avoid}
+h2,h3,.card header,.label{break-after:avoid;page-break-after:avoid}
+.card{break-inside:auto;page-break-inside:auto}
+.ev,.fix,tr{break-inside:avoid;page-break-inside:avoid}
 .glance a{border:0}
+.producer{display:none}
 }
 "#;
 
@@ -295,7 +301,7 @@ fn card(s: &mut String, index: usize, f: &Finding) {
     let _ = write!(
         s,
         "<section class=\"card {sev}\" id=\"f{index}\"><header><span class=\"pill {sev}\">{sev}</span>\
-<span class=\"id\">{id}</span><h3>{title}</h3><span class=\"name\">{name}</span></header><p>{message}</p>",
+<span class=\"id\">{id}</span><span class=\"name\">{name}</span></header><h3>{title}</h3><p>{message}</p>",
         id = escape(f.id),
         title = escape(&f.title),
         name = escape(f.name),
@@ -375,8 +381,10 @@ fn not_evaluated(s: &mut String, report: &Report) {
 fn artifacts(s: &mut String, rows: &[ArtifactRow]) {
     let _ = write!(
         s,
-        "<h2 id=\"artifacts\">Artifacts ({})</h2><table><thead><tr><th>Path</th><th>Kind</th>\
-<th>Collection</th><th>Parsing</th><th>Size</th><th>SHA-256</th></tr></thead><tbody>",
+        "<h2 id=\"artifacts\">Artifacts ({})</h2><table class=\"artifacts\"><colgroup>\
+<col class=\"path\"><col class=\"kind\"><col class=\"coll\"><col class=\"parse\"><col class=\"size\">\
+<col class=\"hash\"></colgroup><thead><tr><th>Path</th><th>Kind</th><th>Collection</th>\
+<th>Parsing</th><th>Size</th><th>SHA-256</th></tr></thead><tbody>",
         rows.len()
     );
     for a in rows {
@@ -396,7 +404,11 @@ fn artifacts(s: &mut String, rows: &[ArtifactRow]) {
             let _ = write!(s, "<br><small>{}</small>", escape(m));
         }
         if let Some(p) = &a.producer {
-            let _ = write!(s, "<br><small class=\"mono\">{}</small>", escape(p));
+            let _ = write!(
+                s,
+                "<br><small class=\"mono producer\">{}</small>",
+                escape(p)
+            );
         }
         let parse_class = if a.parse.starts_with("not parsed") {
             " class=\"st bad\""
