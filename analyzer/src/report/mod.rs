@@ -104,17 +104,7 @@ impl Report {
                     .as_ref()
                     .map(|r| r.status.as_str().to_string())
                     .unwrap_or_else(|| "loose".into()),
-                parse: match (&a.error, a.present) {
-                    (_, false) => "absent".into(),
-                    (None, true) => format!(
-                        "parsed{}",
-                        a.encoding
-                            .as_deref()
-                            .map(|e| format!(" ({e})"))
-                            .unwrap_or_default()
-                    ),
-                    (Some(e), true) => format!("not parsed: {e}"),
-                },
+                parse: parse_status(ev, a),
                 size: a.record.as_ref().map(|r| r.size),
                 sha256: a.record.as_ref().and_then(|r| r.sha256.clone()),
                 producer: a.record.as_ref().map(|r| r.producer.clone()),
@@ -136,6 +126,50 @@ impl Report {
     /// Exit code: 1 when any error-level finding, else 0.
     pub fn exit_code(&self) -> i32 {
         i32::from(self.summary.errors > 0)
+    }
+}
+
+/// The "parse" column: `parsed (UTF-16LE)`, `not parsed: reason`, `absent`, and for files read
+/// only in part, what was lost (bytes replaced while decoding, unreadable event log chunks and
+/// records, skipped `.reg` lines), so a damaged artifact is visible even when it parsed.
+fn parse_status(ev: &Evidence, a: &crate::evidence::ArtifactStatus) -> String {
+    if !a.present {
+        return "absent".into();
+    }
+    if let Some(e) = &a.error {
+        return format!("not parsed: {e}");
+    }
+    let mut notes: Vec<String> = a.encoding.iter().cloned().collect();
+    if a.lossy {
+        notes.push("invalid or cut-off bytes replaced".into());
+    }
+    if let Some(log) = ev
+        .events
+        .iter()
+        .find(|l| l.artifact == a.path)
+        .map(|l| &l.value)
+    {
+        if log.chunks_skipped > 0 {
+            notes.push(format!("{} chunks unreadable", log.chunks_skipped));
+        }
+        if log.records_skipped > 0 {
+            notes.push(format!(
+                "{} of {} records unreadable",
+                log.records_skipped, log.records_seen
+            ));
+        }
+    }
+    if let Some(reg) = ev.registry.iter().find(|r| r.artifact == a.path) {
+        if !reg.value.warnings.is_empty() {
+            notes.push(format!("{} lines skipped", reg.value.warnings.len()));
+        }
+    }
+    let partial = a.lossy || notes.len() > a.encoding.iter().count();
+    let head = if partial { "parsed partly" } else { "parsed" };
+    if notes.is_empty() {
+        head.into()
+    } else {
+        format!("{head} ({})", notes.join("; "))
     }
 }
 
