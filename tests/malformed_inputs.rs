@@ -148,7 +148,7 @@ fn truncated_utf16_reg_is_named_and_the_rest_analyzed() {
     // Cut in the middle of the RDP-Tcp key, at an odd byte count: half a UTF-16 code unit.
     let reg = healthy_file("registry/terminal-server.reg");
     let mut cut = reg.len() * 2 / 3;
-    if cut % 2 == 0 {
+    if cut.is_multiple_of(2) {
         cut += 1;
     }
     let path = "registry/terminal-server.reg";

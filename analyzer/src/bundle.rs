@@ -338,7 +338,7 @@ fn quoted_name(name: &str) -> String {
             cut -= 1;
         }
         q.truncate(cut);
-        q.push_str("…");
+        q.push('…');
     }
     q
 }

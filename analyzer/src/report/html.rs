@@ -341,7 +341,7 @@ fn card(s: &mut String, index: usize, f: &Finding) {
 /// backtick is left as is.
 fn with_code(escaped: &str) -> String {
     let parts: Vec<&str> = escaped.split('`').collect();
-    if parts.len() < 3 || parts.len() % 2 == 0 {
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
         return escaped.to_string();
     }
     let mut out = String::with_capacity(escaped.len() + 16);
