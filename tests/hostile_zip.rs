@@ -652,6 +652,11 @@ fn inputs_that_cannot_be_analyzed_exit_2_with_a_reason() {
     let run = analyze(&dir.join("does-not-exist.zip"), &[], &dir);
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("does-not-exist.zip"), "{}", run.stderr);
+    if Path::new("/dev/zero").exists() {
+        let run = analyze(Path::new("/dev/zero"), &[], &dir);
+        assert_eq!(run.code, Some(2));
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -95,6 +95,13 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, BundleError> {
         path: label.clone(),
         source: e,
     })?;
+    if !meta.is_dir() && !meta.is_file() {
+        // A device or pipe (`/dev/zero`, a FIFO) has no end to bound a read by.
+        return Err(BundleError::NotAnInput {
+            path: label,
+            message: "not a regular file or folder".into(),
+        });
+    }
     let mut bundle = if meta.is_dir() {
         read_folder(path, limits)
     } else {
