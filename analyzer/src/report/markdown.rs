@@ -89,6 +89,26 @@ pub fn code(s: &str, in_table: bool) -> String {
     format!("{fence}{pad}{flat}{pad}{fence}")
 }
 
+/// Prose in which check authors quoted commands in `backticks`: with an even number of
+/// backticks, each quoted part becomes a code span (literal) and the rest is escaped text.
+fn prose(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
+        return text(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                code(part, false)
+            } else {
+                text(part)
+            }
+        })
+        .collect()
+}
+
 pub fn render(report: &Report) -> String {
     let mut s = String::new();
     let subject = report.host.host_name.as_deref().unwrap_or(&report.source);
@@ -136,7 +156,7 @@ pub fn render(report: &Report) -> String {
                 f.id,
                 text(&f.title),
                 text(f.name),
-                text(&f.message)
+                prose(&f.message)
             );
             for e in &f.evidence {
                 let loc = match (e.line, e.record_id) {
@@ -149,7 +169,7 @@ pub fn render(report: &Report) -> String {
             if !f.evidence.is_empty() {
                 s.push('\n');
             }
-            let _ = writeln!(s, "**Fix:** {}\n", text(&f.remediation));
+            let _ = writeln!(s, "**Fix:** {}\n", prose(&f.remediation));
         }
     }
     if report.findings.is_empty() {
@@ -222,6 +242,15 @@ mod tests {
         assert_eq!(text("0.1.0"), "0.1.0");
         assert_eq!(text("C:\\Windows it's 1.5"), "C:\\\\Windows it's 1.5");
         assert_eq!(text("**bold**"), "\\*\\*bold\\*\\*");
+    }
+
+    #[test]
+    fn quoted_commands_become_code_spans() {
+        assert_eq!(
+            prose("run `netstat -ano` as <admin>"),
+            "run `netstat -ano` as \\<admin\\>"
+        );
+        assert_eq!(prose("odd ` tick <b>"), "odd \\` tick \\<b\\>");
     }
 
     #[test]
