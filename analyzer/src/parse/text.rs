@@ -143,10 +143,15 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
             return None;
         }
         n += 1;
+        // `i` is the offset of an ASCII CR or LF, so every slice here is on a char boundary.
         let (line, next) = match line_end(rest) {
             Some(i) => {
-                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-                (&rest[..i], &rest[i + skip..])
+                let after = rest.get(i..).unwrap_or("");
+                let skip = if after.starts_with("\r\n") { 2 } else { 1 };
+                (
+                    rest.get(..i).unwrap_or(""),
+                    rest.get(i + skip..).unwrap_or(""),
+                )
             }
             None => (rest, ""),
         };
