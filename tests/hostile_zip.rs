@@ -321,9 +321,10 @@ fn unreadable(report: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Opens `path` in a fresh process (this test binary again, running [`child_open`]) and
-/// returns the bundle summary it prints and its peak resident memory (VmHWM) in KiB: the
-/// parent's own memory, and other tests running in parallel, must not count.
+/// Opens and analyzes `path` in a fresh process (this test binary again, running
+/// [`child_open`]) and returns the bundle summary it prints and its peak resident memory
+/// (VmHWM) in KiB: the parent's own memory, and other tests running in parallel, must not
+/// count.
 fn open_in_child(path: &Path, limits: &str) -> (String, u64, Duration) {
     let start = Instant::now();
     let out = Command::new(std::env::current_exe().unwrap())
@@ -370,6 +371,10 @@ fn child_open() {
             for p in &b.problems {
                 println!("PROBLEM {}: {}", p.path, p.message);
             }
+            // The whole pipeline counts toward the peak, not only reading.
+            let report = rdp_analyze::analyze_bundle(b);
+            let html = rdp_analyze::report::html::render(&report);
+            println!("REPORT {} bytes", html.len());
         }
         Err(e) => println!("ERROR {e}"),
     }
