@@ -4,6 +4,17 @@
 //! as file-system paths), and every read is bounded: entry count, bytes per entry, total bytes and
 //! the inflate ratio, so a zip bomb is refused in bounded time and memory. A refused or unreadable
 //! entry becomes an [`InputProblem`] and the rest of the input is still read.
+//!
+//! What is refused, and how:
+//! - the whole input (exit code 2, [`BundleError`]): a path that does not exist, a split or
+//!   spanned zip, a password-protected zip (every entry encrypted), an empty or damaged zip,
+//!   a `.zip` that is no zip at all, another archive format (7-Zip, RAR, gzip...);
+//! - one entry (an [`InputProblem`], reported as a finding naming it): over the size limits or
+//!   the inflate ratio, encrypted, a name that tries to leave the archive (`..`, an absolute
+//!   path, a drive letter, control characters), a second entry with the same name, and an
+//!   archive inside the archive (never opened: nesting is how 42.zip multiplies itself);
+//! - the whole zip's content (an [`InputProblem`]): entries whose compressed data overlap,
+//!   the construction of non-recursive zip bombs that no honest archiver produces.
 
 use rdp_collect::bundle::{Manifest, MANIFEST_PATH};
 use std::fs;
@@ -11,7 +22,9 @@ use std::io::{Read, Seek};
 use std::path::Path;
 
 /// Bounds on what is read from an input. Defaults suit real bundles: a Security log of a busy
-/// server can be 1 GiB, everything else is small.
+/// server can be 1 GiB, everything else is small. The command line raises them with
+/// `--max-entry-mib` (default 2048), `--max-total-mib` (4096), `--max-entries` (10000) and
+/// `--max-ratio` (200).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest single file (inflated), in bytes.
@@ -82,48 +95,142 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, BundleError> {
         path: label.clone(),
         source: e,
     })?;
+    if !meta.is_dir() && !meta.is_file() {
+        // A device or pipe (`/dev/zero`, a FIFO) has no end to bound a read by.
+        return Err(BundleError::NotAnInput {
+            path: label,
+            message: "not a regular file or folder".into(),
+        });
+    }
     let mut bundle = if meta.is_dir() {
         read_folder(path, limits)
     } else {
-        let mut file = fs::File::open(path).map_err(|e| BundleError::Io {
+        let io = |e| BundleError::Io {
             path: label.clone(),
             source: e,
-        })?;
-        let mut magic = [0u8; 4];
-        let n = read_up_to(&mut file, &mut magic).map_err(|e| BundleError::Io {
+        };
+        let not_input = |message: String| BundleError::NotAnInput {
             path: label.clone(),
-            source: e,
-        })?;
-        file.rewind().map_err(|e| BundleError::Io {
-            path: label.clone(),
-            source: e,
-        })?;
-        if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
-            read_zip(file, limits).map_err(|message| BundleError::NotAnInput {
-                path: label.clone(),
-                message,
-            })?
-        } else if n >= 2 && magic[..2] == *b"PK" {
-            return Err(BundleError::NotAnInput {
-                path: label,
-                message: "a split or spanned zip (PK signature but no local header); send the \
-                          archive as one file"
+            message,
+        };
+        let mut file = fs::File::open(path).map_err(io)?;
+        let mut head = [0u8; 512];
+        let n = read_up_to(&mut file, &mut head).map_err(io)?;
+        let head = head.get(..n).unwrap_or(&[]);
+        let says_zip = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        let eocd = find_eocd(&mut file).map_err(io)?;
+        file.rewind().map_err(io)?;
+        if head.starts_with(b"PK\x07\x08") {
+            return Err(not_input(SPLIT_ZIP.into()));
+        }
+        if let Some(e) = &eocd {
+            if e.is_split() {
+                return Err(not_input(SPLIT_ZIP.into()));
+            }
+        }
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") || eocd.is_some() {
+            read_zip(file, limits).map_err(not_input)?
+        } else if let Some(format) = other_archive(head) {
+            return Err(not_input(format!(
+                "{format}; rdp-analyze reads zip archives, folders and single files: extract it \
+                 (or re-pack it as a zip) and analyze the result"
+            )));
+        } else if says_zip {
+            return Err(not_input(
+                "named .zip but not a zip archive (no zip signature at its start or end): the \
+                 file is damaged, cut short, or another format renamed; ask for it again"
                     .into(),
-            });
+            ));
         } else {
             read_single_file(path, file, limits)
         }
     };
     bundle.source = label;
-    take_manifest(&mut bundle);
+    take_manifest(&mut bundle, limits);
     Ok(bundle)
+}
+
+const SPLIT_ZIP: &str = "a split or spanned zip (one part of a multi-part archive); send the \
+                         archive as one file (rdp-collect always writes one)";
+
+/// The archive formats customers send instead of a zip, by magic number.
+fn other_archive(head: &[u8]) -> Option<&'static str> {
+    const MAGICS: &[(&[u8], &str)] = &[
+        (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive"),
+        (b"Rar!\x1A\x07", "a RAR archive"),
+        (b"\x1F\x8B", "a gzip file"),
+        (b"\xFD7zXZ\x00", "an xz file"),
+        (b"BZh", "a bzip2 file"),
+        (b"\x28\xB5\x2F\xFD", "a zstd file"),
+        (b"MSCF\x00\x00\x00\x00", "a cabinet (.cab) file"),
+    ];
+    if let Some((_, name)) = MAGICS.iter().find(|(m, _)| head.starts_with(m)) {
+        return Some(name);
+    }
+    // tar: "ustar" at offset 257 of the first header block.
+    (head.get(257..262) == Some(b"ustar")).then_some("a tar archive")
+}
+
+/// The fields of a zip's end-of-central-directory record that decide whether we read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Eocd {
+    /// Number of this disk, and of the disk where the central directory starts: both 0 unless
+    /// the archive is split into parts.
+    disk: u16,
+    cd_disk: u16,
+}
+
+impl Eocd {
+    fn is_split(&self) -> bool {
+        self.disk != 0 || self.cd_disk != 0
+    }
+}
+
+/// Looks for the end-of-central-directory record (`PK\x05\x06`) in the last 64 KiB + 22 bytes,
+/// where the zip format puts it (after a comment of at most 65535 bytes). Finding it identifies
+/// a zip whose start is not a local header (self-extracting, or junk prepended), and its disk
+/// numbers identify the last part of a split archive.
+fn find_eocd(r: &mut (impl Read + Seek)) -> std::io::Result<Option<Eocd>> {
+    const WINDOW: u64 = 65_535 + 22;
+    let len = r.seek(std::io::SeekFrom::End(0))?;
+    let start = len.saturating_sub(WINDOW);
+    r.seek(std::io::SeekFrom::Start(start))?;
+    let mut tail = Vec::new();
+    r.take(WINDOW).read_to_end(&mut tail)?;
+    // Search backwards: the record nearest the end is the real one (a comment may contain the
+    // signature, a record with a comment cannot extend past the end of the file).
+    let found = (0..tail.len().saturating_sub(21)).rev().find_map(|i| {
+        let rec = tail.get(i..i + 22)?;
+        if !rec.starts_with(b"PK\x05\x06") {
+            return None;
+        }
+        let comment_len = usize::from(u16::from_le_bytes([*rec.get(20)?, *rec.get(21)?]));
+        if i + 22 + comment_len > tail.len() {
+            return None;
+        }
+        Some(Eocd {
+            disk: u16::from_le_bytes([*rec.get(4)?, *rec.get(5)?]),
+            cd_disk: u16::from_le_bytes([*rec.get(6)?, *rec.get(7)?]),
+        })
+    });
+    Ok(found)
 }
 
 /// Builds a bundle from in-memory zip bytes (tests, fuzzing).
 pub fn from_zip_bytes(bytes: &[u8], limits: &Limits) -> Result<Bundle, String> {
+    let mut cursor = std::io::Cursor::new(bytes);
+    if find_eocd(&mut cursor)
+        .ok()
+        .flatten()
+        .is_some_and(|e| e.is_split())
+    {
+        return Err(SPLIT_ZIP.into());
+    }
     let mut b = read_zip(std::io::Cursor::new(bytes), limits)?;
     b.source = "<memory>".into();
-    take_manifest(&mut b);
+    take_manifest(&mut b, limits);
     Ok(b)
 }
 
@@ -139,13 +246,28 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Moves `manifest.json` out of the file list into `bundle.manifest` (or a problem if invalid).
-fn take_manifest(bundle: &mut Bundle) {
+/// A manifest listing more artifacts than `limits.max_entries` is cut there: each record is
+/// matched against every file, so an endless list would stall the analysis.
+fn take_manifest(bundle: &mut Bundle, limits: &Limits) {
     let Some(pos) = bundle.files.iter().position(|f| f.path == MANIFEST_PATH) else {
         return;
     };
     let file = bundle.files.remove(pos);
     match serde_json::from_slice::<Manifest>(&file.bytes) {
-        Ok(m) => bundle.manifest = Some(m),
+        Ok(mut m) => {
+            if m.artifacts.len() > limits.max_entries {
+                bundle.problems.push(InputProblem {
+                    path: file.path,
+                    message: format!(
+                        "the manifest lists {} artifacts; only the first {} are used (raise with --max-entries)",
+                        m.artifacts.len(),
+                        limits.max_entries
+                    ),
+                });
+                m.artifacts.truncate(limits.max_entries);
+            }
+            bundle.manifest = Some(m);
+        }
         Err(e) => bundle.problems.push(InputProblem {
             path: file.path,
             message: format!("manifest is not valid bundle-v1 JSON ({e}); artifacts are identified by content only"),
@@ -171,29 +293,130 @@ pub fn clean_label(name: &str) -> String {
         parts.push(part);
     }
     if parts.is_empty() {
-        "(unnamed)".to_string()
-    } else {
-        parts.join("/")
+        return "(unnamed)".to_string();
     }
+    let joined = parts.join("/");
+    if joined.len() <= MAX_LABEL_BYTES {
+        return joined;
+    }
+    let mut cut = MAX_LABEL_BYTES;
+    while !joined.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", joined.get(..cut).unwrap_or(""))
+}
+
+/// Longest label kept: zip names can be 64 KiB, Windows paths are at most 260 characters.
+const MAX_LABEL_BYTES: usize = 300;
+
+/// Why an entry name must not be trusted even as a label, if it must not: it climbs out of
+/// the folder it would be extracted to (`..`), is absolute (`/x`, `\\server\x`), names a
+/// drive (`C:`), or carries control characters (NUL truncates names in C APIs, escape
+/// sequences rewrite terminals). Backslashes alone are fine: Windows' own zip writers (.NET's
+/// `ZipFile` before 4.6.1, PowerShell 5's `Compress-Archive`) separate folders with them.
+pub fn name_trick(name: &str) -> Option<&'static str> {
+    if name.chars().any(char::is_control) {
+        return Some("control characters");
+    }
+    if name.starts_with(['/', '\\']) {
+        return Some("an absolute path");
+    }
+    let mut parts = name.split(['/', '\\']);
+    let first = parts.next().unwrap_or("");
+    let bytes = first.as_bytes();
+    if bytes.len() >= 2
+        && bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes.get(1) == Some(&b':')
+    {
+        return Some("a drive letter");
+    }
+    if first == ".." || parts.any(|p| p == "..") {
+        return Some("a `..` component");
+    }
+    None
+}
+
+/// Shows a raw entry name as a bounded, escaped literal for messages.
+fn quoted_name(name: &str) -> String {
+    let mut q: String = format!("{name:?}");
+    if q.len() > 200 {
+        let mut cut = 200;
+        while !q.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        q.truncate(cut);
+        q.push('…');
+    }
+    q
+}
+
+/// An archive inside the input, by magic number. Nested archives are never opened: recursion
+/// is how 42.zip turns 42 KB into 4.5 PB, and a bundle never contains one. A customer who zips
+/// the collector's zip again (or sends a ticket's attachments as one zip) gets a finding saying
+/// which file to analyze on its own.
+fn nested_archive(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Some("a zip archive");
+    }
+    other_archive(bytes)
 }
 
 fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip: {e}"))?;
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let reader = Counting {
+        inner: reader,
+        count: count.clone(),
+    };
+    let consumed_total = || count.load(std::sync::atomic::Ordering::Relaxed);
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| match e {
+        zip::result::ZipError::UnsupportedArchive(m) if m.contains("multi-disk") => {
+            SPLIT_ZIP.to_string()
+        }
+        e => format!(
+            "not a readable zip ({e}): the archive is damaged or cut short; ask for it again"
+        ),
+    })?;
     let mut bundle = Bundle::default();
-    let count = zip.len();
-    if count > limits.max_entries {
+    let entries = zip.len();
+    if entries == 0 {
+        return Err("the zip archive is empty".into());
+    }
+    // Honest archivers never let two entries share compressed bytes; zip bombs that do not
+    // nest (Fifield's "better zip bomb") multiply one deflate stream that way.
+    if zip.has_overlapping_files().unwrap_or(false) {
+        bundle.problems.push(InputProblem {
+            path: "(zip)".into(),
+            message: "entries of the zip share compressed data, the construction of a zip bomb; \
+                      nothing in it is read"
+                .into(),
+        });
+        return Ok(bundle);
+    }
+    if entries > limits.max_entries {
         bundle.problems.push(InputProblem {
             path: "(zip)".into(),
             message: format!(
-                "the zip has {count} entries; only the first {} are read (raise with --max-entries)",
+                "the zip has {entries} entries; only the first {} are read (raise with --max-entries)",
                 limits.max_entries
             ),
         });
     }
     let mut total = 0u64;
-    for index in 0..count.min(limits.max_entries) {
-        let mut entry = match zip.by_index(index) {
-            Ok(e) => e,
+    let mut files_seen = 0usize;
+    let mut encrypted = 0usize;
+    let mut labels = std::collections::HashSet::new();
+    for index in 0..entries.min(limits.max_entries) {
+        // Metadata first, from the central directory: nothing is decompressed for an entry
+        // that is refused.
+        let (raw_name, is_dir, is_encrypted, declared, compressed) = match zip.by_index_data(index)
+        {
+            Ok(e) => (
+                String::from_utf8_lossy(e.name_raw()).into_owned(),
+                e.is_dir(),
+                e.encrypted(),
+                e.size(),
+                e.compressed_size(),
+            ),
             Err(e) => {
                 bundle.problems.push(InputProblem {
                     path: format!("(zip entry #{index})"),
@@ -202,19 +425,41 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
                 continue;
             }
         };
-        let label = clean_label(&String::from_utf8_lossy(entry.name_raw()));
-        if entry.is_dir() {
+        let label = clean_label(&raw_name);
+        if let Some(trick) = name_trick(&raw_name) {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!(
+                    "the entry name {} has {trick}, which could write outside the folder it is \
+                     extracted to; not read (rdp-analyze never extracts to disk, but such a name \
+                     means the archive was tampered with)",
+                    quoted_name(&raw_name)
+                ),
+            });
             continue;
         }
-        if entry.encrypted() {
+        if is_dir {
+            continue;
+        }
+        files_seen += 1;
+        if is_encrypted {
+            encrypted += 1;
             bundle.problems.push(InputProblem {
                 path: label,
                 message: "the entry is encrypted; ask for the bundle without a password".into(),
             });
             continue;
         }
-        let declared = entry.size();
-        let compressed = entry.compressed_size().max(1);
+        if !labels.insert(label.clone()) {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!(
+                    "another entry has the same name ({}); only the first one is read",
+                    quoted_name(&raw_name)
+                ),
+            });
+            continue;
+        }
         let budget = limits
             .max_entry_bytes
             .min(limits.max_total_bytes.saturating_sub(total));
@@ -227,9 +472,34 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             });
             continue;
         }
-        match read_bounded(&mut entry, budget, compressed, limits.max_ratio) {
+        // Counted from before the local header is read: over-counting compressed bytes only
+        // makes the ratio check more lenient, under-counting could refuse an honest file.
+        let start = consumed_total();
+        let read = zip
+            .by_index(index)
+            .map_err(|e| format!("cannot open: {e}"))
+            .and_then(|mut entry| {
+                read_bounded(
+                    &mut entry,
+                    budget,
+                    compressed.max(1),
+                    limits.max_ratio,
+                    || consumed_total().saturating_sub(start),
+                )
+            });
+        match read {
             Ok(bytes) => {
                 total += bytes.len() as u64;
+                if let Some(kind) = nested_archive(&bytes) {
+                    bundle.problems.push(InputProblem {
+                        path: label,
+                        message: format!(
+                            "{kind} inside the input; nested archives are not opened: extract \
+                             it and analyze it on its own"
+                        ),
+                    });
+                    continue;
+                }
                 bundle.files.push(InputFile { path: label, bytes });
             }
             Err(message) => bundle.problems.push(InputProblem {
@@ -238,40 +508,79 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             }),
         }
     }
+    if files_seen > 0 && encrypted == files_seen {
+        return Err(
+            "every entry of the zip is encrypted (password-protected); ask for the bundle \
+             without a password"
+                .into(),
+        );
+    }
     Ok(bundle)
 }
 
+/// Counts the bytes read through it: wrapped around the archive file, it tells how much
+/// compressed data the decompressor has consumed so far.
+struct Counting<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// Below this many inflated bytes an entry is never refused for its ratio: small files of
+/// repeated text (a `.reg` export of empty keys) legitimately compress very well.
+const RATIO_FLOOR: u64 = 1 << 20;
+
 /// Reads at most `budget` bytes, refusing entries that inflate beyond `max_ratio` times their
-/// compressed size (checked as bytes arrive, so a lying header cannot get past it).
+/// compressed size. The ratio is checked as bytes arrive against what the decompressor has
+/// consumed so far (`consumed()`, which may run ahead of it by a read buffer, never behind), so
+/// neither a lying header nor a long entry gets far: a 10 GB run of zeros is refused after a
+/// few MiB, not after the per-entry limit.
 fn read_bounded(
     r: &mut impl Read,
     budget: u64,
     compressed: u64,
     max_ratio: u64,
+    consumed: impl Fn() -> u64,
 ) -> Result<Vec<u8>, String> {
-    const RATIO_FLOOR: u64 = 1 << 20;
-    let ratio_cap = compressed.saturating_mul(max_ratio).max(RATIO_FLOOR);
+    let declared_cap = compressed.saturating_mul(max_ratio).max(RATIO_FLOOR);
     let mut out = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = r
             .read(&mut buf)
             .map_err(|e| format!("cannot decompress: {e}"))?;
-        if n == 0 {
+        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
             return Ok(out);
-        }
+        };
         let len = out.len() as u64 + n as u64;
         if len > budget {
             return Err(format!(
-                "entry inflates past the limit of {budget} bytes; refused"
+                "entry inflates past the limit of {budget} bytes; refused (raise with --max-entry-mib / --max-total-mib)"
             ));
         }
-        if len > ratio_cap {
+        let so_far_cap = consumed().saturating_mul(max_ratio).max(RATIO_FLOOR);
+        if len > declared_cap || len > so_far_cap {
             return Err(format!(
-                "entry inflates more than {max_ratio}:1 ({compressed} compressed bytes); refused as a likely zip bomb"
+                "entry inflates more than {max_ratio}:1 ({len} bytes out of at most {} \
+                 compressed bytes so far); refused as a likely zip bomb (raise with --max-ratio)",
+                consumed().min(compressed)
             ));
         }
-        out.extend_from_slice(&buf[..n]);
+        out.extend_from_slice(chunk);
     }
 }
 
@@ -291,7 +600,12 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 continue;
             }
         };
-        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        // One more than the limit is enough to know it is exceeded; a folder of millions of
+        // files is not listed into memory.
+        let mut entries: Vec<_> = entries
+            .filter_map(Result::ok)
+            .take(limits.max_entries.saturating_add(1))
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
@@ -299,23 +613,33 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
             let Ok(meta) = fs::symlink_metadata(&path) else {
                 continue;
             };
+            seen += 1;
+            if seen > limits.max_entries {
+                bundle.problems.push(InputProblem {
+                    path: rel_label(root, root),
+                    message: format!(
+                        "more than {} files and folders; the rest are not read (raise with --max-entries)",
+                        limits.max_entries
+                    ),
+                });
+                bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
+                return bundle;
+            }
+            if meta.is_symlink() {
+                bundle.problems.push(InputProblem {
+                    path: rel_label(root, &path),
+                    message: "a symbolic link; not followed (it could point anywhere on this \
+                              machine)"
+                        .into(),
+                });
+                continue;
+            }
             if meta.is_dir() {
                 stack.push(path);
                 continue;
             }
             if !meta.is_file() {
                 continue;
-            }
-            seen += 1;
-            if seen > limits.max_entries {
-                bundle.problems.push(InputProblem {
-                    path: rel_label(root, root),
-                    message: format!(
-                        "more than {} files; the rest are not read",
-                        limits.max_entries
-                    ),
-                });
-                return bundle;
             }
             let label = rel_label(root, &path);
             let budget = limits
@@ -338,7 +662,16 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 }),
                 Ok(bytes) => {
                     total += bytes.len() as u64;
-                    bundle.files.push(InputFile { path: label, bytes });
+                    match nested_archive(&bytes) {
+                        Some(kind) => bundle.problems.push(InputProblem {
+                            path: label,
+                            message: format!(
+                                "{kind} inside the folder; archives in a folder are not opened: \
+                                 analyze it on its own"
+                            ),
+                        }),
+                        None => bundle.files.push(InputFile { path: label, bytes }),
+                    }
                 }
                 Err(e) => bundle.problems.push(InputProblem {
                     path: label,
@@ -455,6 +788,102 @@ mod tests {
         let b = from_zip_bytes(&z, &limits).unwrap();
         assert!(b.files.is_empty());
         assert!(b.problems[0].message.contains("limit"));
+    }
+
+    #[test]
+    fn name_tricks_are_named() {
+        assert_eq!(name_trick("commands/netstat-ano.txt"), None);
+        assert_eq!(name_trick(r"registry\lsa.reg"), None);
+        assert_eq!(name_trick("notes/a..b.txt"), None);
+        assert_eq!(name_trick("../x"), Some("a `..` component"));
+        assert_eq!(name_trick(r"a\..\..\x"), Some("a `..` component"));
+        assert_eq!(name_trick("/etc/passwd"), Some("an absolute path"));
+        assert_eq!(name_trick(r"\\server\share"), Some("an absolute path"));
+        assert_eq!(name_trick(r"C:\Windows\x.dll"), Some("a drive letter"));
+        assert_eq!(name_trick("c:x"), Some("a drive letter"));
+        assert_eq!(name_trick("a\0b"), Some("control characters"));
+    }
+
+    #[test]
+    fn labels_are_bounded() {
+        let long = "a/".repeat(1000) + "é";
+        let label = clean_label(&long);
+        assert!(label.len() <= MAX_LABEL_BYTES + '…'.len_utf8());
+        assert!(label.ends_with('…'));
+    }
+
+    #[test]
+    fn other_archives_and_nested_zips_are_recognized() {
+        assert_eq!(
+            other_archive(b"7z\xBC\xAF\x27\x1C\0\x04"),
+            Some("a 7-Zip archive")
+        );
+        assert_eq!(other_archive(b"\x1F\x8B\x08"), Some("a gzip file"));
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(other_archive(&tar), Some("a tar archive"));
+        assert_eq!(other_archive(b"Windows Registry Editor"), None);
+        assert_eq!(
+            nested_archive(&zip_of(&[("a", b"b")])),
+            Some("a zip archive")
+        );
+    }
+
+    #[test]
+    fn end_record_is_found_past_prefixes_and_comments() {
+        let z = zip_of(&[("a.txt", b"hello")]);
+        let found = |bytes: &[u8]| find_eocd(&mut std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            found(&z),
+            Some(Eocd {
+                disk: 0,
+                cd_disk: 0
+            })
+        );
+        // A self-extractor stub in front: still found (and the zip crate reads it).
+        let mut sfx = b"MZ\x90\0 stub".repeat(100);
+        sfx.extend_from_slice(&z);
+        assert!(found(&sfx).is_some());
+        assert_eq!(
+            from_zip_bytes(&sfx, &Limits::default())
+                .unwrap()
+                .files
+                .len(),
+            1
+        );
+        // The last part of a split archive: disk numbers are not 0.
+        let mut split = z.clone();
+        let at = split.len() - 22;
+        split[at + 4] = 2;
+        split[at + 6] = 2;
+        assert!(found(&split).unwrap().is_split());
+        assert!(from_zip_bytes(&split, &Limits::default())
+            .unwrap_err()
+            .contains("split"));
+        assert_eq!(found(b"no zip here"), None);
+        assert_eq!(found(b""), None);
+    }
+
+    #[test]
+    fn an_overlong_manifest_is_cut_at_the_entry_limit() {
+        let rec = r#"{"path":"x","producer":"p","status":"ok","duration_ms":1,"size":0}"#;
+        let manifest = format!(
+            r#"{{"format_version":1,"collector":"rdp-collect","collector_version":"0","host_name":"H",
+            "os":{{}},"started_utc":"","finished_utc":"","elevated":true,"options":[],"artifacts":[{}]}}"#,
+            vec![rec; 50].join(",")
+        );
+        let z = zip_of(&[("manifest.json", manifest.as_bytes())]);
+        let limits = Limits {
+            max_entries: 10,
+            ..Limits::default()
+        };
+        let b = from_zip_bytes(&z, &limits).unwrap();
+        assert_eq!(b.manifest.map(|m| m.artifacts.len()), Some(10));
+        assert!(
+            b.problems[0].message.contains("50 artifacts"),
+            "{:?}",
+            b.problems
+        );
     }
 
     #[test]

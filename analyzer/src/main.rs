@@ -10,7 +10,13 @@ use std::process::ExitCode;
 /// bundle, any zip or folder of loose artifacts, or a single file.
 ///
 /// Exit codes: 0 no error-level finding, 1 error-level findings, 2 the input could not be
-/// analyzed (or bad usage).
+/// analyzed (or bad usage): it does not exist, or is a split, password-protected, empty or
+/// damaged zip, a `.zip` that is no zip, or another archive format (7-Zip, RAR, gzip...).
+///
+/// The input is untrusted. Nothing from it is ever written to disk (only the report, where -o
+/// says), entry names never become paths, nested archives are not opened, and reading is
+/// bounded by the limits below; a refused or unreadable file becomes a finding naming it and
+/// the rest is still analyzed.
 #[derive(Parser, Debug)]
 #[command(name = "rdp-analyze", version, args_conflicts_with_subcommands = true)]
 struct Cli {
@@ -38,7 +44,7 @@ struct AnalyzeArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Largest single file read from the input, in MiB.
+    /// Largest single file read from the input, in MiB (inflated size).
     #[arg(long, default_value_t = 2048)]
     max_entry_mib: u64,
     /// Largest total read from the input, in MiB.
@@ -47,7 +53,8 @@ struct AnalyzeArgs {
     /// Most files read from the input.
     #[arg(long, default_value_t = 10_000)]
     max_entries: usize,
-    /// Highest accepted inflate ratio of a zip entry (zip-bomb guard).
+    /// Highest accepted inflate ratio of a zip entry over 1 MiB, checked as it inflates
+    /// (zip-bomb guard; real artifacts deflate about 10:1, zeros 1000:1).
     #[arg(long, default_value_t = 200)]
     max_ratio: u64,
 }
@@ -56,7 +63,10 @@ struct AnalyzeArgs {
 enum Format {
     Text,
     Json,
+    /// One self-contained file for a browser, a ticket attachment or a PDF.
     Html,
+    /// For pasting into a ticket.
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +117,7 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         Format::Text => report::text::render(&rep),
         Format::Json => report::json::render(&rep),
         Format::Html => report::html::render(&rep),
+        Format::Markdown => report::markdown::render(&rep),
     };
     let written = match &a.output {
         Some(path) => std::fs::write(path, text.as_bytes()),

@@ -127,8 +127,14 @@ fn looks_like_utf16le(bytes: &[u8]) -> bool {
     odd_zero * 10 >= pairs * 6 && even_zero * 10 <= pairs
 }
 
+/// Longest line handed to a parser, in bytes. No console output, `.reg` or certutil line comes
+/// near it; a hostile or runaway file (one 100 MB line) would otherwise make every sniff and
+/// parser walk all of it, char by char, once each.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Splits text into lines the way Windows tools mean them: CRLF, LF and lone CR all end a line.
-/// Returns `(line_number, line)` with 1-based numbers and no terminators.
+/// Returns `(line_number, line)` with 1-based numbers and no terminators. A line longer than
+/// [`MAX_LINE_BYTES`] is cut there (at a character boundary); numbering is unaffected.
 pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut rest = text;
     let mut n = 0usize;
@@ -137,20 +143,66 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
             return None;
         }
         n += 1;
-        match rest.find(['\r', '\n']) {
+        // `i` is the offset of an ASCII CR or LF, so every slice here is on a char boundary.
+        let (line, next) = match line_end(rest) {
             Some(i) => {
-                let line = &rest[..i];
-                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-                rest = &rest[i + skip..];
-                Some((n, line))
+                let after = rest.get(i..).unwrap_or("");
+                let skip = if after.starts_with("\r\n") { 2 } else { 1 };
+                (
+                    rest.get(..i).unwrap_or(""),
+                    rest.get(i + skip..).unwrap_or(""),
+                )
             }
-            None => {
-                let line = rest;
-                rest = "";
-                Some((n, line))
-            }
-        }
+            None => (rest, ""),
+        };
+        rest = next;
+        Some((n, cut_line(line)))
     })
+}
+
+/// Byte offset of the first CR or LF. Searched with the C library's `memchr` (through
+/// `BufRead::skip_until` on a byte slice) in windows that double in size, so a runaway line is
+/// crossed at memory speed, and no search runs past the line it is in (a file of lone CRs
+/// must not make each line scan the rest of the file for an LF).
+fn line_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    let mut window = 256usize;
+    loop {
+        let end = start.saturating_add(window).min(bytes.len());
+        let chunk = bytes.get(start..end)?;
+        let first = match (find_byte(chunk, b'\n'), find_byte(chunk, b'\r')) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(i) = first {
+            return Some(start + i);
+        }
+        if end >= bytes.len() {
+            return None;
+        }
+        start = end;
+        window = window.saturating_mul(2);
+    }
+}
+
+fn find_byte(hay: &[u8], byte: u8) -> Option<usize> {
+    let mut reader = hay;
+    let n = std::io::BufRead::skip_until(&mut reader, byte).ok()?;
+    let at = n.checked_sub(1)?;
+    (hay.get(at) == Some(&byte)).then_some(at)
+}
+
+/// `line` cut to at most [`MAX_LINE_BYTES`], on a character boundary.
+fn cut_line(line: &str) -> &str {
+    if line.len() <= MAX_LINE_BYTES {
+        return line;
+    }
+    let mut end = MAX_LINE_BYTES;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    line.get(..end).unwrap_or("")
 }
 
 #[cfg(test)]
@@ -208,5 +260,34 @@ mod tests {
         assert_eq!(got, vec![(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
         let got: Vec<_> = lines("a\r\n\r\n").collect();
         assert_eq!(got, vec![(1, "a"), (2, "")]);
+    }
+
+    #[test]
+    fn line_ends_are_found_across_search_windows() {
+        for len in [0usize, 1, 255, 256, 257, 1000, 70_000] {
+            for end in ["\r\n", "\n", "\r"] {
+                let text = format!("{}{end}tail", "x".repeat(len));
+                let got: Vec<_> = lines(&text).collect();
+                assert_eq!(
+                    got,
+                    vec![(1, "x".repeat(len).as_str()), (2, "tail")],
+                    "{len} {end:?}"
+                );
+            }
+        }
+        // Lone CRs only: linear, not a scan of the rest of the text per line.
+        let text = "ab\r".repeat(200_000);
+        assert_eq!(lines(&text).count(), 200_000);
+    }
+
+    #[test]
+    fn runaway_lines_are_cut_and_numbering_kept() {
+        // A multi-byte character straddles the limit: the cut falls before it.
+        let long = format!("{}é{}", "x".repeat(MAX_LINE_BYTES - 1), "y".repeat(10));
+        let text = format!("{long}\r\nnext");
+        let got: Vec<_> = lines(&text).collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1.len(), MAX_LINE_BYTES - 1);
+        assert_eq!(got[1], (2, "next"));
     }
 }

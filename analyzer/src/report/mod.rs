@@ -1,5 +1,5 @@
-//! Rendering an analysis: the [`Report`] model (also the JSON schema) and its text, JSON and HTML
-//! forms.
+//! Rendering an analysis: the [`Report`] model (also the JSON schema) and its text, JSON, HTML
+//! and Markdown forms.
 
 use crate::checks::{Finding, NotEvaluated, Outcome, Severity};
 use crate::evidence::Evidence;
@@ -7,6 +7,7 @@ use serde::Serialize;
 
 pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 /// Identifier of the JSON report schema; bumped on incompatible change (documented in
@@ -103,17 +104,7 @@ impl Report {
                     .as_ref()
                     .map(|r| r.status.as_str().to_string())
                     .unwrap_or_else(|| "loose".into()),
-                parse: match (&a.error, a.present) {
-                    (_, false) => "absent".into(),
-                    (None, true) => format!(
-                        "parsed{}",
-                        a.encoding
-                            .as_deref()
-                            .map(|e| format!(" ({e})"))
-                            .unwrap_or_default()
-                    ),
-                    (Some(e), true) => format!("not parsed: {e}"),
-                },
+                parse: parse_status(ev, a),
                 size: a.record.as_ref().map(|r| r.size),
                 sha256: a.record.as_ref().and_then(|r| r.sha256.clone()),
                 producer: a.record.as_ref().map(|r| r.producer.clone()),
@@ -135,5 +126,113 @@ impl Report {
     /// Exit code: 1 when any error-level finding, else 0.
     pub fn exit_code(&self) -> i32 {
         i32::from(self.summary.errors > 0)
+    }
+}
+
+/// The "parse" column: `parsed (UTF-16LE)`, `not parsed: reason`, `absent`, and for files read
+/// only in part, what was lost (bytes replaced while decoding, unreadable event log chunks and
+/// records, skipped `.reg` lines), so a damaged artifact is visible even when it parsed.
+fn parse_status(ev: &Evidence, a: &crate::evidence::ArtifactStatus) -> String {
+    if !a.present {
+        return "absent".into();
+    }
+    if let Some(e) = &a.error {
+        return format!("not parsed: {e}");
+    }
+    let mut notes: Vec<String> = a.encoding.iter().cloned().collect();
+    if a.lossy {
+        notes.push("invalid or cut-off bytes replaced".into());
+    }
+    if let Some(log) = ev
+        .events
+        .iter()
+        .find(|l| l.artifact == a.path)
+        .map(|l| &l.value)
+    {
+        if log.chunks_skipped > 0 {
+            notes.push(format!("{} chunks unreadable", log.chunks_skipped));
+        }
+        if log.records_skipped > 0 {
+            notes.push(format!(
+                "{} of {} records unreadable",
+                log.records_skipped, log.records_seen
+            ));
+        }
+    }
+    if let Some(reg) = ev.registry.iter().find(|r| r.artifact == a.path) {
+        if !reg.value.warnings.is_empty() {
+            notes.push(format!("{} lines skipped", reg.value.warnings.len()));
+        }
+    }
+    let partial = a.lossy || notes.len() > a.encoding.iter().count();
+    let head = if partial { "parsed partly" } else { "parsed" };
+    if notes.is_empty() {
+        head.into()
+    } else {
+        format!("{head} ({})", notes.join("; "))
+    }
+}
+
+/// Replaces characters that would let bundle text disguise itself when shown to a person:
+/// control characters (terminal escape sequences, NUL) except newline and tab, and the Unicode
+/// bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C),
+/// with which `evil\u{202E}txt.exe` displays as `evilexe.txt`. Each becomes U+FFFD, visibly.
+pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+/// A byte count for people: `912 B`, `4.0 KiB`, `1.3 MiB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in UNITS.iter().skip(1) {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    format!("{v:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralize_keeps_text_and_replaces_disguises() {
+        assert!(matches!(
+            neutralize("plain\ttext\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(neutralize("a\u{1b}[2Jb"), "a\u{FFFD}[2Jb");
+        assert_eq!(
+            neutralize("x\u{202E}y\u{2066}z\0"),
+            "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(4096), "4.0 KiB");
+        assert_eq!(human_size(3 << 20), "3.0 MiB");
+        assert_eq!(human_size(10 << 30), "10.0 GiB");
     }
 }

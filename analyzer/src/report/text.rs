@@ -77,16 +77,12 @@ pub fn render(report: &Report) -> String {
     s
 }
 
-/// Strips control characters (terminal escape sequences from a hostile bundle) from text shown
-/// on the terminal.
+/// Strips control characters (terminal escape sequences from a hostile bundle) and
+/// bidirectional overrides from text shown on the terminal; newlines too, so that bundle text
+/// cannot fake a line of the report.
 fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '�'
-            } else {
-                c
-            }
-        })
+    super::neutralize(s)
+        .chars()
+        .map(|c| if c == '\n' { '\u{FFFD}' } else { c })
         .collect()
 }
