@@ -277,6 +277,13 @@ impl ProbeRecord {
     }
 }
 
+/// The record as stored in the bundle: pretty JSON, UTF-8, no BOM.
+pub fn to_json(record: &ProbeRecord) -> io::Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(record).map_err(io::Error::other)?;
+    v.extend_from_slice(b"\n");
+    Ok(v)
+}
+
 /// Runs the probe. Never fails: every outcome is in the record.
 pub fn run(config: &ProbeConfig) -> ProbeOutcome {
     let start = Instant::now();
