@@ -2,7 +2,8 @@
 //!
 //! The collector owns this format and the analyzer reads it through this module, so the two can
 //! never disagree on a field name. The human-readable description is `docs/bundle-format.md`; keep
-//! the two in step (a test in `tests/` checks that every artifact path named here is documented).
+//! the two in step (`tests::every_path_is_documented` checks that every artifact path named here
+//! is documented).
 //!
 //! Artifacts are stored as Windows emitted them (raw bytes, no conversion): the analyzer decodes
 //! them, using `code_page` for console output where the collector knew it.
@@ -620,6 +621,33 @@ mod tests {
             options: vec![],
             artifacts: vec![],
         }
+    }
+
+    /// Every artifact path of the contract appears in `docs/bundle-format.md`, in backquotes.
+    #[test]
+    fn every_path_is_documented() {
+        let doc = include_str!("../../docs/bundle-format.md");
+        let mut all: Vec<&str> = vec![
+            MANIFEST_PATH,
+            paths::GPRESULT_HTML,
+            paths::GPRESULT_CONSOLE,
+            paths::SECEDIT_USER_RIGHTS,
+            paths::NET_LOCALGROUP_RDU,
+            paths::NLTEST_SC_QUERY,
+            paths::RDP_HANDSHAKE,
+            paths::CERT_INDEX,
+        ];
+        all.extend(REGISTRY_KEYS.iter().map(|r| r.path));
+        all.extend(COMMANDS.iter().map(|c| c.path));
+        all.extend(EVENT_LOGS.iter().map(|e| e.path));
+        for path in all {
+            assert!(
+                doc.contains(&format!("`{path}`")),
+                "{path} is not documented"
+            );
+        }
+        let served = format!("`{}/<THUMBPRINT>.cer`", paths::CERTS_SERVED_DIR);
+        assert!(doc.contains(&served));
     }
 
     #[test]
