@@ -18,6 +18,8 @@ use support::{build_c, windows_path, WinePrefix};
 
 const TS: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server";
 const POL: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
+const WINLOGON: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
+const DEFAULT_PASSWORD: &str = "Kiosk-Passw0rd!";
 /// Under HKEY_LOCAL_MACHINE.
 const CREDSSP_PARAMS: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
@@ -112,6 +114,13 @@ fn seed(p: &WinePrefix) {
     let rdp_tcp = format!(r"{TS}\WinStations\RDP-Tcp");
     p.reg_add(&rdp_tcp, Some("PortNumber"), "REG_DWORD", "3390");
     p.reg_add(&rdp_tcp, Some("UserAuthentication"), "REG_DWORD", "0");
+    // An auto-logon password in clear text: the bundle must not carry it.
+    p.reg_add(
+        WINLOGON,
+        Some("DefaultPassword"),
+        "REG_SZ",
+        DEFAULT_PASSWORD,
+    );
 
     p.reg_add(POL, None, "REG_SZ", "default value");
     p.reg_add(POL, Some("Text"), "REG_SZ", TEXT);
@@ -186,6 +195,46 @@ fn utf16_text(bytes: &[u8]) -> String {
     String::from_utf16(&units).unwrap()
 }
 
+/// Wine's display and monitor device classes. Wine's wbemprox (behind wmic) enumerates the
+/// video adapters, and Wine's display driver then rewrites these keys (`DriverDateData`, the
+/// class names): Wine's own bookkeeping in a process the collector started, not a write by the
+/// collector, which opens keys read-only.
+const WINE_DISPLAY_CLASSES: [&str; 2] = [
+    r"\Control\Class\{4D36E968-E325-11CE-BFC1-08002BE10318}",
+    r"\Control\Class\{4D36E96E-E325-11CE-BFC1-08002BE10318}",
+];
+
+/// A `.reg` export's text without the sections of [`WINE_DISPLAY_CLASSES`].
+fn without_wine_display_keys(export: &[u8]) -> String {
+    let text = utf16_text(export);
+    let mut out = String::new();
+    let mut keep = true;
+    for line in text.split_inclusive("\r\n") {
+        if line.starts_with('[') {
+            let upper = line.to_ascii_uppercase();
+            keep = !WINE_DISPLAY_CLASSES
+                .iter()
+                .any(|c| upper.contains(&c.to_ascii_uppercase()));
+        }
+        if keep {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The lines of one `.reg` export missing from the other (`-` before, `+` after), at most 40:
+/// what a registry change was.
+fn changed_lines(b: &str, a: &str) -> String {
+    let (bl, al): (BTreeSet<&str>, BTreeSet<&str>) = (b.lines().collect(), a.lines().collect());
+    bl.difference(&al)
+        .map(|l| format!("- {l}"))
+        .chain(al.difference(&bl).map(|l| format!("+ {l}")))
+        .take(40)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A value's text with regedit's line continuations removed.
 fn unwrapped(text: &str) -> String {
     text.replace("\\\r\n  ", "")
@@ -253,9 +302,14 @@ fn collector_under_wine_end_to_end() {
 
     let registry_after = snapshot(prefix);
     for ((hive, before), after) in hives.iter().zip(&registry_before).zip(&registry_after) {
+        let (before, after) = (
+            without_wine_display_keys(before),
+            without_wine_display_keys(after),
+        );
         assert!(
             before == after,
-            "the collector changed the registry under {hive}"
+            "the collector changed the registry under {hive}:\n{}",
+            changed_lines(&before, &after)
         );
     }
 
@@ -332,6 +386,13 @@ fn collector_under_wine_end_to_end() {
                 let ours = read_entry(&mut zip, spec.path);
                 if spec.path == paths::REG_CREDSSP {
                     continue; // holds non-canonical data that Wine's export rewrites; see below
+                }
+                if spec.max_depth.is_some() {
+                    // Values only (Wine's export is recursive), and Winlogon is redacted: one
+                    // key section, checked below.
+                    let text = utf16_text(&ours);
+                    assert_eq!(text.matches("\r\n[").count(), 1, "{}:\n{text}", spec.path);
+                    continue;
                 }
                 assert!(
                     ours == wine,
@@ -485,6 +546,131 @@ fn collector_under_wine_end_to_end() {
     assert_eq!(read_entry(&mut zip, &cert.path), cert_der());
     assert_eq!(record(&manifest, "certs/my/").status, Status::NotFound);
 
+    // Winlogon: exported values-only, the seeded DefaultPassword redacted, and said so.
+    let winlogon = utf16_text(&read_entry(&mut zip, paths::REG_WINLOGON));
+    assert!(!winlogon.contains(DEFAULT_PASSWORD), "{winlogon}");
+    assert!(
+        winlogon.contains("\r\n\"DefaultPassword\"=\"<redacted by rdp-collect>\"\r\n"),
+        "{winlogon}"
+    );
+    let w = record(&manifest, paths::REG_WINLOGON);
+    assert!(
+        w.message
+            .as_deref()
+            .unwrap()
+            .contains(r"Winlogon\DefaultPassword was redacted"),
+        "{w:?}"
+    );
+    let needle: Vec<u8> = DEFAULT_PASSWORD
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    for name in zip
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .collect::<Vec<_>>()
+    {
+        let bytes = read_entry(&mut zip, &name);
+        assert!(
+            !bytes.windows(needle.len()).any(|x| x == needle.as_slice())
+                && !bytes
+                    .windows(DEFAULT_PASSWORD.len())
+                    .any(|x| x == DEFAULT_PASSWORD.as_bytes()),
+            "the password is in {name}"
+        );
+    }
+
+    // The handshake probe: nothing listens on the seeded port 3390 under Wine.
+    let probe = record(&manifest, paths::RDP_HANDSHAKE);
+    assert_eq!(probe.status, Status::Ok, "{probe:?}");
+    assert!(probe
+        .producer
+        .starts_with("RDP handshake probe 127.0.0.1:3390"));
+    assert!(
+        probe.message.as_deref().unwrap().contains("refused"),
+        "{probe:?}"
+    );
+    let json = String::from_utf8(read_entry(&mut zip, paths::RDP_HANDSHAKE)).unwrap();
+    let p = rdp_analyze::parse::rdp_probe::parse(&json).unwrap();
+    assert_eq!(p.target.as_deref(), Some("127.0.0.1:3390"));
+    assert_eq!(p.tcp.as_deref(), Some("refused"), "{json}");
+    assert_eq!(p.answers_locally(), Some(false));
+    assert_eq!(p.tls.as_deref(), Some("not_attempted"));
+    assert!(!manifest
+        .artifacts
+        .iter()
+        .any(|a| a.path.starts_with("certs/served/")));
+    // It ran last, after the event logs.
+    assert_eq!(
+        manifest.artifacts.last().unwrap().path,
+        paths::RDP_HANDSHAKE
+    );
+
+    // The issue-6 commands: each recorded, by full System32 path, and with a reason whenever it
+    // is not ok. Wine lacks w32tm and nltest, has stubs for secedit, wmic and sc's qc and
+    // queryex, and is no domain member.
+    for path in [
+        paths::NETSH_CURRENT_PROFILE,
+        paths::ICACLS_RDP_KEY,
+        paths::SC_QUERYEX_ALL,
+        paths::SC_QC_TERMSERVICE,
+        paths::SC_QC_CRYPTSVC,
+        paths::SC_QC_KEYISO,
+        paths::SC_QC_CERTPROPSVC,
+        paths::W32TM_STATUS,
+        paths::SECURITYCENTER_FIREWALL,
+        paths::SECEDIT_USER_RIGHTS,
+        paths::NET_LOCALGROUP_RDU,
+        paths::NLTEST_SC_QUERY,
+    ] {
+        let r = record(&manifest, path);
+        eprintln!("{path}: {:?} {:?} ({})", r.status, r.message, r.producer);
+        if r.status != Status::Ok {
+            assert!(r.message.is_some(), "{path}: {r:?}");
+        }
+        if r.status != Status::Skipped {
+            assert!(
+                r.producer
+                    .to_ascii_lowercase()
+                    .contains(r":\windows\system32\")
+                    || r.status == Status::NotFound,
+                "{path}: {}",
+                r.producer
+            );
+        }
+    }
+    let w32 = record(&manifest, paths::W32TM_STATUS);
+    assert_eq!(w32.status, Status::NotFound);
+    assert!(w32
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("w32tm.exe does not exist"));
+    let nl = record(&manifest, paths::NLTEST_SC_QUERY);
+    assert_eq!(nl.status, Status::Skipped, "{nl:?}");
+    assert!(nl.message.as_deref().unwrap().contains("not domain-joined"));
+    let se = record(&manifest, paths::SECEDIT_USER_RIGHTS);
+    assert!(
+        matches!(se.status, Status::Failed | Status::NotFound),
+        "{se:?}"
+    );
+    assert!(zip.by_name(paths::SECEDIT_USER_RIGHTS).is_err());
+    let wmic = record(&manifest, paths::SECURITYCENTER_FIREWALL);
+    assert!(
+        wmic.producer
+            .to_ascii_lowercase()
+            .contains(r"\system32\wbem\wmic.exe /namespace:\\root\securitycenter2"),
+        "{}",
+        wmic.producer
+    );
+    let rdu = record(&manifest, paths::NET_LOCALGROUP_RDU);
+    assert!(
+        rdu.producer
+            .ends_with(r#"net.exe localgroup "Remote Desktop Users""#),
+        "{}",
+        rdu.producer
+    );
+
     // The analyzer diagnoses the seeded faults from the real bundle, and says what it lacked.
     let report = rdp_analyze::analyze_path(&collected.zip, &rdp_analyze::bundle::Limits::default())
         .expect("the analyzer reads the collector's zip");
@@ -511,9 +697,10 @@ fn collector_under_wine_end_to_end() {
         has("RDP901", "info", "artifact", paths::QWINSTA),
         "qwinsta (absent under Wine) is reported as not found"
     );
-    // Registry exports and certificates (real Win32 API output) all parse. Wine's stand-ins for
-    // tasklist, netsh, icacls and certutil print nothing Windows-shaped, and the analyzer must
-    // say so (RDP900) rather than pretend it saw them.
+    // Registry exports, certificates and the probe record (real Win32 API output, our JSON)
+    // all parse. Wine's stand-ins for tasklist, netsh, icacls, certutil and net localgroup print
+    // nothing Windows-shaped, and the analyzer must say so (RDP900) rather than pretend it saw
+    // them.
     let unreadable: Vec<&str> = findings
         .iter()
         .filter(|f| f["id"] == "RDP900")
@@ -526,10 +713,13 @@ fn collector_under_wine_end_to_end() {
                 paths::NETSH_RULES,
                 paths::NETSH_PROFILES,
                 paths::ICACLS_MACHINEKEYS,
-                paths::CERTUTIL_RDP
+                paths::CERTUTIL_RDP,
+                paths::NETSH_CURRENT_PROFILE,
+                paths::ICACLS_RDP_KEY,
+                paths::NET_LOCALGROUP_RDU,
             ]
             .contains(path),
-            "{path} should have parsed"
+            "{path} should have parsed (unreadable: {unreadable:?})"
         );
     }
     assert!(!unreadable.is_empty(), "Wine's stub outputs are reported");

@@ -2,7 +2,8 @@
 //!
 //! The collector owns this format and the analyzer reads it through this module, so the two can
 //! never disagree on a field name. The human-readable description is `docs/bundle-format.md`; keep
-//! the two in step (a test in `tests/` checks that every artifact path named here is documented).
+//! the two in step (`tests::every_path_is_documented` checks that every artifact path named here
+//! is documented).
 //!
 //! Artifacts are stored as Windows emitted them (raw bytes, no conversion): the analyzer decodes
 //! them, using `code_page` for console output where the collector knew it.
@@ -172,6 +173,35 @@ pub mod paths {
         "events/Microsoft-Windows-TerminalServices-LocalSessionManager-Operational.evtx";
     pub const EVENTS_RDPCORETS: &str =
         "events/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx";
+    pub const EVENTS_RCM_ADMIN: &str =
+        "events/Microsoft-Windows-TerminalServices-RemoteConnectionManager-Admin.evtx";
+
+    pub const REG_CIPHER_SUITE_POLICY: &str = "registry/cipher-suite-policy.reg";
+    /// `HKLM\SYSTEM\Setup`, the key's own values only (setup / OOBE in progress).
+    pub const REG_SETUP: &str = "registry/setup.reg";
+    /// `...\Winlogon`, its own values only, with any password value's data redacted.
+    pub const REG_WINLOGON: &str = "registry/winlogon.reg";
+    /// `secedit /export /areas SECURITYPOLICY USER_RIGHTS`: the INF as secedit wrote it (UTF-16LE).
+    pub const SECEDIT_USER_RIGHTS: &str = "commands/secedit-user-rights.inf";
+    /// `net localgroup "<localized name of S-1-5-32-555>"`.
+    pub const NET_LOCALGROUP_RDU: &str = "commands/net-localgroup-remote-desktop-users.txt";
+    /// `nltest /sc_query:<domain>` (domain-joined machines only).
+    pub const NLTEST_SC_QUERY: &str = "commands/nltest-sc-query.txt";
+    pub const W32TM_STATUS: &str = "commands/w32tm-status.txt";
+    /// Firewall products of WMI `root\SecurityCenter2`, `wmic /format:list` output.
+    pub const SECURITYCENTER_FIREWALL: &str = "commands/securitycenter-firewall.txt";
+    pub const SC_QUERYEX_ALL: &str = "commands/sc-queryex-all.txt";
+    pub const SC_QC_TERMSERVICE: &str = "commands/sc-qc-TermService.txt";
+    pub const SC_QC_CRYPTSVC: &str = "commands/sc-qc-CryptSvc.txt";
+    pub const SC_QC_KEYISO: &str = "commands/sc-qc-KeyIso.txt";
+    pub const SC_QC_CERTPROPSVC: &str = "commands/sc-qc-CertPropSvc.txt";
+    /// `icacls` of the self-signed RDP certificate's key file(s) in MachineKeys.
+    pub const ICACLS_RDP_KEY: &str = "commands/icacls-rdp-key.txt";
+    pub const NETSH_CURRENT_PROFILE: &str = "commands/netsh-firewall-currentprofile.txt";
+    /// The local RDP handshake probe's record (JSON, see `crate::probe`).
+    pub const RDP_HANDSHAKE: &str = "commands/rdp-handshake.json";
+    /// Folder of the certificate the listener served to the probe: `<dir>/<THUMBPRINT>.cer`.
+    pub const CERTS_SERVED_DIR: &str = "certs/served";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -180,45 +210,76 @@ pub struct RegistrySpec {
     pub path: &'static str,
     /// Full key path as `reg export` names it (`HKEY_LOCAL_MACHINE\...`).
     pub key: &'static str,
+    /// Levels of subkeys exported below `key`: `None` for the whole tree, `Some(0)` for the
+    /// key's own values only (for keys whose subkeys are large and beside the point).
+    pub max_depth: Option<usize>,
 }
 
-/// The registry keys of contract v1, each exported recursively.
+/// The registry keys of contract v1, exported recursively unless `max_depth` says otherwise.
 pub const REGISTRY_KEYS: &[RegistrySpec] = &[
     RegistrySpec {
         path: paths::REG_TERMINAL_SERVER,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_TS_POLICIES,
         key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_SVC_TERMSERVICE,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\TermService",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_SVC_UMRDPSERVICE,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\UmRdpService",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_SVC_SESSIONENV,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SessionEnv",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_RDP_CERT_STORE,
         key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_SCHANNEL,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_LSA,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa",
+        max_depth: None,
     },
     RegistrySpec {
         path: paths::REG_CREDSSP,
         key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP",
+        max_depth: None,
+    },
+    RegistrySpec {
+        path: paths::REG_CIPHER_SUITE_POLICY,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL",
+        max_depth: None,
+    },
+    // Only the values: `Setup` also holds "Source OS (Updated on ...)" copies of whole
+    // CurrentVersion trees after feature updates.
+    RegistrySpec {
+        path: paths::REG_SETUP,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\Setup",
+        max_depth: Some(0),
+    },
+    // Only the values (`GPExtensions` below is long and not about logons). May hold the
+    // auto-logon `DefaultPassword` in clear text: the collection redacts it.
+    RegistrySpec {
+        path: paths::REG_WINLOGON,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon",
+        max_depth: Some(0),
     },
 ];
 
@@ -292,6 +353,65 @@ pub const COMMANDS: &[CommandSpec] = &[
         program: "certutil.exe",
         args: &["-store", "Remote Desktop"],
     },
+    CommandSpec {
+        path: paths::NETSH_CURRENT_PROFILE,
+        program: "netsh.exe",
+        args: &["advfirewall", "show", "currentprofile"],
+    },
+    CommandSpec {
+        path: paths::ICACLS_RDP_KEY,
+        program: "icacls.exe",
+        // The self-signed RDP certificate's key: its container name starts with this hash on
+        // every Windows build. icacls expands the wildcard itself.
+        args: &[
+            r"%ProgramData%\Microsoft\Crypto\RSA\MachineKeys\f686aace6942fb7f7ceb231212eef4a4_*",
+        ],
+    },
+    CommandSpec {
+        path: paths::SC_QUERYEX_ALL,
+        program: "sc.exe",
+        // sc's own syntax: the option name includes the `=`, the value is the next argument.
+        args: &["queryex", "type=", "service", "state=", "all"],
+    },
+    CommandSpec {
+        path: paths::SC_QC_TERMSERVICE,
+        program: "sc.exe",
+        args: &["qc", "TermService"],
+    },
+    CommandSpec {
+        path: paths::SC_QC_CRYPTSVC,
+        program: "sc.exe",
+        args: &["qc", "CryptSvc"],
+    },
+    CommandSpec {
+        path: paths::SC_QC_KEYISO,
+        program: "sc.exe",
+        args: &["qc", "KeyIso"],
+    },
+    CommandSpec {
+        path: paths::SC_QC_CERTPROPSVC,
+        program: "sc.exe",
+        args: &["qc", "CertPropSvc"],
+    },
+    CommandSpec {
+        path: paths::W32TM_STATUS,
+        program: "w32tm.exe",
+        args: &["/query", "/status", "/verbose"],
+    },
+    // WMIC lives in System32\wbem and is an optional feature on Windows 11 24H2 and later
+    // (then recorded as not found). Windows Server has no SecurityCenter2 namespace.
+    CommandSpec {
+        path: paths::SECURITYCENTER_FIREWALL,
+        program: r"wbem\wmic.exe",
+        args: &[
+            r"/namespace:\\root\SecurityCenter2",
+            "path",
+            "FirewallProduct",
+            "get",
+            "displayName,pathToSignedProductExe,productState",
+            "/format:list",
+        ],
+    },
 ];
 
 /// Folder (inside the zip) of the `EvtArchiveExportedLog` locale files: `<log>_<LCID>.MTA`,
@@ -323,6 +443,10 @@ pub const EVENT_LOGS: &[EventLogSpec] = &[
     EventLogSpec {
         path: paths::EVENTS_RDPCORETS,
         channel: "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_RCM_ADMIN,
+        channel: "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Admin",
     },
     EventLogSpec {
         path: paths::EVENTS_SYSTEM,
@@ -497,6 +621,33 @@ mod tests {
             options: vec![],
             artifacts: vec![],
         }
+    }
+
+    /// Every artifact path of the contract appears in `docs/bundle-format.md`, in backquotes.
+    #[test]
+    fn every_path_is_documented() {
+        let doc = include_str!("../../docs/bundle-format.md");
+        let mut all: Vec<&str> = vec![
+            MANIFEST_PATH,
+            paths::GPRESULT_HTML,
+            paths::GPRESULT_CONSOLE,
+            paths::SECEDIT_USER_RIGHTS,
+            paths::NET_LOCALGROUP_RDU,
+            paths::NLTEST_SC_QUERY,
+            paths::RDP_HANDSHAKE,
+            paths::CERT_INDEX,
+        ];
+        all.extend(REGISTRY_KEYS.iter().map(|r| r.path));
+        all.extend(COMMANDS.iter().map(|c| c.path));
+        all.extend(EVENT_LOGS.iter().map(|e| e.path));
+        for path in all {
+            assert!(
+                doc.contains(&format!("`{path}`")),
+                "{path} is not documented"
+            );
+        }
+        let served = format!("`{}/<THUMBPRINT>.cer`", paths::CERTS_SERVED_DIR);
+        assert!(doc.contains(&served));
     }
 
     #[test]

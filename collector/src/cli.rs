@@ -68,6 +68,7 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Action, String
             "-V" | "--version" => return Ok(Action::Version),
             "--list" => list = true,
             "--no-events" => opts.collect.events = false,
+            "--no-probe" => opts.collect.probe = false,
             "-v" | "--verbose" => {
                 opts.verbose = true;
                 opts.collect.verbose = true;
@@ -144,6 +145,7 @@ Options:
                          rdp-evidence-<HOST>-<UTC time>.zip)
       --days N           event logs: only the last N days (default 14; 0 = everything)
       --no-events        do not export event logs
+      --no-probe         do not connect to the local RDP listener (handshake probe)
       --timeout SECS     time limit for each command, gpresult included (default 60)
       --event-timeout SECS
                          time limit for each event log export (default 600)
@@ -232,6 +234,9 @@ mod tests {
         );
         let h = help_text();
         assert!(h.contains("Examples:") && h.contains("--days N") && h.contains("--list"));
+        assert!(h.contains("--no-probe"));
+        assert!(!run(&["--no-probe"]).collect.probe);
+        assert!(run(&[]).collect.probe);
         assert!(version_text().starts_with("rdp-collect "));
     }
 

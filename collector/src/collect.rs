@@ -11,7 +11,8 @@ use crate::bundle::{
     EventLogSpec, Manifest, RegistrySpec, Status, CERT_STORES, COMMANDS, EVENTS_LOCALE_DIR,
     EVENT_LOGS, REGISTRY_KEYS,
 };
-use crate::regfile;
+use crate::probe::{self, ProbeConfig, DEFAULT_RDP_PORT};
+use crate::regfile::{self, RegKey};
 use crate::source::{CommandOutput, RegLimits, Source, StepError, SystemFacts};
 use sha1::{Digest, Sha1};
 use std::io::{self, Read, Seek, Write};
@@ -22,6 +23,10 @@ use std::time::{Duration, Instant, SystemTime};
 pub const COLLECTOR_NAME: &str = "rdp-collect";
 /// Version written to the manifest and printed by `--version`.
 pub const COLLECTOR_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The well-known SID of the Remote Desktop Users group (BUILTIN), whose name is localized.
+pub const REMOTE_DESKTOP_USERS_SID: &str = "S-1-5-32-555";
+/// The group's English name, used when the SID cannot be resolved.
+pub const REMOTE_DESKTOP_USERS_NAME: &str = "Remote Desktop Users";
 
 /// What to collect and how long each step may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +42,8 @@ pub struct CollectOptions {
     pub reg_limits: RegLimits,
     /// Console detail only (not recorded): print each step's producer too.
     pub verbose: bool,
+    /// Run the local RDP handshake probe (`--no-probe` clears it).
+    pub probe: bool,
 }
 
 impl Default for CollectOptions {
@@ -48,6 +55,7 @@ impl Default for CollectOptions {
             event_timeout: Duration::from_secs(600),
             reg_limits: RegLimits::default(),
             verbose: false,
+            probe: true,
         }
     }
 }
@@ -63,6 +71,9 @@ impl CollectOptions {
         if !self.events {
             v.push("--no-events".to_string());
         }
+        if !self.probe {
+            v.push("--no-probe".to_string());
+        }
         v
     }
 }
@@ -72,9 +83,17 @@ impl CollectOptions {
 pub enum Step {
     Registry(&'static RegistrySpec),
     Command(&'static CommandSpec),
+    /// `secedit /export` of user rights and security options into a scratch file.
+    Secedit,
+    /// `net localgroup` of Remote Desktop Users, by its localized name.
+    NetLocalgroupRdu,
+    /// `nltest /sc_query:<domain>`, domain-joined machines only.
+    Nltest,
     Gpresult,
     Certificates(&'static CertStoreSpec),
     EventLog(&'static EventLogSpec),
+    /// The local RDP handshake probe ([`crate::probe`]).
+    HandshakeProbe,
 }
 
 impl Step {
@@ -90,9 +109,13 @@ impl Step {
                 }
                 s
             }
+            Step::Secedit => "secedit /export (user rights, security options)".to_string(),
+            Step::NetLocalgroupRdu => "net localgroup (Remote Desktop Users)".to_string(),
+            Step::Nltest => "nltest /sc_query (domain secure channel)".to_string(),
             Step::Gpresult => "gpresult /H (group policy report)".to_string(),
             Step::Certificates(c) => format!("Certificates, {} store", c.store),
             Step::EventLog(e) => format!("{} log", e.channel),
+            Step::HandshakeProbe => "RDP handshake probe (local listener)".to_string(),
         }
     }
 
@@ -101,9 +124,13 @@ impl Step {
         match self {
             Step::Registry(r) => r.path.to_string(),
             Step::Command(c) => c.path.to_string(),
+            Step::Secedit => paths::SECEDIT_USER_RIGHTS.to_string(),
+            Step::NetLocalgroupRdu => paths::NET_LOCALGROUP_RDU.to_string(),
+            Step::Nltest => paths::NLTEST_SC_QUERY.to_string(),
             Step::Gpresult => paths::GPRESULT_HTML.to_string(),
             Step::Certificates(c) => format!("{}/", c.dir),
             Step::EventLog(e) => e.path.to_string(),
+            Step::HandshakeProbe => paths::RDP_HANDSHAKE.to_string(),
         }
     }
 }
@@ -124,15 +151,18 @@ pub fn short_key(key: &str) -> String {
 }
 
 /// The steps in collection order: the fast registry reads first, then the console tools,
-/// gpresult (slow, may hang), certificates, and the event logs (large) last.
+/// gpresult (slow, may hang), certificates, the event logs (large), and the handshake probe
+/// last: its own connection would otherwise show in the RDP logs exported after it.
 pub fn plan(opts: &CollectOptions) -> Vec<Step> {
     let mut steps: Vec<Step> = REGISTRY_KEYS.iter().map(Step::Registry).collect();
     steps.extend(COMMANDS.iter().map(Step::Command));
+    steps.extend([Step::Secedit, Step::NetLocalgroupRdu, Step::Nltest]);
     steps.push(Step::Gpresult);
     steps.extend(CERT_STORES.iter().map(Step::Certificates));
     if opts.events {
         steps.extend(EVENT_LOGS.iter().map(Step::EventLog));
     }
+    steps.push(Step::HandshakeProbe);
     steps
 }
 
@@ -140,8 +170,13 @@ pub fn plan(opts: &CollectOptions) -> Vec<Step> {
 pub fn describe_plan(opts: &CollectOptions) -> String {
     let mut s = String::from("rdp-collect would collect (read-only):\n");
     for step in plan(opts) {
+        let limit = opts.command_timeout.as_secs();
         let what = match step {
-            Step::Registry(r) => format!("{} (recursive)", r.key),
+            Step::Registry(r) => match r.max_depth {
+                None => format!("{} (recursive)", r.key),
+                Some(0) => format!("{} (its values only)", r.key),
+                Some(n) => format!("{} ({n} level(s) of subkeys)", r.key),
+            },
             Step::Command(c) => {
                 let program = format!("%SystemRoot%\\System32\\{}", c.program);
                 let args: Vec<String> = c.args.iter().map(|a| a.to_string()).collect();
@@ -151,9 +186,20 @@ pub fn describe_plan(opts: &CollectOptions) -> String {
                     opts.command_timeout.as_secs()
                 )
             }
+            Step::Secedit => format!(
+                "%SystemRoot%\\System32\\secedit.exe /export /cfg <private temp file> /areas \
+SECURITYPOLICY USER_RIGHTS /log <private temp file> (time limit {limit} s)"
+            ),
+            Step::NetLocalgroupRdu => format!(
+                "%SystemRoot%\\System32\\net.exe localgroup \"<local name of \
+{REMOTE_DESKTOP_USERS_SID}>\" (time limit {limit} s)"
+            ),
+            Step::Nltest => format!(
+                "%SystemRoot%\\System32\\nltest.exe /sc_query:<domain>, when domain-joined \
+(time limit {limit} s)"
+            ),
             Step::Gpresult => format!(
-                "%SystemRoot%\\System32\\gpresult.exe /H <private temp file> /F (time limit {} s)",
-                opts.command_timeout.as_secs()
+                "%SystemRoot%\\System32\\gpresult.exe /H <private temp file> /F (time limit {limit} s)"
             ),
             Step::Certificates(c) => format!(
                 "certificates of the local machine \"{}\" store (DER) and {}",
@@ -161,6 +207,12 @@ pub fn describe_plan(opts: &CollectOptions) -> String {
                 paths::CERT_INDEX
             ),
             Step::EventLog(e) => format!("event log {} ({})", e.channel, days_text(opts.days)),
+            Step::HandshakeProbe if !opts.probe => "handshake probe skipped (--no-probe)".to_string(),
+            Step::HandshakeProbe => format!(
+                "connects to 127.0.0.1:<RDP-Tcp PortNumber>, sends an RDP Connection Request, \
+completes a TLS handshake; the served certificate goes to {}/",
+                paths::CERTS_SERVED_DIR
+            ),
         };
         s.push_str(&format!("  {:<58} {}\n", step.path(), what));
     }
@@ -322,6 +374,8 @@ struct Collector<'a, W: Write + Seek> {
     zip: BundleWriter<W>,
     progress: Progress<'a>,
     missing: Vec<Missing>,
+    /// RDP-Tcp's PortNumber from the Terminal Server export, or why it is unknown.
+    rdp_port: Result<u16, String>,
 }
 
 /// Runs every step of [`plan`] against `source` and writes the bundle into `writer`: artifacts as
@@ -351,12 +405,19 @@ pub fn collect<W: Write + Seek>(
             verbose: opts.verbose,
         },
         missing: Vec::new(),
+        rdp_port: Err("the Terminal Server key was not read".to_string()),
     };
     let mut certs_done = false;
     for step in &steps {
+        if matches!(step, Step::HandshakeProbe) && !opts.events {
+            c.skip_event_logs();
+        }
         match step {
             Step::Registry(spec) => c.registry(step, spec)?,
             Step::Command(spec) => c.command(step, spec)?,
+            Step::Secedit => c.secedit(step)?,
+            Step::NetLocalgroupRdu => c.net_localgroup_rdu(step)?,
+            Step::Nltest => c.nltest(step)?,
             Step::Gpresult => c.gpresult(step)?,
             // All stores in one go: they share certs/index.json.
             Step::Certificates(_) if !certs_done => {
@@ -365,17 +426,7 @@ pub fn collect<W: Write + Seek>(
             }
             Step::Certificates(_) => {}
             Step::EventLog(spec) => c.event_log(step, spec)?,
-        }
-    }
-    if !opts.events {
-        for spec in EVENT_LOGS {
-            let step = Step::EventLog(spec);
-            c.progress.start(&step.label());
-            let mut rec = ArtifactRecord::new(spec.path, format!("EvtExportLog {}", spec.channel));
-            rec.status = Status::Skipped;
-            rec.message = Some("not requested (--no-events)".to_string());
-            c.progress.finish(&rec);
-            c.zip.add_record(rec);
+            Step::HandshakeProbe => c.handshake_probe(step)?,
         }
     }
     let manifest = Manifest {
@@ -453,10 +504,76 @@ fn console_excerpt(bytes: &[u8]) -> String {
     s
 }
 
+/// `a; b` of whichever is there.
+fn join_notes(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Status of a tool that writes its result into `file` (gpresult, secedit): as a command, but
+/// no file (or an empty one) after a clean exit is a failure, with what the tool printed.
+fn file_outcome(
+    out: &CommandOutput,
+    file: &Path,
+    timeout: Duration,
+    no_file: &str,
+) -> (Status, Option<String>, Option<std::fs::File>) {
+    let written = std::fs::File::open(file)
+        .ok()
+        .filter(|f| f.metadata().map(|m| m.len() > 0).unwrap_or(false));
+    let (mut status, mut message) = classify_command(out, timeout);
+    if written.is_none() && status == Status::Ok {
+        status = Status::Failed;
+        let excerpt = console_excerpt(&[out.stdout.as_slice(), &out.stderr].concat());
+        message = Some(if excerpt.is_empty() {
+            no_file.to_string()
+        } else {
+            format!("{no_file}: {excerpt}")
+        });
+    }
+    (status, message, written)
+}
+
+/// RDP-Tcp's `PortNumber` in an export of the Terminal Server key, or why there is none.
+pub fn rdp_port(root: &RegKey) -> Result<u16, String> {
+    let key = find_key(root, "\\WinStations\\RDP-Tcp")
+        .ok_or_else(|| "the RDP-Tcp listener key does not exist".to_string())?;
+    let value = key
+        .values
+        .iter()
+        .find(|v| v.name.eq_ignore_ascii_case("PortNumber"))
+        .ok_or_else(|| "RDP-Tcp has no PortNumber value".to_string())?;
+    let n = match (value.kind, value.data.as_slice()) {
+        (regfile::REG_DWORD, [a, b, c, d]) => u32::from_le_bytes([*a, *b, *c, *d]),
+        _ => return Err("RDP-Tcp PortNumber is not a REG_DWORD".to_string()),
+    };
+    u16::try_from(n)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("RDP-Tcp PortNumber {n} is not a TCP port"))
+}
+
+fn find_key<'a>(key: &'a RegKey, suffix: &str) -> Option<&'a RegKey> {
+    if key
+        .path
+        .to_ascii_lowercase()
+        .ends_with(&suffix.to_ascii_lowercase())
+    {
+        return Some(key);
+    }
+    key.subkeys.iter().find_map(|k| find_key(k, suffix))
+}
+
 const HRESULT_ACCESS_DENIED: i32 = 0x8007_0005_u32 as i32;
 const HRESULT_FILE_NOT_FOUND: i32 = 0x8007_0002_u32 as i32;
 const HRESULT_PATH_NOT_FOUND: i32 = 0x8007_0003_u32 as i32;
 const ERROR_SERVICE_DOES_NOT_EXIST: i32 = 1060;
+/// wmic's exit code for a namespace that does not exist (`root\SecurityCenter2` on Windows
+/// Server) and for a class that does not exist.
+const WBEM_E_INVALID_NAMESPACE: i32 = 0x8004_100E_u32 as i32;
+const WBEM_E_INVALID_CLASS: i32 = 0x8004_1010_u32 as i32;
 
 /// Status of a command that ran. Tools signal "no rights" and "no such thing" in their exit
 /// code (`sc` 1060, certutil HRESULTs) or only in localized text; the HRESULT also appears in
@@ -497,6 +614,8 @@ pub fn classify_command(out: &CommandOutput, timeout: Duration) -> (Status, Opti
     if code == ERROR_SERVICE_DOES_NOT_EXIST
         || code == HRESULT_FILE_NOT_FOUND
         || code == HRESULT_PATH_NOT_FOUND
+        || code == WBEM_E_INVALID_NAMESPACE
+        || code == WBEM_E_INVALID_CLASS
     {
         return (Status::NotFound, Some(message));
     }
@@ -535,17 +654,38 @@ impl<W: Write + Seek> Collector<'_, W> {
             spec.path,
             format!("RegEnumKeyExW/RegEnumValueW {}", spec.key),
         );
-        match self.source.read_registry(spec.key, &self.opts.reg_limits) {
+        let mut limits = self.opts.reg_limits;
+        if let Some(depth) = spec.max_depth {
+            limits.max_depth = limits.max_depth.min(depth);
+        }
+        match self.source.read_registry(spec.key, &limits) {
             Err(e) => self.record_error(step, rec, e, t),
             Ok(read) => {
-                let bytes = regfile::write_tree(&read.root);
+                let mut root = read.root;
+                let mut warnings = read.warnings;
+                if spec.path == paths::REG_TERMINAL_SERVER {
+                    self.rdp_port = rdp_port(&root);
+                }
+                let redacted = regfile::redact_passwords(&mut root);
+                if !redacted.is_empty() {
+                    warnings.insert(
+                        0,
+                        format!(
+                            "the data of {} was redacted (replaced by the REG_SZ \"{}\"): \
+it may be a password in clear text",
+                            redacted.join(", "),
+                            regfile::REDACTED_TEXT
+                        ),
+                    );
+                }
+                let bytes = regfile::write_tree(&root);
                 let mut rec = rec;
                 rec.status = if read.timed_out {
                     Status::TimedOut
                 } else {
                     Status::Ok
                 };
-                rec.message = join_warnings(&read.warnings, 10);
+                rec.message = join_warnings(&warnings, 10);
                 rec.duration_ms = elapsed_ms(t);
                 self.progress.finish(&rec);
                 self.note_missing(step, rec.status, rec.message.as_deref());
@@ -563,13 +703,28 @@ impl<W: Write + Seek> Collector<'_, W> {
             .iter()
             .map(|a| expand_vars(a, |n| self.source.env_var(n)))
             .collect();
+        self.run_tool(step, spec.path, spec.program, &args, None, t)
+    }
+
+    /// Runs a console tool and stores its raw stdout at `path` (stderr beside it). `note` goes
+    /// in front of the record's message (how an argument was chosen).
+    fn run_tool(
+        &mut self,
+        step: &Step,
+        path: &str,
+        program: &str,
+        args: &[String],
+        note: Option<String>,
+        t: Instant,
+    ) -> io::Result<()> {
         let timeout = self.opts.command_timeout;
-        let planned = crate::process::display_command_line(Path::new(spec.program), &args);
-        let mut rec = ArtifactRecord::new(spec.path, planned);
+        let planned = crate::process::display_command_line(Path::new(program), args);
+        let mut rec = ArtifactRecord::new(path, planned);
         rec.code_page = self.facts.code_page;
-        let out = match self.source.run_command(spec.program, &args, timeout) {
+        let out = match self.source.run_command(program, args, timeout) {
             Ok(out) => out,
-            Err(e) => {
+            Err(mut e) => {
+                e.message = join_notes(note, Some(e.message)).unwrap_or_default();
                 self.record_error(step, rec, e, t);
                 return Ok(());
             }
@@ -579,15 +734,15 @@ impl<W: Write + Seek> Collector<'_, W> {
         rec.duration_ms = elapsed_ms(t);
         let (status, message) = classify_command(&out, timeout);
         rec.status = status;
-        rec.message = message;
+        rec.message = join_notes(note, message);
         self.progress.finish(&rec);
         self.note_missing(step, rec.status, rec.message.as_deref());
         let keep_stdout = !out.stdout.is_empty() || status == Status::Ok;
         let err_rec = (!out.stderr.is_empty()).then(|| {
             let mut r = rec.clone();
-            r.path = bundle::stderr_path(spec.path);
+            r.path = bundle::stderr_path(path);
             r.status = Status::Ok;
-            r.message = Some(format!("stderr of {}", spec.path));
+            r.message = Some(format!("stderr of {path}"));
             r
         });
         if keep_stdout {
@@ -618,19 +773,8 @@ impl<W: Write + Seek> Collector<'_, W> {
         rec.producer = out.command_line.clone();
         rec.exit_code = out.exit_code;
         rec.duration_ms = elapsed_ms(t);
-        let report = std::fs::File::open(&html)
-            .ok()
-            .filter(|f| f.metadata().map(|m| m.len() > 0).unwrap_or(false));
-        let (mut status, mut message) = classify_command(&out, timeout);
-        if report.is_none() && status == Status::Ok {
-            status = Status::Failed;
-            let excerpt = console_excerpt(&[out.stdout.as_slice(), &out.stderr].concat());
-            message = Some(if excerpt.is_empty() {
-                "gpresult wrote no report".to_string()
-            } else {
-                format!("gpresult wrote no report: {excerpt}")
-            });
-        }
+        let (status, message, report) =
+            file_outcome(&out, &html, timeout, "gpresult wrote no report");
         rec.status = status;
         rec.message = message;
         self.progress.finish(&rec);
@@ -648,6 +792,187 @@ impl<W: Write + Seek> Collector<'_, W> {
             self.zip.add_bytes(console_rec, &console)?;
         }
         let _ = std::fs::remove_file(&html);
+        Ok(())
+    }
+
+    /// `secedit /export` of the user rights and security options: secedit writes the INF
+    /// (UTF-16LE) into the scratch folder, and its log there too (by default it appends to
+    /// `%windir%\security\logs\scesrv.log`, which a read-only collector must not touch).
+    fn secedit(&mut self, step: &Step) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let inf = self.scratch.join("secedit-user-rights.inf");
+        let log = self.scratch.join("secedit.log");
+        let args: Vec<String> = vec![
+            "/export".into(),
+            "/cfg".into(),
+            inf.to_string_lossy().into_owned(),
+            "/areas".into(),
+            "SECURITYPOLICY".into(),
+            "USER_RIGHTS".into(),
+            "/log".into(),
+            log.to_string_lossy().into_owned(),
+        ];
+        let timeout = self.opts.command_timeout;
+        let mut rec = ArtifactRecord::new(
+            paths::SECEDIT_USER_RIGHTS,
+            "secedit.exe /export /cfg <file> /areas SECURITYPOLICY USER_RIGHTS /log <file>",
+        );
+        let result = self
+            .source
+            .run_command_to_file("secedit.exe", &args, &inf, timeout);
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                self.record_error(step, rec, e, t);
+                let _ = std::fs::remove_file(&inf);
+                let _ = std::fs::remove_file(&log);
+                return Ok(());
+            }
+        };
+        rec.producer = out.command_line.clone();
+        rec.exit_code = out.exit_code;
+        rec.duration_ms = elapsed_ms(t);
+        let (status, message, file) = file_outcome(&out, &inf, timeout, "secedit wrote no file");
+        rec.status = status;
+        rec.message = message;
+        self.progress.finish(&rec);
+        self.note_missing(step, rec.status, rec.message.as_deref());
+        match file {
+            Some(f) => self.add_file(rec, f)?,
+            None => self.zip.add_record(rec),
+        }
+        let _ = std::fs::remove_file(&inf);
+        let _ = std::fs::remove_file(&log);
+        Ok(())
+    }
+
+    /// `net localgroup` of Remote Desktop Users under its local name: `net` wants the name,
+    /// and the name is translated ("Remotedesktopbenutzer", "Utilisateurs du Bureau à
+    /// distance"); the SID is not.
+    fn net_localgroup_rdu(&mut self, step: &Step) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let (name, note) = match self.source.account_name(REMOTE_DESKTOP_USERS_SID) {
+            Ok(name) if !name.trim().is_empty() => (name, None),
+            Ok(_) => (
+                REMOTE_DESKTOP_USERS_NAME.to_string(),
+                Some(format!(
+                    "{REMOTE_DESKTOP_USERS_SID} resolved to an empty name; used the English name"
+                )),
+            ),
+            Err(e) => (
+                REMOTE_DESKTOP_USERS_NAME.to_string(),
+                Some(format!(
+                    "{REMOTE_DESKTOP_USERS_SID} could not be resolved ({}); used the English name",
+                    e.message
+                )),
+            ),
+        };
+        let args = vec!["localgroup".to_string(), name];
+        self.run_tool(step, paths::NET_LOCALGROUP_RDU, "net.exe", &args, note, t)
+    }
+
+    /// `nltest /sc_query:<domain>`: only a domain member has a secure channel to query.
+    fn nltest(&mut self, step: &Step) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        match self.source.joined_domain() {
+            Ok(Some(domain)) => {
+                let args = vec![format!("/sc_query:{domain}")];
+                self.run_tool(step, paths::NLTEST_SC_QUERY, "nltest.exe", &args, None, t)
+            }
+            Ok(None) => {
+                let mut rec =
+                    ArtifactRecord::new(paths::NLTEST_SC_QUERY, "nltest.exe /sc_query:<domain>");
+                rec.status = Status::Skipped;
+                rec.message = Some(
+                    "not domain-joined (NetGetJoinInformation): no secure channel to query"
+                        .to_string(),
+                );
+                rec.duration_ms = elapsed_ms(t);
+                self.progress.finish(&rec);
+                self.zip.add_record(rec);
+                Ok(())
+            }
+            Err(e) => {
+                let rec =
+                    ArtifactRecord::new(paths::NLTEST_SC_QUERY, "nltest.exe /sc_query:<domain>");
+                let e = StepError::new(
+                    e.status,
+                    format!(
+                        "could not tell whether the machine is domain-joined: {}",
+                        e.message
+                    ),
+                );
+                self.record_error(step, rec, e, t);
+                Ok(())
+            }
+        }
+    }
+
+    /// Event log records for `--no-events`.
+    fn skip_event_logs(&mut self) {
+        for spec in EVENT_LOGS {
+            let step = Step::EventLog(spec);
+            self.progress.start(&step.label());
+            let mut rec = ArtifactRecord::new(spec.path, format!("EvtExportLog {}", spec.channel));
+            rec.status = Status::Skipped;
+            rec.message = Some("not requested (--no-events)".to_string());
+            self.progress.finish(&rec);
+            self.zip.add_record(rec);
+        }
+    }
+
+    /// The handshake probe of the local listener, on the port the registry export named. The
+    /// record is `ok` whatever the listener did (refusing is a finding, not a collection
+    /// failure); the served certificate goes beside it.
+    fn handshake_probe(&mut self, step: &Step) -> io::Result<()> {
+        self.progress.start(&step.label());
+        let t = Instant::now();
+        let (port, note) = match &self.rdp_port {
+            Ok(p) => (*p, None),
+            Err(why) => (
+                DEFAULT_RDP_PORT,
+                Some(format!(
+                    "RDP-Tcp PortNumber unknown ({why}); probed the default port {DEFAULT_RDP_PORT}"
+                )),
+            ),
+        };
+        let config = ProbeConfig::loopback(port);
+        let producer = format!(
+            "RDP handshake probe {}: X.224 Connection Request offering {}, then a TLS handshake",
+            config.target,
+            probe::wire::protocol_names(config.requested_protocols).join("|")
+        );
+        let mut rec = ArtifactRecord::new(paths::RDP_HANDSHAKE, producer);
+        if !self.opts.probe {
+            rec.status = Status::Skipped;
+            rec.message = Some("not requested (--no-probe)".to_string());
+            self.progress.finish(&rec);
+            self.zip.add_record(rec);
+            return Ok(());
+        }
+        let outcome = match self.source.rdp_probe(&config) {
+            Ok(o) => o,
+            Err(e) => {
+                self.record_error(step, rec, e, t);
+                return Ok(());
+            }
+        };
+        let json = probe::to_json(&outcome.record)?;
+        rec.duration_ms = elapsed_ms(t);
+        rec.message = join_notes(note, Some(outcome.record.summary()));
+        self.progress.finish(&rec);
+        self.zip.add_bytes(rec, &json)?;
+        if let (Some(der), Some(path)) = (outcome.certificate, outcome.record.certificate_path) {
+            let mut cert = ArtifactRecord::new(
+                path,
+                format!("TLS handshake with {}: leaf certificate", config.target),
+            );
+            cert.message = Some("the certificate the RDP listener served to the probe".to_string());
+            self.zip.add_bytes(cert, &der)?;
+        }
         Ok(())
     }
 
@@ -887,10 +1212,11 @@ mod tests {
         assert!(pos(paths::CERTUTIL_RDP) < pos(paths::GPRESULT_HTML));
         assert!(pos(paths::GPRESULT_HTML) < pos(paths::CERT_INDEX));
         assert!(pos(paths::CERT_INDEX) < pos(paths::EVENTS_SECURITY));
-        assert_eq!(
-            *paths.last().unwrap(),
-            "events/LocaleMetaData/System_1033.MTA"
-        );
+        assert!(pos(paths::CERTUTIL_RDP) < pos(paths::SECEDIT_USER_RIGHTS));
+        assert!(pos(paths::NLTEST_SC_QUERY) < pos(paths::GPRESULT_HTML));
+        // The probe comes after the event logs, so its connection is not in them.
+        assert!(pos("events/LocaleMetaData/System_1033.MTA") < pos(paths::RDP_HANDSHAKE));
+        assert!(paths.last().unwrap().starts_with("certs/served/"));
         for spec in REGISTRY_KEYS {
             assert!(paths.contains(&spec.path), "{}", spec.path);
         }
@@ -1264,7 +1590,7 @@ mod tests {
         let steps = plan(&opts);
         assert_eq!(
             steps.len(),
-            REGISTRY_KEYS.len() + COMMANDS.len() + 1 + CERT_STORES.len() + EVENT_LOGS.len()
+            REGISTRY_KEYS.len() + COMMANDS.len() + 3 + 1 + CERT_STORES.len() + EVENT_LOGS.len() + 1
         );
         let text = describe_plan(&opts);
         for s in &steps {
@@ -1273,11 +1599,310 @@ mod tests {
         assert!(text.contains("certutil.exe -store \"Remote Desktop\" (time limit 60 s)"));
         assert!(text.contains("System32\\qwinsta.exe (time limit 60 s)"));
         assert!(text.contains("last 14 days"));
+        assert!(text.contains(r"wbem\wmic.exe /namespace:\\root\SecurityCenter2 path"));
+        assert!(text.contains("Winlogon (its values only)"));
+        assert!(text.contains("secedit.exe /export /cfg <private temp file>"));
+        assert!(text.contains("127.0.0.1:<RDP-Tcp PortNumber>"));
+        let no_probe = describe_plan(&CollectOptions {
+            probe: false,
+            ..CollectOptions::default()
+        });
+        assert!(no_probe.contains("skipped (--no-probe)"));
         let no_ev = describe_plan(&CollectOptions {
             events: false,
             ..opts
         });
         assert!(!no_ev.contains(paths::EVENTS_SECURITY));
         assert!(no_ev.contains("--no-events"));
+    }
+
+    #[test]
+    fn secedit_exports_into_scratch_and_the_inf_is_stored_raw() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "secedit");
+        let rec = record(&r.manifest, paths::SECEDIT_USER_RIGHTS);
+        assert_eq!(rec.status, Status::Ok, "{rec:?}");
+        assert_eq!(rec.exit_code, Some(0));
+        assert_eq!(
+            read(&mut r.zip, paths::SECEDIT_USER_RIGHTS),
+            crate::testutil::secedit_inf()
+        );
+        // Both the INF and the log go to the scratch folder (checked empty afterwards by `run`).
+        let call = r
+            .source
+            .calls
+            .iter()
+            .find_map(|c| match c {
+                RecordedCall::FileCommand { program, args } if program == "secedit.exe" => {
+                    Some(args.clone())
+                }
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(call[0], "/export");
+        assert!(call[2].ends_with("secedit-user-rights.inf"), "{call:?}");
+        assert_eq!(call[3..6], ["/areas", "SECURITYPOLICY", "USER_RIGHTS"]);
+        assert_eq!(call[6], "/log");
+        assert!(call[7].ends_with("secedit.log"));
+        assert_eq!(
+            Path::new(&call[2]).parent(),
+            Path::new(&call[7]).parent(),
+            "same private folder"
+        );
+    }
+
+    #[test]
+    fn secedit_without_a_file_is_failed_with_its_words() {
+        let mut s = recorded_host();
+        s.file_commands.insert(
+            crate::testutil::SECEDIT_KEY.into(),
+            Ok(crate::source::RecordedFileCommand {
+                console: crate::testutil::output(
+                    "secedit.exe",
+                    b"Task is completed. Errors occurred.\r\nSee log for details.\r\n",
+                    b"",
+                    Some(0),
+                ),
+                file: None,
+            }),
+        );
+        let r = run(s, &CollectOptions::default(), "secedit-nofile");
+        let rec = record(&r.manifest, paths::SECEDIT_USER_RIGHTS);
+        assert_eq!(rec.status, Status::Failed);
+        assert!(rec
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("secedit wrote no file: Task is completed. Errors occurred."));
+        let mut s = recorded_host();
+        s.file_commands.clear();
+        let r = run(s, &CollectOptions::default(), "secedit-missing");
+        assert_eq!(
+            record(&r.manifest, paths::SECEDIT_USER_RIGHTS).status,
+            Status::NotFound
+        );
+    }
+
+    #[test]
+    fn remote_desktop_users_is_listed_under_its_local_name() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "rdu");
+        assert!(r
+            .source
+            .calls
+            .contains(&RecordedCall::AccountName("S-1-5-32-555".into())));
+        let rec = record(&r.manifest, paths::NET_LOCALGROUP_RDU);
+        assert_eq!(rec.status, Status::Ok);
+        assert_eq!(rec.code_page, Some(850));
+        assert!(read(&mut r.zip, paths::NET_LOCALGROUP_RDU).starts_with(b"Aliasname"));
+
+        // Unresolvable SID: the English name, and the record says so.
+        let mut s = recorded_host();
+        s.accounts.clear();
+        let r = run(s, &CollectOptions::default(), "rdu-english");
+        assert!(r.source.calls.contains(&RecordedCall::Command {
+            program: "net.exe".into(),
+            args: vec!["localgroup".into(), "Remote Desktop Users".into()],
+            timeout: Duration::from_secs(60),
+        }));
+        let rec = record(&r.manifest, paths::NET_LOCALGROUP_RDU);
+        assert_eq!(rec.status, Status::NotFound, "not recorded under that name");
+        assert!(
+            rec.message
+                .as_deref()
+                .unwrap()
+                .starts_with("S-1-5-32-555 could not be resolved (S-1-5-32-555: not recorded); used the English name"),
+            "{rec:?}"
+        );
+    }
+
+    #[test]
+    fn nltest_runs_only_on_a_domain_member() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "nltest");
+        let rec = record(&r.manifest, paths::NLTEST_SC_QUERY);
+        assert_eq!(rec.status, Status::Ok);
+        assert!(read(&mut r.zip, paths::NLTEST_SC_QUERY).starts_with(b"Flags: 30"));
+
+        let mut s = recorded_host();
+        s.domain = Some(Ok(None));
+        let r = run(s, &CollectOptions::default(), "nltest-workgroup");
+        let rec = record(&r.manifest, paths::NLTEST_SC_QUERY);
+        assert_eq!(rec.status, Status::Skipped);
+        assert!(rec
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("not domain-joined"));
+        assert!(!r.source.calls.iter().any(
+            |c| matches!(c, RecordedCall::Command { program, .. } if program == "nltest.exe")
+        ));
+        assert!(!r.outcome.missing.iter().any(|m| m.label.contains("nltest")));
+
+        let mut s = recorded_host();
+        s.domain = Some(Err(StepError::failed("NetGetJoinInformation: error 1")));
+        let r = run(s, &CollectOptions::default(), "nltest-unknown");
+        let rec = record(&r.manifest, paths::NLTEST_SC_QUERY);
+        assert_eq!(rec.status, Status::Failed);
+        assert!(rec
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("could not tell whether the machine is domain-joined"));
+    }
+
+    #[test]
+    fn winlogon_default_password_is_redacted_and_the_manifest_says_so() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "winlogon");
+        let bytes = read(&mut r.zip, paths::REG_WINLOGON);
+        let text = String::from_utf16(
+            &bytes[2..]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert!(!text.contains("Winter2026!"), "{text}");
+        assert!(text.contains("\r\n\"DefaultPassword\"=\"<redacted by rdp-collect>\"\r\n"));
+        assert!(text.contains("\r\n\"DefaultUserName\"=\"kiosk\"\r\n"));
+        let rec = record(&r.manifest, paths::REG_WINLOGON);
+        assert_eq!(rec.status, Status::Ok);
+        let msg = rec.message.as_deref().unwrap();
+        assert!(
+            msg.starts_with(&format!(
+                "the data of {}\\DefaultPassword was redacted",
+                crate::testutil::WINLOGON_KEY
+            )),
+            "{msg}"
+        );
+        assert!(msg.contains("values only"), "{msg}");
+        // The password is nowhere in the zip, manifest included.
+        let mut all = Vec::new();
+        for i in 0..r.zip.len() {
+            r.zip.by_index(i).unwrap().read_to_end(&mut all).unwrap();
+        }
+        let needle = "Winter2026!"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>();
+        assert!(!all.windows(needle.len()).any(|w| w == needle.as_slice()));
+        assert!(!all.windows(11).any(|w| w == b"Winter2026!"));
+    }
+
+    #[test]
+    fn setup_and_winlogon_are_read_without_subkeys() {
+        let r = run(recorded_host(), &CollectOptions::default(), "depth");
+        let depth_of = |key: &str| {
+            r.source.calls.iter().find_map(|c| match c {
+                RecordedCall::Registry { key: k, max_depth } if k == key => Some(*max_depth),
+                _ => None,
+            })
+        };
+        assert_eq!(depth_of(r"HKEY_LOCAL_MACHINE\SYSTEM\Setup"), Some(0));
+        assert_eq!(depth_of(crate::testutil::WINLOGON_KEY), Some(0));
+        assert_eq!(depth_of(TS_KEY), Some(RegLimits::default().max_depth));
+    }
+
+    #[test]
+    fn the_probe_uses_the_registry_port_and_stores_json_and_certificate() {
+        let mut r = run(recorded_host(), &CollectOptions::default(), "probe");
+        assert!(r
+            .source
+            .calls
+            .contains(&RecordedCall::Probe("127.0.0.1:3390".into())));
+        let rec = record(&r.manifest, paths::RDP_HANDSHAKE);
+        assert_eq!(rec.status, Status::Ok);
+        assert!(rec
+            .producer
+            .starts_with("RDP handshake probe 127.0.0.1:3390"));
+        assert!(rec.producer.contains("ssl|hybrid|hybrid_ex"));
+        assert!(
+            rec.message
+                .as_deref()
+                .unwrap()
+                .starts_with("the listener answers, selected hybrid_ex; TLS 1.2"),
+            "{rec:?}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&read(&mut r.zip, paths::RDP_HANDSHAKE)).unwrap();
+        assert_eq!(json["probe"], "rdp-handshake");
+        assert_eq!(json["selected_protocol"], "hybrid_ex");
+        let cert_path = json["certificate_path"].as_str().unwrap().to_string();
+        assert!(cert_path.starts_with("certs/served/"));
+        assert_eq!(read(&mut r.zip, &cert_path), b"served certificate DER");
+        assert_eq!(record(&r.manifest, &cert_path).status, Status::Ok);
+        // Not a store certificate: the index does not list it.
+        let index: Vec<CertIndexEntry> =
+            serde_json::from_slice(&read(&mut r.zip, paths::CERT_INDEX)).unwrap();
+        assert!(index.iter().all(|e| e.path != cert_path));
+    }
+
+    #[test]
+    fn without_the_terminal_server_key_the_probe_tries_3389_and_says_why() {
+        let mut s = recorded_host();
+        s.registry.remove(TS_KEY);
+        let r = run(s, &CollectOptions::default(), "probe-default");
+        assert!(r
+            .source
+            .calls
+            .contains(&RecordedCall::Probe("127.0.0.1:3389".into())));
+        let msg = record(&r.manifest, paths::RDP_HANDSHAKE)
+            .message
+            .clone()
+            .unwrap();
+        assert!(
+            msg.starts_with("RDP-Tcp PortNumber unknown (the Terminal Server key was not read); probed the default port 3389; "),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn no_probe_skips_it_without_calling_the_source() {
+        let opts = CollectOptions {
+            probe: false,
+            events: false,
+            ..CollectOptions::default()
+        };
+        let r = run(recorded_host(), &opts, "no-probe");
+        let rec = record(&r.manifest, paths::RDP_HANDSHAKE);
+        assert_eq!(rec.status, Status::Skipped);
+        assert!(!r
+            .source
+            .calls
+            .iter()
+            .any(|c| matches!(c, RecordedCall::Probe(_))));
+        assert!(r.manifest.options.contains(&"--no-probe".to_string()));
+        // Skipped event logs are recorded before the probe, which stays last.
+        let last = r.manifest.artifacts.last().unwrap();
+        assert_eq!(last.path, paths::RDP_HANDSHAKE);
+        let lines = r.console.lines().count();
+        assert_eq!(lines, plan(&opts).len() + EVENT_LOGS.len(), "{}", r.console);
+    }
+
+    #[test]
+    fn rdp_port_comes_from_rdp_tcp() {
+        let tree = crate::testutil::terminal_server_tree();
+        assert_eq!(rdp_port(&tree), Ok(3390));
+        assert!(rdp_port(&RegKey::new(TS_KEY))
+            .unwrap_err()
+            .contains("does not exist"));
+        let mut bad = tree.clone();
+        bad.subkeys[0].subkeys[0].values[0].data = 70_000u32.to_le_bytes().to_vec();
+        assert!(rdp_port(&bad).unwrap_err().contains("70000"));
+        bad.subkeys[0].subkeys[0].values[0].kind = regfile::REG_SZ;
+        assert!(rdp_port(&bad).is_err());
+        bad.subkeys[0].subkeys[0].values.clear();
+        assert!(rdp_port(&bad).unwrap_err().contains("no PortNumber"));
+    }
+
+    #[test]
+    fn wmic_without_security_center_is_not_found() {
+        let t = Duration::from_secs(60);
+        let out = crate::testutil::output(
+            "wmic.exe",
+            b"",
+            b"ERROR:\r\r\nDescription = Invalid namespace\r\r\n",
+            Some(0x8004_100E_u32 as i32),
+        );
+        let (status, message) = classify_command(&out, t);
+        assert_eq!(status, Status::NotFound);
+        assert!(message.unwrap().contains("Invalid namespace"));
     }
 }

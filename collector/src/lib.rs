@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod cli;
 pub mod collect;
 pub mod output;
+pub mod probe;
 pub mod process;
 pub mod regfile;
 pub mod source;

@@ -24,18 +24,21 @@ pub const MAX_OUTPUT_BYTES: usize = 64 << 20;
 /// them may keep them open).
 const PIPE_GRACE: Duration = Duration::from_secs(3);
 
-/// `system_dir\program`, after checking that `program` is a bare file name and exists there.
+/// `system_dir\program`, after checking that `program` is a bare file name, or names a file
+/// in a subfolder of System32 (`wbem\wmic.exe`), and exists there. Nothing can climb out of
+/// the folder: no `.`/`..` component, no drive, no root, no forward slash.
 pub fn resolve_system_program(system_dir: &Path, program: &str) -> Result<PathBuf, StepError> {
-    let bare = !program.is_empty()
-        && !program.contains(['/', '\\', ':'])
-        && program != "."
-        && program != "..";
-    if !bare {
+    let bare = |part: &str| {
+        !part.is_empty() && !part.contains(['/', '\\', ':']) && part != "." && part != ".."
+    };
+    if !program.split('\\').all(bare) {
         return Err(StepError::failed(format!(
-            "refusing to run {program:?}: not a bare program name"
+            "refusing to run {program:?}: not a program name inside the system folder"
         )));
     }
-    let path = system_dir.join(program);
+    let path = program
+        .split('\\')
+        .fold(system_dir.to_path_buf(), |p, part| p.join(part));
     if path.is_file() {
         Ok(path)
     } else {
@@ -271,6 +274,10 @@ mod tests {
             resolve_system_program(dir, "sh").unwrap(),
             PathBuf::from("/bin/sh")
         );
+        assert_eq!(
+            resolve_system_program(Path::new("/usr"), r"bin\sh").unwrap(),
+            PathBuf::from("/usr/bin/sh")
+        );
         let e = resolve_system_program(dir, "no-such-tool.exe").unwrap_err();
         assert_eq!(e.status, crate::bundle::Status::NotFound);
         assert!(e.message.contains("/bin/no-such-tool.exe does not exist"));
@@ -279,6 +286,10 @@ mod tests {
             "sub/sh",
             r"C:\x.exe",
             r".\netstat.exe",
+            r"..\bin\sh",
+            r"wbem\..\..\x.exe",
+            r"\wbem\wmic.exe",
+            r"wbem\",
             "",
             "..",
         ] {

@@ -225,6 +225,36 @@ fn write_key(w: &mut RegFileWriter, key: &RegKey) {
     }
 }
 
+/// Data written in place of a redacted value (as a REG_SZ).
+pub const REDACTED_TEXT: &str = "<redacted by rdp-collect>";
+
+/// Replaces the data of every value whose name mentions a password with the REG_SZ
+/// [`REDACTED_TEXT`], in `key` and below; returns the redacted values as `key path\name`.
+///
+/// Winlogon keeps the auto-logon password in clear text in `DefaultPassword` (when it is not
+/// an LSA secret), and a WinStation can hold a `Password` value: a support bundle must not
+/// carry either. Values whose data is empty or all NUL stay as they are: they reveal nothing
+/// and show that no password is set, which the analyzer may care about.
+pub fn redact_passwords(key: &mut RegKey) -> Vec<String> {
+    let mut redacted = Vec::new();
+    redact_in(key, &mut redacted);
+    redacted
+}
+
+fn redact_in(key: &mut RegKey, redacted: &mut Vec<String>) {
+    for v in &mut key.values {
+        let secret = v.name.to_ascii_lowercase().contains("password");
+        if secret && v.data.iter().any(|&b| b != 0) {
+            v.kind = REG_SZ;
+            v.data = sz_bytes(REDACTED_TEXT);
+            redacted.push(format!("{}\\{}", key.path, v.name));
+        }
+    }
+    for sub in &mut key.subkeys {
+        redact_in(sub, redacted);
+    }
+}
+
 /// UTF-16LE bytes with a terminating NUL: how REG_SZ/REG_EXPAND_SZ data is stored.
 pub fn sz_bytes(text: &str) -> Vec<u8> {
     let mut out: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
@@ -257,6 +287,48 @@ mod tests {
 
     fn export(key: &RegKey) -> String {
         utf16_text(&write_tree(key))
+    }
+
+    #[test]
+    fn password_values_are_redacted_and_empty_ones_kept() {
+        let winlogon = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
+        let mut key = RegKey::new(winlogon);
+        key.values.push(RegValue {
+            name: "AutoAdminLogon".into(),
+            kind: REG_SZ,
+            data: sz_bytes("1"),
+        });
+        key.values.push(RegValue {
+            name: "DefaultPassword".into(),
+            kind: REG_SZ,
+            data: sz_bytes("Winter2026!"),
+        });
+        let mut sub = RegKey::new(format!(r"{winlogon}\Sub"));
+        sub.values.push(RegValue {
+            name: "password".into(),
+            kind: REG_BINARY,
+            data: vec![1, 2, 3],
+        });
+        sub.values.push(RegValue {
+            name: "AltDefaultPassword".into(),
+            kind: REG_SZ,
+            data: sz_bytes(""),
+        });
+        key.subkeys.push(sub);
+        let redacted = redact_passwords(&mut key);
+        assert_eq!(
+            redacted,
+            [
+                format!(r"{winlogon}\DefaultPassword"),
+                format!(r"{winlogon}\Sub\password")
+            ]
+        );
+        let text = export(&key);
+        assert!(!text.contains("Winter2026!"));
+        assert!(text.contains("\r\n\"DefaultPassword\"=\"<redacted by rdp-collect>\"\r\n"));
+        assert!(text.contains("\r\n\"password\"=\"<redacted by rdp-collect>\"\r\n"));
+        assert!(text.contains("\r\n\"AutoAdminLogon\"=\"1\"\r\n"));
+        assert!(text.contains("\r\n\"AltDefaultPassword\"=\"\"\r\n"));
     }
 
     fn one_value(name: &str, kind: u32, data: &[u8]) -> String {

@@ -6,6 +6,7 @@
 //! Linux.
 
 use crate::bundle::{OsInfo, Status};
+use crate::probe::{ProbeConfig, ProbeOutcome};
 use crate::regfile::RegKey;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -181,6 +182,28 @@ pub trait Source {
         self.run_command("gpresult.exe", &args, timeout)
     }
 
+    /// Runs a tool that writes its result into `file` (named among `args`, inside the private
+    /// scratch folder), such as `secedit /export /cfg <file>`. The caller reads `file` after.
+    fn run_command_to_file(
+        &mut self,
+        program: &str,
+        args: &[String],
+        _file: &Path,
+        timeout: Duration,
+    ) -> Result<CommandOutput, StepError> {
+        self.run_command(program, args, timeout)
+    }
+
+    /// The local name of a well-known account or group, e.g. `S-1-5-32-555` ->
+    /// "Remote Desktop Users" ("Remotedesktopbenutzer" on a German system).
+    fn account_name(&mut self, sid: &str) -> Result<String, StepError>;
+
+    /// The domain this machine is joined to (its NetBIOS name), `None` in a workgroup.
+    fn joined_domain(&mut self) -> Result<Option<String>, StepError>;
+
+    /// Runs the RDP handshake probe (see [`crate::probe`]).
+    fn rdp_probe(&mut self, config: &ProbeConfig) -> Result<ProbeOutcome, StepError>;
+
     /// The certificates of a local machine store ("Remote Desktop", "My").
     fn certificates(&mut self, store: &str) -> Result<Vec<CertItem>, StepError>;
 
@@ -209,10 +232,31 @@ pub struct RecordedGpresult {
     pub report: Option<Vec<u8>>,
 }
 
+/// A recorded run of a tool that writes a file: its console output and the file (if any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedFileCommand {
+    pub console: CommandOutput,
+    pub file: Option<Vec<u8>>,
+}
+
+/// Stands for the scratch file's path in [`RecordedSource::file_commands`] keys.
+pub const FILE_PLACEHOLDER: &str = "<file>";
+
 /// A call [`RecordedSource`] received, for tests that check what the collection asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordedCall {
-    Registry(String),
+    Registry {
+        key: String,
+        max_depth: usize,
+    },
+    /// A tool writing a file; `args` as run (scratch paths included).
+    FileCommand {
+        program: String,
+        args: Vec<String>,
+    },
+    AccountName(String),
+    JoinedDomain,
+    Probe(String),
     Command {
         program: String,
         args: Vec<String>,
@@ -237,6 +281,14 @@ pub struct RecordedSource {
     /// Keyed by `program` followed by each argument, space-joined (`sc.exe queryex TermService`).
     pub commands: HashMap<String, Result<CommandOutput, StepError>>,
     pub gpresult: Option<Result<RecordedGpresult, StepError>>,
+    /// Keyed like `commands`, with the output file's path replaced by [`FILE_PLACEHOLDER`]
+    /// (and any other scratch path by its file name).
+    pub file_commands: HashMap<String, Result<RecordedFileCommand, StepError>>,
+    /// Keyed by SID string.
+    pub accounts: HashMap<String, String>,
+    /// `None`: not recorded (not found).
+    pub domain: Option<Result<Option<String>, StepError>>,
+    pub probe: Option<Result<ProbeOutcome, StepError>>,
     /// Keyed by store name.
     pub certs: HashMap<String, Result<Vec<CertItem>, StepError>>,
     /// Keyed by channel.
@@ -268,8 +320,11 @@ impl Source for RecordedSource {
         self.env.get(name).cloned()
     }
 
-    fn read_registry(&mut self, key: &str, _limits: &RegLimits) -> Result<RegRead, StepError> {
-        self.calls.push(RecordedCall::Registry(key.to_string()));
+    fn read_registry(&mut self, key: &str, limits: &RegLimits) -> Result<RegRead, StepError> {
+        self.calls.push(RecordedCall::Registry {
+            key: key.to_string(),
+            max_depth: limits.max_depth,
+        });
         self.registry
             .get(key)
             .cloned()
@@ -314,6 +369,71 @@ impl Source for RecordedSource {
                 Ok(out)
             }
         }
+    }
+
+    fn run_command_to_file(
+        &mut self,
+        program: &str,
+        args: &[String],
+        file: &Path,
+        _timeout: Duration,
+    ) -> Result<CommandOutput, StepError> {
+        self.calls.push(RecordedCall::FileCommand {
+            program: program.to_string(),
+            args: args.to_vec(),
+        });
+        let file_text = file.to_string_lossy();
+        let scratch = file.parent().map(|p| p.to_string_lossy().into_owned());
+        let keyed: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if *a == file_text {
+                    FILE_PLACEHOLDER.to_string()
+                } else {
+                    match &scratch {
+                        Some(dir) if a.starts_with(dir.as_str()) => Path::new(a)
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| a.clone()),
+                        _ => a.clone(),
+                    }
+                }
+            })
+            .collect();
+        let key = command_key(program, &keyed);
+        let rec = self
+            .file_commands
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| Err(not_recorded(&key)))?;
+        if let Some(bytes) = rec.file {
+            std::fs::write(file, bytes)
+                .map_err(|e| StepError::failed(format!("writing {file:?}: {e}")))?;
+        }
+        Ok(rec.console)
+    }
+
+    fn account_name(&mut self, sid: &str) -> Result<String, StepError> {
+        self.calls.push(RecordedCall::AccountName(sid.to_string()));
+        self.accounts
+            .get(sid)
+            .cloned()
+            .ok_or_else(|| not_recorded(sid))
+    }
+
+    fn joined_domain(&mut self) -> Result<Option<String>, StepError> {
+        self.calls.push(RecordedCall::JoinedDomain);
+        self.domain
+            .clone()
+            .unwrap_or_else(|| Err(not_recorded("domain membership")))
+    }
+
+    fn rdp_probe(&mut self, config: &ProbeConfig) -> Result<ProbeOutcome, StepError> {
+        self.calls
+            .push(RecordedCall::Probe(config.target.to_string()));
+        self.probe
+            .clone()
+            .unwrap_or_else(|| Err(not_recorded("rdp probe")))
     }
 
     fn certificates(&mut self, store: &str) -> Result<Vec<CertItem>, StepError> {

@@ -2,13 +2,55 @@
 //! every value type, a denied Security log, a hung gpresult or a working one, a missing tool).
 
 use crate::bundle::{OsInfo, Status};
+use crate::probe::{ProbeOutcome, ProbeRecord};
 use crate::regfile::{self, RegKey, RegValue};
 use crate::source::{
-    command_key, CertItem, CommandOutput, RecordedEvents, RecordedGpresult, RecordedSource,
-    RegRead, StepError, SystemFacts,
+    command_key, CertItem, CommandOutput, RecordedEvents, RecordedFileCommand, RecordedGpresult,
+    RecordedSource, RegRead, StepError, SystemFacts,
 };
 
 pub const TS_KEY: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server";
+pub const WINLOGON_KEY: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
+/// The recorded secedit run, as its file command key.
+pub const SECEDIT_KEY: &str =
+    "secedit.exe /export /cfg <file> /areas SECURITYPOLICY USER_RIGHTS /log secedit.log";
+
+/// UTF-16LE with BOM, as secedit writes its INF.
+pub fn utf16le_bom(text: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    v.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    v
+}
+
+/// A secedit export of the user rights (the start of one).
+pub fn secedit_inf() -> Vec<u8> {
+    utf16le_bom(
+        "[Unicode]\r\nUnicode=yes\r\n[Privilege Rights]\r\n\
+SeRemoteInteractiveLogonRight = *S-1-5-32-544,*S-1-5-32-555\r\n\
+[Version]\r\nsignature=\"$CHICAGO$\"\r\nRevision=1\r\n",
+    )
+}
+
+/// What the probe found on the recorded host: the listener on 3390 answers, CredSSP selected,
+/// TLS 1.2.
+pub fn probe_outcome() -> ProbeOutcome {
+    let der = b"served certificate DER".to_vec();
+    let thumb = hex::encode_upper(<sha1::Sha1 as sha1::Digest>::digest(&der));
+    let json = format!(
+        r#"{{"probe":"rdp-handshake","format_version":1,"target":"127.0.0.1:3390",
+"source":"127.0.0.1:50000","started_utc":"2026-01-01T00:00:09Z","duration_ms":12,
+"tcp":"connected","requested_protocols":["ssl","hybrid","hybrid_ex"],
+"negotiation":"selected","selected_protocol":"hybrid_ex","negotiation_flags":31,
+"tls":"ok","tls_version":"TLS 1.2","cipher_suite":"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+"certificate_sha1":"{thumb}","certificate_path":"certs/served/{thumb}.cer"}}"#
+    );
+    let record: ProbeRecord = serde_json::from_str(&json).unwrap();
+    ProbeOutcome {
+        record,
+        certificate: Some(der),
+    }
+}
 
 pub fn output(cmd: &str, stdout: &[u8], stderr: &[u8], exit: Option<i32>) -> CommandOutput {
     CommandOutput {
@@ -121,6 +163,62 @@ pub fn recorded_host() -> RecordedSource {
             Some(0x8007_0005_u32 as i32),
         )),
     );
+    let mut winlogon = RegKey::new(WINLOGON_KEY);
+    for (name, data) in [
+        ("AutoAdminLogon", "1"),
+        ("DefaultUserName", "kiosk"),
+        ("DefaultPassword", "Winter2026!"),
+    ] {
+        winlogon.values.push(RegValue {
+            name: name.into(),
+            kind: regfile::REG_SZ,
+            data: regfile::sz_bytes(data),
+        });
+    }
+    s.registry.insert(
+        WINLOGON_KEY.into(),
+        Ok(RegRead {
+            root: winlogon,
+            warnings: vec![format!(
+                "{WINLOGON_KEY}: values only, its 3 subkey(s) not exported"
+            )],
+            timed_out: false,
+        }),
+    );
+    s.file_commands.insert(
+        SECEDIT_KEY.into(),
+        Ok(RecordedFileCommand {
+            console: output(
+                "secedit.exe /export",
+                b"\r\nThe task has completed successfully.\r\n",
+                b"",
+                Some(0),
+            ),
+            file: Some(secedit_inf()),
+        }),
+    );
+    s.accounts
+        .insert("S-1-5-32-555".into(), "Remotedesktopbenutzer".into());
+    s.commands.insert(
+        command_key("net.exe", &args(&["localgroup", "Remotedesktopbenutzer"])),
+        Ok(output(
+            "net.exe localgroup Remotedesktopbenutzer",
+            b"Aliasname     Remotedesktopbenutzer\r\nBeschreibung  Mitglieder dieser Gruppe sind berechtigt, sich remote anzumelden.\r\n\r\nMitglieder\r\n\r\n-------------------------------------------------------------------------------\r\nCONTOSO\\Dom\x84nen-Benutzer\r\nDer Befehl wurde erfolgreich ausgef\x81hrt.\r\n\r\n",
+            b"",
+            Some(0),
+        )),
+    );
+    s.domain = Some(Ok(Some("CONTOSO".into())));
+    s.commands.insert(
+        command_key("nltest.exe", &args(&["/sc_query:CONTOSO"])),
+        Ok(output(
+            "nltest.exe /sc_query:CONTOSO",
+            b"Flags: 30 HAS_IP  HAS_TIMESERV\r\nTrusted DC Name \\\\DC1.contoso.com\r\nTrusted DC Connection Status Status = 0 0x0 NERR_Success\r\nThe command completed successfully\r\n",
+            b"",
+            Some(0),
+        )),
+    );
+    s.probe = Some(Ok(probe_outcome()));
     s.gpresult = Some(Ok(RecordedGpresult {
         console: output("gpresult.exe /H x /F", b"", b"", None),
         report: None,

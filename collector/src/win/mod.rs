@@ -12,6 +12,7 @@ pub mod registry;
 pub mod system;
 pub mod wide;
 
+use crate::probe::{ProbeConfig, ProbeOutcome};
 use crate::process::{resolve_system_program, run_with_timeout, MAX_OUTPUT_BYTES};
 use crate::source::{
     CertItem, CommandOutput, EventExport, RegLimits, RegRead, Source, StepError, SystemFacts,
@@ -65,6 +66,18 @@ impl Source for WindowsSource {
     ) -> Result<CommandOutput, StepError> {
         let path = resolve_system_program(&self.system_dir, program)?;
         run_with_timeout(&path, args, timeout, MAX_OUTPUT_BYTES)
+    }
+
+    fn account_name(&mut self, sid: &str) -> Result<String, StepError> {
+        system::account_name(sid)
+    }
+
+    fn joined_domain(&mut self) -> Result<Option<String>, StepError> {
+        system::joined_domain()
+    }
+
+    fn rdp_probe(&mut self, config: &ProbeConfig) -> Result<ProbeOutcome, StepError> {
+        Ok(crate::probe::run(config))
     }
 
     fn certificates(&mut self, store: &str) -> Result<Vec<CertItem>, StepError> {

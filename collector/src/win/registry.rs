@@ -127,10 +127,18 @@ impl Walk<'_> {
         node.values = self.values(key, &node.path);
         let names = self.subkey_names(key, &node.path);
         if depth >= self.limits.max_depth && !names.is_empty() {
-            self.warnings.push(format!(
-                "{}: subkeys deeper than {} levels left out",
-                node.path, self.limits.max_depth
-            ));
+            self.warnings.push(if self.limits.max_depth == 0 {
+                format!(
+                    "{}: values only, its {} subkey(s) not exported",
+                    node.path,
+                    names.len()
+                )
+            } else {
+                format!(
+                    "{}: subkeys deeper than {} levels left out",
+                    node.path, self.limits.max_depth
+                )
+            });
             return node;
         }
         for name in names {

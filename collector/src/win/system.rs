@@ -1,7 +1,7 @@
-//! Host name, elevation, console code page, System32 path.
+//! Host name, elevation, console code page, System32 path, account names, domain membership.
 
-use super::wide::from_wide;
-use crate::source::SystemFacts;
+use super::wide::{from_wide, from_wide_ptr, last_error, step_error, to_wide};
+use crate::source::{StepError, SystemFacts};
 use std::path::PathBuf;
 use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
 use windows_sys::Win32::Globalization::GetOEMCP;
@@ -98,4 +98,80 @@ pub fn windows_directory() -> PathBuf {
     } else {
         PathBuf::from(std::env::var("SystemRoot").unwrap_or_else(|_| r"C:\Windows".to_string()))
     }
+}
+
+/// The local name of the account or group `sid` (`S-1-5-32-555` -> "Remote Desktop Users", or
+/// its translation), through `LookupAccountSidW` on this machine.
+pub fn account_name(sid: &str) -> Result<String, StepError> {
+    use windows_sys::Win32::Foundation::{LocalFree, ERROR_INSUFFICIENT_BUFFER};
+    use windows_sys::Win32::Security::Authorization::ConvertStringSidToSidW;
+    use windows_sys::Win32::Security::{LookupAccountSidW, PSID, SID_NAME_USE};
+
+    let text = to_wide(sid);
+    let mut psid: PSID = std::ptr::null_mut();
+    // SAFETY: NUL-terminated string, out pointer to a local; freed with LocalFree below.
+    if unsafe { ConvertStringSidToSidW(text.as_ptr(), &mut psid) } == 0 {
+        return Err(step_error("ConvertStringSidToSidW", last_error()));
+    }
+    let mut name = vec![0u16; 256];
+    let mut domain = vec![0u16; 256];
+    let mut result = Err(StepError::failed("LookupAccountSidW: no answer"));
+    for _ in 0..2 {
+        let mut name_len = name.len() as u32;
+        let mut domain_len = domain.len() as u32;
+        let mut use_: SID_NAME_USE = 0;
+        // SAFETY: valid SID, buffers with their lengths in units, out pointers to locals.
+        let ok = unsafe {
+            LookupAccountSidW(
+                std::ptr::null(),
+                psid,
+                name.as_mut_ptr(),
+                &mut name_len,
+                domain.as_mut_ptr(),
+                &mut domain_len,
+                &mut use_,
+            )
+        };
+        if ok != 0 {
+            result = Ok(from_wide(&name));
+            break;
+        }
+        let code = last_error();
+        result = Err(step_error("LookupAccountSidW", code));
+        if code != ERROR_INSUFFICIENT_BUFFER {
+            break;
+        }
+        // The lengths now hold what is needed, terminator included.
+        name.resize((name_len as usize).clamp(256, 32_768), 0);
+        domain.resize((domain_len as usize).clamp(256, 32_768), 0);
+    }
+    // SAFETY: allocated by ConvertStringSidToSidW, freed once.
+    unsafe { LocalFree(psid as _) };
+    result
+}
+
+/// The NetBIOS name of the domain this machine is joined to, `None` in a workgroup (or not
+/// joined at all). `NetGetJoinInformation` rather than the DNS domain: a workgroup machine can
+/// have a primary DNS suffix and still have no secure channel.
+pub fn joined_domain() -> Result<Option<String>, StepError> {
+    use windows_sys::Win32::NetworkManagement::NetManagement::{
+        NetApiBufferFree, NetGetJoinInformation, NetSetupDomainName, NETSETUP_JOIN_STATUS,
+    };
+    let mut buffer: windows_sys::core::PWSTR = std::ptr::null_mut();
+    let mut status: NETSETUP_JOIN_STATUS = 0;
+    // SAFETY: local machine, out pointers to locals; the buffer is freed below.
+    let rc = unsafe { NetGetJoinInformation(std::ptr::null(), &mut buffer, &mut status) };
+    if rc != 0 {
+        return Err(step_error("NetGetJoinInformation", rc));
+    }
+    // SAFETY: the API returned a NUL-terminated string (or null).
+    let name = unsafe { from_wide_ptr(buffer) };
+    if !buffer.is_null() {
+        // SAFETY: allocated by the API, freed once.
+        unsafe { NetApiBufferFree(buffer as _) };
+    }
+    Ok((status == NetSetupDomainName)
+        .then_some(name)
+        .flatten()
+        .filter(|n| !n.is_empty()))
 }
