@@ -45,7 +45,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         let tcp = probe.tcp.as_deref().unwrap_or("");
         let mut f =
             match (tcp, probe.negotiation.as_deref()) {
-                ("connected", Some("no_response")) | ("connected", None) => Finding::new(
+                ("connected", Some("no_response" | "not_rdp" | "timeout"))
+                | ("connected", None) => Finding::new(
                     &CHECK,
                     format!(
                     "Something accepts TCP connections on {target} but does not answer the RDP \
@@ -94,6 +95,18 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 ))
                 .fact("answer", if state.is_empty() { "unknown" } else { state }),
             };
+        let bound_to_one_nic = ev
+            .reg_value(crate::evidence::RDP_TCP_KEY, "LanAdapter")
+            .and_then(|h| h.value.data.as_u32())
+            .is_some_and(|a| a != 0);
+        if f.severity == Severity::Error && bound_to_one_nic && tcp != "connected" {
+            // A listener bound to one adapter (RDP027) does not listen on 127.0.0.1.
+            f = f.severity(Severity::Warning);
+            f.message.push_str(
+                " The listener is bound to one network adapter (LanAdapter), so it may not \
+                 listen on 127.0.0.1 at all: this result is inconclusive.",
+            );
+        }
         if f.severity == Severity::Error {
             if let Some(cause) = support::explained_by(ev) {
                 f = f.severity(Severity::Info);

@@ -30,7 +30,13 @@ pub struct SeenCert {
 pub fn seen_certs(ev: &Evidence) -> Vec<SeenCert> {
     let mut out: Vec<SeenCert> = Vec::new();
     // DER files, with the index for store and key facts.
-    for c in &ev.certificates {
+    // `certs/served/` holds what the handshake probe saw the listener serve: ground truth for
+    // RDP043, not a store entry.
+    for c in ev
+        .certificates
+        .iter()
+        .filter(|c| !c.artifact.starts_with("certs/served/"))
+    {
         let entry = ev.cert_index.iter().flat_map(|i| i.value.iter()).find(|e| {
             e.path == c.artifact
                 || cert::normalize_thumbprint(&e.thumbprint) == c.value.thumbprint_sha1
