@@ -210,7 +210,7 @@ pub fn parse(bytes: &[u8], wanted: &EventFilter) -> Result<EventLog, ParseError>
 /// Reads an `.evtx` file from `reader` (a file, a zip entry being inflated), a batch of
 /// chunks at a time: memory holds one batch (8 MiB) and the kept events, whatever the size of
 /// the log. `size` (when known) sizes the progress bar.
-pub fn parse_reader<R: Read>(
+pub fn parse_reader<R: Read + Send>(
     mut reader: R,
     size: Option<u64>,
     wanted: &EventFilter,
@@ -227,34 +227,61 @@ pub fn parse_reader<R: Read>(
         stage.log.errors.push(short_header(got));
         return Ok(stage.finish());
     }
-    let mut batch = vec![0u8; BATCH_CHUNKS * CHUNK_SIZE];
-    let mut first_index = 0;
-    loop {
-        let got = match read_up_to(&mut reader, &mut batch) {
-            Ok(n) => n,
-            Err(e) => {
-                stage.log.errors.push(format!(
-                    "reading stopped at chunk {first_index}: {e}; the rest of the log was not read"
-                ));
-                break;
+    // One thread reads the next batch while the pool parses this one; buffers go back and
+    // forth, so at most three are ever allocated.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let mut read_error = None;
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || -> Option<std::io::Error> {
+            loop {
+                let mut batch = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| vec![0u8; BATCH_CHUNKS * CHUNK_SIZE]);
+                let (got, error) = fill(&mut reader, &mut batch);
+                let last = got < batch.len();
+                if full_tx.send((batch, got)).is_err() || last {
+                    return error;
+                }
             }
-        };
-        let chunks: Vec<(usize, &[u8])> = batch[..got]
-            .chunks(CHUNK_SIZE)
-            .enumerate()
-            .map(|(i, c)| (first_index + i, c))
-            .collect();
-        stage.read(&chunks);
-        first_index += chunks.len();
-        if got < batch.len() {
-            break;
+        });
+        let mut first_index = 0;
+        for (batch, got) in full_rx {
+            let chunks: Vec<(usize, &[u8])> = batch[..got]
+                .chunks(CHUNK_SIZE)
+                .enumerate()
+                .map(|(i, c)| (first_index + i, c))
+                .collect();
+            stage.read(&chunks);
+            first_index += chunks.len();
+            let _ = empty_tx.send(batch);
         }
+        read_error = reading.join().ok().flatten().map(|e| (first_index, e));
+    });
+    if let Some((at, e)) = read_error {
+        stage.log.errors.push(format!(
+            "reading stopped at chunk {at}: {e}; the rest of the log was not read"
+        ));
     }
     Ok(stage.finish())
 }
 
 fn short_header(len: usize) -> String {
     format!("file is {len} bytes, shorter than the {FILE_HEADER_SIZE}-byte EVTX header: no chunks")
+}
+
+/// Reads until `buf` is full, the input ends or fails: the count read, and the failure.
+fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Some(e)),
+        }
+    }
+    (filled, None)
 }
 
 /// Reads until `buf` is full or the input ends; the count read.
@@ -526,12 +553,7 @@ fn read_chunk(
         }
         match reader.build(record.binxml.0, record.binxml.1) {
             Ok(event) => keep(event, record.id, record.filetime, wanted, index, &mut out),
-            Err(_why) => {
-                if std::env::var_os("RDP_DEBUG_MISSES").is_some() {
-                    eprintln!("miss {index} {} {:?}", record.id, _why);
-                }
-                misses.push(record.binxml.0 as u64)
-            }
+            Err(_) => misses.push(record.binxml.0 as u64),
         }
     }
     out.fallbacks = misses.len() as u64;
@@ -1224,6 +1246,43 @@ mod tests {
         };
         assert_eq!(e.get("SUBSTATUS"), Some("0xc000006a"));
         assert_eq!(e.get("Status"), None);
+    }
+
+    #[test]
+    fn reading_from_a_stream_gives_what_reading_bytes_gives() {
+        let Some(bytes) = sample("evtx-crate__security.evtx") else {
+            return;
+        };
+        let filter = EventFilter::rdp();
+        let whole = parse(&bytes, &filter).unwrap();
+        let streamed = parse_reader(std::io::Cursor::new(&bytes), None, &filter).unwrap();
+        assert_eq!(whole, streamed);
+        assert!(whole
+            .events
+            .iter()
+            .all(|e| e.event_id != 4624 || e.get("LogonType") != Some("5")));
+        // A read error ends the log where it happened, as a problem, not a failure.
+        struct Failing<'a>(&'a [u8]);
+        impl Read for Failing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let cut = &bytes[..FILE_HEADER_SIZE + 2 * CHUNK_SIZE];
+        let log = parse_reader(Failing(cut), None, &EventFilter::all()).unwrap();
+        assert!(
+            log.errors.iter().any(|e| e.contains("disk gone")),
+            "{:?}",
+            log.errors
+        );
+        assert!(log.records_seen > 0);
+        assert!(parse_reader(&b"not a log"[..], None, &filter).is_err());
     }
 
     #[test]

@@ -218,6 +218,17 @@ fn utf16_text(units: &[u8]) -> String {
 }
 
 fn push_utf16(out: &mut String, units: &[u8]) {
+    // Nearly all text in a log is printable ASCII: copied as is.
+    if units
+        .chunks_exact(2)
+        .all(|u| u[1] == 0 && (0x20..0x7f).contains(&u[0]))
+    {
+        out.reserve(units.len() / 2);
+        for u in units.chunks_exact(2) {
+            out.push(char::from(u[0]));
+        }
+        return;
+    }
     let iter = units
         .chunks_exact(2)
         .map(|u| u16::from_le_bytes([u[0], u[1]]));
@@ -261,11 +272,15 @@ struct TemplateInfo {
     event_id: IdSource,
     /// `EventData/Data[@Name='LogonType']` (4624, 4625, 4634).
     logon_type: IdSource,
+    /// A value that stands for a whole child of `<Event>`: Windows puts `EventData` or
+    /// `UserData` there as an embedded fragment with a template of its own.
+    payload: Option<u16>,
 }
 
 const UNKNOWN_TEMPLATE: TemplateInfo = TemplateInfo {
     event_id: IdSource::Unknown,
     logon_type: IdSource::Unknown,
+    payload: None,
 };
 
 /// What a record says before it is built.
@@ -298,14 +313,29 @@ impl<'a> Reader<'a> {
         let pos = instance_start(d, start, end)?;
         let def_offset = u32_at(d, pos + 6)?;
         let info = self.template(def_offset);
-        let read = |source: IdSource| match source {
+        let read = |pos: usize, source: IdSource| match source {
             IdSource::Literal(n) => Some(n),
             IdSource::Unknown => None,
             IdSource::Value(i) => instance_value(d, pos, i).and_then(value_as_id),
         };
+        let event_id = read(pos, info.event_id)?;
+        let mut logon_type = read(pos, info.logon_type);
+        if logon_type.is_none() && matches!(event_id, 4624 | 4625 | 4634) {
+            // The EventData of a Security event is an embedded fragment: one more template.
+            logon_type = info
+                .payload
+                .and_then(|i| instance_value(d, pos, i))
+                .filter(|v| v.ty == ty::BIN_XML)
+                .and_then(|v| {
+                    let start = offset_in(d, v.bytes).ok()?;
+                    let inner = instance_start(d, start, start + v.bytes.len())?;
+                    let inner_info = self.template(u32_at(d, inner + 6)?);
+                    read(inner, inner_info.logon_type)
+                });
+        }
         Some(Peek {
-            event_id: read(info.event_id)?,
-            logon_type: read(info.logon_type),
+            event_id,
+            logon_type,
         })
     }
 
@@ -386,28 +416,34 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                 path.push(name);
                 in_start_tag = true;
                 name_attr = false;
-                let under = |parent: &str| {
-                    path.len() == 3 && name_is(d, path[1], parent) && name_is(d, path[0], "Event")
-                };
-                here = if under("System") && name_is(d, name, "EventID") {
+                let in_system = path.len() == 3
+                    && name_is(d, path[1], "System")
+                    && name_is(d, path[0], "Event");
+                // EventData is a child of Event, or the root of an embedded fragment.
+                let parent_is_event_data =
+                    path.len() >= 2 && name_is(d, path[path.len() - 2], "EventData");
+                here = if in_system && name_is(d, name, "EventID") {
                     In::EventId
-                } else if under("EventData") {
+                } else if parent_is_event_data && name_is(d, name, "Data") {
                     In::Data
                 } else {
                     In::Other
                 };
             }
             Token::Attribute { name } => name_attr = here == In::Data && name_is(d, name, "Name"),
-            Token::Text(units) if in_start_tag && name_attr => {
-                if utf16_text(units) == "LogonType" {
-                    here = In::LogonType;
-                }
+            Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
+                here = In::LogonType;
             }
             Token::CloseStart => in_start_tag = false,
             Token::CloseEmpty | Token::End => {
                 in_start_tag = false;
                 here = In::Other;
                 path.pop();
+            }
+            Token::Substitution { index, .. }
+                if !in_start_tag && path.len() == 1 && info.payload.is_none() =>
+            {
+                info.payload = Some(index);
             }
             Token::Substitution { index, .. } if !in_start_tag => match here {
                 In::EventId if info.event_id == IdSource::Unknown => {
@@ -732,7 +768,7 @@ fn string_array(bytes: &[u8]) -> Result<Vec<String>> {
         items.push(utf16_text(&rest[..n * 2]));
         rest = &rest[(n + 1) * 2..];
     }
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return miss("string array of odd size");
     }
     Ok(items)
