@@ -11,24 +11,34 @@ use crate::parse::identify::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod account_locked_out;
 mod artifact_unreadable;
+mod brute_force;
 mod certificate_invalid;
 mod certificate_thumbprint_unknown;
 mod collection_step_failed;
+mod credential_failures;
+mod event_log_damaged;
 mod failed_logons;
 mod firewall_blocks_rdp;
 mod firewall_remote_scope;
+mod incomplete_connections;
 mod listener_not_listening;
+mod logon_trail;
 mod machinekeys_acl;
 mod non_default_port;
 mod not_elevated;
 mod port_conflict;
 mod port_not_listening;
+mod rdp_certificate_events;
 mod rdp_certs;
 mod rdp_disabled;
 mod rdp_disabled_by_policy;
+mod rds_licensing;
+mod setup_in_progress;
 mod support;
 mod termservice_not_running;
+mod tls_errors;
 mod umrdpservice_not_running;
 
 /// How bad a finding is. Ordered most severe first.
@@ -197,6 +207,16 @@ pub fn all() -> &'static [&'static Check] {
         &certificate_thumbprint_unknown::CHECK,
         &machinekeys_acl::CHECK,
         &failed_logons::CHECK,
+        &account_locked_out::CHECK,
+        &credential_failures::CHECK,
+        &brute_force::CHECK,
+        &logon_trail::CHECK,
+        &rdp_certificate_events::CHECK,
+        &tls_errors::CHECK,
+        &setup_in_progress::CHECK,
+        &incomplete_connections::CHECK,
+        &rds_licensing::CHECK,
+        &event_log_damaged::CHECK,
         &artifact_unreadable::CHECK,
         &collection_step_failed::CHECK,
         &not_elevated::CHECK,
