@@ -469,7 +469,7 @@ impl EventBuilder {
 
     fn push_data(&mut self, name: String, value: String) {
         if self.event.data.len() < MAX_DATA_ITEMS {
-            self.event.data.push((name, value));
+            self.event.data.push(&name, &value);
         }
     }
 

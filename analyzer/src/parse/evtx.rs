@@ -10,11 +10,14 @@
 //! A Security log is the biggest artifact of a bundle (1 GiB and more on servers) and the RDP
 //! checks want a few dozen event ids out of it. Rendering every record to XML and reading the
 //! XML back costs seconds per hundred MiB, so records are read straight from the chunk bytes
-//! ([`binxml`]): each record's event id is read from its template values first, and only
-//! wanted records are built into [`Event`]s, directly, without XML. The few records that
-//! reader does not reproduce exactly (array values, exotic value types, damage) go to the
-//! `evtx` crate, which renders them to event XML for [`super::event_xml`], as every record
-//! was read before; tests compare both paths over every real sample.
+//! ([`binxml`]): each record's event id (and a logon's type) is read first, and only wanted
+//! records are built into [`Event`]s, directly, from templates compiled once per chunk. The
+//! few records that reader does not reproduce exactly go to the `evtx` crate, which renders
+//! them to event XML for [`super::event_xml`], as every record was read before; tests compare
+//! both paths over every real sample. [`EventFilter::rdp`] keeps only RDP logon types of 4624
+//! and 4634, which on a server are most of the log. Events keep their payload in one string
+//! ([`EventData`]), and a log keeps at most [`MAX_EVENTS`] of them: memory stays bounded
+//! however big or flooded the log.
 //!
 //! [`parse_reader`] reads from any [`Read`] (a file, a zip entry being inflated) a batch of
 //! chunks at a time, so memory holds one batch and the kept events, never the whole log.
@@ -90,16 +93,124 @@ pub struct Event {
     /// `Data2`...; `Binary` as `Binary`), and the leaf elements under `UserData`'s wrapper by
     /// local name (`User`, `SessionID`, `Address`, `Param1`...). Values are as Windows wrote
     /// them: `%%2313` message references and `0xc000006a` codes are not translated here.
-    pub data: Vec<(String, String)>,
+    pub data: EventData,
 }
 
 impl Event {
     /// The first value named `name`, ignoring ASCII case (`SubStatus`, `substatus`).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.data
-            .iter()
+        self.data.get(name)
+    }
+}
+
+/// An event's payload: `(name, value)` pairs in document order. They live in one string, so an
+/// event costs two allocations rather than two per value: a Security event has 20 to 30
+/// values, and a flooded log keeps tens of thousands of events.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EventData {
+    text: String,
+    /// Where each name and each value ends in `text`; each starts where the previous ended.
+    ends: Vec<(u32, u32)>,
+}
+
+impl EventData {
+    pub fn new() -> Self {
+        EventData::default()
+    }
+
+    /// Appends a pair. A pair that would take the payload past 4 GiB is dropped (bounded
+    /// long before by the readers).
+    pub fn push(&mut self, name: &str, value: &str) {
+        let name_end = self.text.len() + name.len();
+        let value_end = name_end + value.len();
+        let (Ok(n), Ok(v)) = (u32::try_from(name_end), u32::try_from(value_end)) else {
+            return;
+        };
+        self.text.push_str(name);
+        self.text.push_str(value);
+        self.ends.push((n, v));
+    }
+
+    /// Room for `pairs` more pairs of `bytes` more text.
+    pub fn reserve(&mut self, pairs: usize, bytes: usize) {
+        self.ends.reserve(pairs);
+        self.text.reserve(bytes);
+    }
+
+    /// Gives back unused room: events are kept by the ten thousand.
+    pub fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.text.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The pairs, in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&(n, v)| {
+            let (n, v) = (n as usize, v as usize);
+            let pair = (
+                self.text.get(start..n).unwrap_or(""),
+                self.text.get(n..v).unwrap_or(""),
+            );
+            start = v;
+            pair
+        })
+    }
+
+    /// The first pair.
+    pub fn first(&self) -> Option<(&str, &str)> {
+        self.iter().next()
+    }
+
+    /// The first value named `name`, ignoring ASCII case.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
+    }
+}
+
+impl std::fmt::Debug for EventData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for EventData {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        let mut data = EventData::new();
+        for (n, v) in iter {
+            data.push(n.as_ref(), v.as_ref());
+        }
+        data
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> From<Vec<(N, V)>> for EventData {
+    fn from(pairs: Vec<(N, V)>) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+/// As a list of `[name, value]` pairs.
+impl serde::Serialize for EventData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs = Vec::<(String, String)>::deserialize(d)?;
+        Ok(pairs.into())
     }
 }
 
@@ -304,6 +415,8 @@ struct Stage<'f> {
     settings: Arc<ParserSettings>,
     log: EventLog,
     fallbacks: u64,
+    compiled: u64,
+    walked: u64,
     progress: indicatif::ProgressBar,
 }
 
@@ -314,6 +427,8 @@ impl<'f> Stage<'f> {
             settings: Arc::new(ParserSettings::default().indent(false)),
             log: EventLog::default(),
             fallbacks: 0,
+            compiled: 0,
+            walked: 0,
             progress: progress_bar(size),
         }
     }
@@ -331,6 +446,8 @@ impl<'f> Stage<'f> {
         let log = &mut self.log;
         for chunk in results {
             self.fallbacks += chunk.fallbacks;
+            self.compiled += chunk.compiled;
+            self.walked += chunk.walked;
             log.records_seen += chunk.seen;
             log.records_skipped += chunk.skipped;
             log.chunks_skipped += u64::from(chunk.unreadable);
@@ -370,35 +487,52 @@ fn progress_bar(size: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// Keeps the newest [`MAX_EVENTS`] events, at most [`MAX_EVENTS_PER_ID`] of each id.
+/// Keeps the newest [`MAX_EVENTS`] events, at most [`MAX_EVENTS_PER_ID`] of each id. Linear:
+/// it partitions around the oldest event kept instead of sorting, as it runs again and again
+/// while a flooded log is read.
 pub(crate) fn cap_events(log: &mut EventLog) {
-    let per_id_over = || {
-        let mut counts = std::collections::HashMap::new();
-        log.events.iter().any(|e| {
-            let c = counts.entry(e.event_id).or_insert(0usize);
-            *c += 1;
-            *c > MAX_EVENTS_PER_ID
-        })
-    };
-    if log.events.len() <= MAX_EVENTS_PER_ID || (log.events.len() <= MAX_EVENTS && !per_id_over()) {
+    if log.events.len() <= MAX_EVENTS_PER_ID {
         return;
     }
-    sort_events(&mut log.events);
-    let mut counts = std::collections::HashMap::new();
-    let mut kept = 0usize;
-    let mut keep = vec![false; log.events.len()];
-    for (i, e) in log.events.iter().enumerate().rev() {
-        let c = counts.entry(e.event_id).or_insert(0usize);
-        if *c < MAX_EVENTS_PER_ID && kept < MAX_EVENTS {
-            *c += 1;
-            kept += 1;
-            keep[i] = true;
+    let newest_first =
+        |a: &Event, b: &Event| b.time.cmp(&a.time).then(b.record_id.cmp(&a.record_id));
+    let before = log.events.len();
+    let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for e in &log.events {
+        *counts.entry(e.event_id).or_default() += 1;
+    }
+    let mut kept: Vec<Event> = Vec::with_capacity(before.min(MAX_EVENTS + MAX_EVENTS / 4));
+    let mut rest: Vec<Event> = Vec::new();
+    let crowded: Vec<u32> = counts
+        .iter()
+        .filter(|(_, n)| **n > MAX_EVENTS_PER_ID)
+        .map(|(id, _)| *id)
+        .collect();
+    if crowded.is_empty() {
+        kept = std::mem::take(&mut log.events);
+    } else {
+        for e in log.events.drain(..) {
+            if crowded.contains(&e.event_id) {
+                rest.push(e);
+            } else {
+                kept.push(e);
+            }
+        }
+        for id in crowded {
+            let (mut mine, others): (Vec<Event>, Vec<Event>) =
+                rest.drain(..).partition(|e| e.event_id == id);
+            rest = others;
+            mine.select_nth_unstable_by(MAX_EVENTS_PER_ID - 1, newest_first);
+            mine.truncate(MAX_EVENTS_PER_ID);
+            kept.extend(mine);
         }
     }
-    let before = log.events.len();
-    let mut flags = keep.into_iter();
-    log.events.retain(|_| flags.next().unwrap_or(false));
-    log.events_dropped += (before - log.events.len()) as u64;
+    if kept.len() > MAX_EVENTS {
+        kept.select_nth_unstable_by(MAX_EVENTS - 1, newest_first);
+        kept.truncate(MAX_EVENTS);
+    }
+    log.events_dropped += (before - kept.len()) as u64;
+    log.events = kept;
 }
 
 /// Time, then record id: the order Windows shows a log in, across wrapped and merged logs.
@@ -412,6 +546,9 @@ struct ChunkResult {
     events: Vec<Event>,
     /// Records left to the `evtx` crate.
     fallbacks: u64,
+    /// Records built from compiled templates, and walked token by token.
+    compiled: u64,
+    walked: u64,
     seen: u64,
     skipped: u64,
     unreadable: bool,
@@ -557,6 +694,8 @@ fn read_chunk(
         }
     }
     out.fallbacks = misses.len() as u64;
+    out.compiled = reader.compiled;
+    out.walked = reader.walked;
     if !misses.is_empty() {
         read_with_crate(data, raw.len(), index, &misses, wanted, settings, &mut out);
     }
@@ -958,17 +1097,19 @@ mod tests {
                 .events
                 .iter()
                 .all(|e| e.time.len() == 24 && e.time.ends_with('Z')));
-            // Dropping records by their template values before rendering must keep exactly
-            // what rendering everything and then filtering keeps.
-            let rdp = parse(&bytes, &EventFilter::ids(RDP_EVENT_IDS)).unwrap();
-            let expected: Vec<Event> = log
-                .events
-                .iter()
-                .filter(|e| RDP_EVENT_IDS.contains(&e.event_id))
-                .cloned()
-                .collect();
-            assert_eq!(rdp.events, expected, "{name}");
-            assert_eq!(rdp.records_seen, log.records_seen, "{name}");
+            // Dropping records by their event id and logon type before building them must
+            // keep exactly what building everything and then filtering keeps.
+            for filter in [EventFilter::ids(RDP_EVENT_IDS), EventFilter::rdp()] {
+                let kept = parse(&bytes, &filter).unwrap();
+                let expected: Vec<Event> = log
+                    .events
+                    .iter()
+                    .filter(|e| filter.keeps(e))
+                    .cloned()
+                    .collect();
+                assert_eq!(kept.events, expected, "{name} {filter:?}");
+                assert_eq!(kept.records_seen, log.records_seen, "{name}");
+            }
             count += 1;
         }
         assert_eq!(count, 13);
@@ -1238,10 +1379,7 @@ mod tests {
     #[test]
     fn get_ignores_case_and_returns_first() {
         let e = Event {
-            data: vec![
-                ("SubStatus".into(), "0xc000006a".into()),
-                ("substatus".into(), "second".into()),
-            ],
+            data: vec![("SubStatus", "0xc000006a"), ("substatus", "second")].into(),
             ..Event::default()
         };
         assert_eq!(e.get("SUBSTATUS"), Some("0xc000006a"));
@@ -1315,6 +1453,29 @@ mod tests {
     }
 
     #[test]
+    fn event_data_keeps_pairs_in_order() {
+        let mut d = EventData::new();
+        assert!(d.is_empty() && d.first().is_none());
+        d.push("User", "CORP\\jdoe");
+        d.push("", "");
+        d.push("Address", "10.0.0.5");
+        assert_eq!(d.len(), 3);
+        let pairs: Vec<_> = d.iter().collect();
+        assert_eq!(
+            pairs,
+            [("User", "CORP\\jdoe"), ("", ""), ("Address", "10.0.0.5")]
+        );
+        assert_eq!(d.get("address"), Some("10.0.0.5"));
+        assert_eq!(d.first(), Some(("User", "CORP\\jdoe")));
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json,
+            r#"[["User","CORP\\jdoe"],["",""],["Address","10.0.0.5"]]"#
+        );
+        assert_eq!(serde_json::from_str::<EventData>(&json).unwrap(), d);
+    }
+
+    #[test]
     fn filter_basics() {
         assert!(EventFilter::all().wants(1));
         assert!(EventFilter::ids(&[]).wants(7));
@@ -1324,7 +1485,7 @@ mod tests {
         let rdp = EventFilter::rdp();
         let logon = |t: &str| Event {
             event_id: 4624,
-            data: vec![("LogonType".into(), t.into())],
+            data: vec![("LogonType", t)].into(),
             ..Event::default()
         };
         assert!(rdp.keeps(&logon("10")) && rdp.keeps(&logon("7")));
@@ -1332,7 +1493,7 @@ mod tests {
         // Failures of every type are kept: NLA failures log as type 3.
         let failure = Event {
             event_id: 4625,
-            data: vec![("LogonType".into(), "3".into())],
+            data: vec![("LogonType", "3")].into(),
             ..Event::default()
         };
         assert!(rdp.keeps(&failure));
@@ -1382,6 +1543,7 @@ mod tests {
                 .collect();
             stage.read(&body);
             let fallbacks = stage.fallbacks;
+            let (compiled, walked) = (stage.compiled, stage.walked);
             let fast = stage.finish();
             let reference = crate_events(&bytes);
             let differ: Vec<_> = fast
@@ -1393,6 +1555,12 @@ mod tests {
                 .collect();
             assert!(differ.is_empty(), "{name}: {differ:#?}");
             assert_eq!(fast.events.len(), reference.len(), "{name}");
+            // Templates compile: walking token by token is for the odd record, and for logs
+            // exported without templates (the mitre samples), whose records are plain elements.
+            assert!(
+                name.to_string().contains("mitre__") || walked * 10 <= compiled + walked,
+                "{name}: {walked} walked, {compiled} compiled"
+            );
             // The crate reads only what the BinXML reader does not.
             assert!(
                 fallbacks * 100 <= fast.records_seen.max(1),

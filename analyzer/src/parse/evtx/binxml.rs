@@ -1,27 +1,33 @@
 //! BinXML, the binary XML inside `.evtx` records, read straight from the chunk bytes into an
 //! [`Event`], without rendering XML.
 //!
-//! A record is a small token stream (MS-EVEN6 2.2.12). Almost always it is one template
-//! instance: a reference to a template definition (the event's element tree with numbered
+//! A live log's record is a small token stream (MS-EVEN6 2.2.12): almost always one template
+//! instance, a reference to a template definition (the event's element tree with numbered
 //! substitution slots, stored once per chunk) and the record's values for those slots. The
-//! event log service writes every event that way, so the element names, the `<EventID>` slot
-//! and the `Data Name='…'` labels are in the definition, shared by all records of that shape,
-//! and a record itself holds little more than its values.
+//! element names, the `<EventID>` slot and the `Data Name='…'` labels are in the definition,
+//! shared by every record of that shape; Windows even stores `EventData` as a value holding
+//! an embedded fragment with a template of its own. A log exported with `wevtutil epl` or
+//! `EvtExportLog` (how bundles collect them) is different: its records are plain elements with
+//! string values, no templates.
 //!
-//! That is what makes this fast. [`Reader::event_id`] learns once per template where its
-//! `EventID` value sits and then reads one value of each record: a record the checks do not
-//! want costs a few bounds-checked reads. [`Reader::build`] walks the definition with the
-//! record's values and fills an [`Event`] exactly as [`super::super::event_xml`] fills one from
-//! the XML the `evtx` crate would render: same names, same text (the XML layer's line-end and
+//! So: [`Reader::peek`] learns once per template where its `EventID` (and, for logons, the
+//! `LogonType` inside the embedded `EventData`) sits and reads just those values of each
+//! record, or walks a plain record's first tokens for them; a record the checks do not want
+//! costs a few bounds-checked reads. [`Reader::build`] compiles each template once into ops
+//! (which event field or data pair each slot fills, under which dependency) and runs them on
+//! each record's values; plain records, and the odd record a compiled template does not fit,
+//! are walked token by token. Both fill the [`Event`] exactly as `event_xml` fills one from
+//! the XML the `evtx` crate renders: same names, same text (the XML layer's line-end and
 //! attribute whitespace normalization included), same order.
 //!
-//! Anything this reader does not reproduce exactly (array values, which repeat their element;
-//! ANSI strings, floats and SYSTEMTIMEs; malformed streams) is a [`Miss`]: the caller hands
-//! such records to the `evtx` crate, which renders them as before. Tests compare both paths
-//! record by record over every real sample.
+//! Anything this reader does not reproduce exactly (arrays of other than strings, ANSI strings,
+//! floats, SYSTEMTIMEs, malformed streams) is a [`Miss`]: the caller hands such records to the
+//! `evtx` crate, which renders them as before. Tests compare the paths record by record over
+//! every real sample.
 
 use super::Event;
 use crate::parse::event_xml::normalize_time;
+use std::rc::Rc;
 
 /// Most `(name, value)` pairs kept per event, as in `event_xml`.
 const MAX_DATA_ITEMS: usize = 1024;
@@ -295,7 +301,16 @@ pub(super) struct Peek {
 pub(super) struct Reader<'a> {
     data: &'a [u8],
     templates: Vec<(u32, TemplateInfo)>,
+    /// Compiled templates by (definition offset, depth, section); `None`: does not compile.
+    plans: Vec<PlanEntry>,
+    /// Strings reused from one walked event to the next.
+    pool: Vec<String>,
+    /// Records built from a compiled template, and walked token by token.
+    pub(super) compiled: u64,
+    pub(super) walked: u64,
 }
+
+type PlanEntry = ((u32, usize, Option<Section>), Option<Rc<Vec<Op>>>);
 
 impl<'a> Reader<'a> {
     /// `data` is the whole 64 KiB chunk: offsets in BinXML are chunk offsets.
@@ -303,6 +318,10 @@ impl<'a> Reader<'a> {
         Reader {
             data,
             templates: Vec::new(),
+            plans: Vec::new(),
+            pool: Vec::new(),
+            compiled: 0,
+            walked: 0,
         }
     }
 
@@ -310,7 +329,9 @@ impl<'a> Reader<'a> {
     /// they can be read without building the event. `None` means: build it to know.
     pub(super) fn peek(&mut self, start: usize, end: usize) -> Option<Peek> {
         let d = self.data;
-        let pos = instance_start(d, start, end)?;
+        let Some(pos) = instance_start(d, start, end) else {
+            return peek_direct(d, start, end);
+        };
         let def_offset = u32_at(d, pos + 6)?;
         let info = self.template(def_offset);
         let read = |pos: usize, source: IdSource| match source {
@@ -320,7 +341,7 @@ impl<'a> Reader<'a> {
         };
         let event_id = read(pos, info.event_id)?;
         let mut logon_type = read(pos, info.logon_type);
-        if logon_type.is_none() && matches!(event_id, 4624 | 4625 | 4634) {
+        if logon_type.is_none() && matches!(event_id, 4624 | 4634) {
             // The EventData of a Security event is an embedded fragment: one more template.
             logon_type = info
                 .payload
@@ -351,20 +372,178 @@ impl<'a> Reader<'a> {
     }
 
     /// Builds the event of the record whose BinXML is `data[start..end]`. Record id and header
-    /// time are the caller's.
-    pub(super) fn build(&self, start: usize, end: usize) -> Result<Event> {
-        let mut b = Builder::default();
+    /// time are the caller's. The record's template is compiled once per chunk and filled
+    /// with each record's values; records it does not fit (arrays, fragments that are not
+    /// one instance) are walked token by token.
+    pub(super) fn build(&mut self, start: usize, end: usize) -> Result<Event> {
+        if let Some(Ok(event)) = self.build_compiled(start, end) {
+            self.compiled += 1;
+            return Ok(event);
+        }
+        self.walked += 1;
+        self.build_walked(start, end)
+    }
+
+    /// The event from the record's compiled template; `None` when there is none.
+    fn build_compiled(&mut self, start: usize, end: usize) -> Option<Result<Event>> {
+        let d = self.data;
+        let pos = instance_start(d, start, end)?;
+        let inst = read_instance(d, pos)?;
+        if !ends_here(d, inst.end, end) {
+            return None;
+        }
+        let ops = self.plan(inst.def_offset, 0, None)?;
+        let mut exec = Exec::default();
+        // Rendered values take about as many bytes as their UTF-16 holds, names a few dozen.
+        exec.event.data.reserve(32, end - start);
+        let mut fragment = |v: Value<'a>, depth: usize, section: Option<Section>| {
+            let start = offset_in(d, v.bytes)?;
+            let end = start + v.bytes.len();
+            let Some(inner) = instance_start(d, start, end).and_then(|p| read_instance(d, p))
+            else {
+                return Ok(None);
+            };
+            if !ends_here(d, inner.end, end) {
+                return Ok(None);
+            }
+            Ok(self
+                .plan(inner.def_offset, depth, section)
+                .map(|ops| FragmentOps {
+                    ops,
+                    values: inner.values,
+                }))
+        };
+        let ran = exec.run(&ops, Some(&inst.values), &mut fragment, 0);
+        Some(ran.and_then(|_| exec.finish()))
+    }
+
+    /// The compiled ops of the template defined at `def_offset`, its root opening at `depth`
+    /// in `section`; `None` when it does not compile.
+    fn plan(
+        &mut self,
+        def_offset: u32,
+        depth: usize,
+        section: Option<Section>,
+    ) -> Option<Rc<Vec<Op>>> {
+        let key = (def_offset, depth, section);
+        if let Some((_, plan)) = self.plans.iter().find(|(k, _)| *k == key) {
+            return plan.clone();
+        }
+        let plan = definition_range(self.data, def_offset).and_then(|(s, e)| {
+            let mut b = Builder::compiling(depth, section);
+            let mut walk = Walk {
+                d: self.data,
+                b: &mut b,
+                nesting: 0,
+            };
+            let ok =
+                walk.stream(s, e, true, None).is_ok() && b.stack.len() == depth && b.attr.is_none();
+            ok.then(|| Rc::new(b.ops))
+        });
+        self.plans.push((key, plan.clone()));
+        plan
+    }
+
+    /// The event from walking the record's tokens with its values.
+    fn build_walked(&mut self, start: usize, end: usize) -> Result<Event> {
+        let mut b = Builder::with_pool(std::mem::take(&mut self.pool));
+        b.exec.event.data.reserve(32, end - start);
         let mut walk = Walk {
             d: self.data,
             b: &mut b,
             nesting: 0,
         };
-        walk.stream(start, end, false, None)?;
-        if !walk.b.stack.is_empty() {
+        let walked = walk.stream(start, end, false, None);
+        let complete = b.stack.is_empty();
+        self.pool = std::mem::take(&mut b.pool);
+        walked?;
+        if !complete {
             return miss("record ends inside an element");
         }
-        b.finish()
+        b.exec.finish()
     }
+}
+
+/// Whether a stream that should be one template instance ends where the instance does (or
+/// with an end-of-stream token there).
+fn ends_here(d: &[u8], instance_end: usize, end: usize) -> bool {
+    instance_end == end || (instance_end < end && d.get(instance_end) == Some(&0))
+}
+
+/// What a record without a template says before it is built. Exported logs (`wevtutil epl`,
+/// `EvtExportLog`, which is how logs are collected) store records as plain elements with
+/// string values; the event id is a few tokens in, the logon type (wanted only for logon
+/// events) further on, in `EventData`.
+fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
+    #[derive(PartialEq)]
+    enum In {
+        Other,
+        EventId,
+        Data,
+        LogonType,
+    }
+    let mut depth = 0usize;
+    let mut section_system = false;
+    let mut section_data = false;
+    let mut here = In::Other;
+    let mut in_start_tag = false;
+    let mut name_attr = false;
+    let mut event_id = None;
+    for token in Tokens::new(d, start, end, false) {
+        match token.ok()? {
+            Token::Open { name, .. } => {
+                match depth {
+                    0 if !name_is(d, name, "Event") => return None,
+                    1 => {
+                        section_system = name_is(d, name, "System");
+                        section_data = name_is(d, name, "EventData");
+                    }
+                    2 if section_system && name_is(d, name, "EventID") => here = In::EventId,
+                    2 if section_data && name_is(d, name, "Data") => here = In::Data,
+                    _ => here = In::Other,
+                }
+                depth += 1;
+                in_start_tag = true;
+                name_attr = false;
+            }
+            Token::Attribute { name } => name_attr = here == In::Data && name_is(d, name, "Name"),
+            Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
+                here = In::LogonType;
+            }
+            Token::CloseStart => in_start_tag = false,
+            Token::Text(units) if !in_start_tag && here == In::EventId => {
+                let id: u32 = utf16_text(units).trim().parse().ok()?;
+                if !matches!(id, 4624 | 4634) {
+                    return Some(Peek {
+                        event_id: id,
+                        logon_type: None,
+                    });
+                }
+                event_id = Some(id);
+                here = In::Other;
+            }
+            Token::Text(units) if !in_start_tag && here == In::LogonType => {
+                return Some(Peek {
+                    event_id: event_id?,
+                    logon_type: utf16_text(units).trim().parse().ok(),
+                });
+            }
+            Token::CloseEmpty | Token::End => {
+                depth = depth.checked_sub(1)?;
+                in_start_tag = false;
+                here = In::Other;
+                if depth == 1 && section_data {
+                    break;
+                }
+            }
+            Token::Eof => break,
+            _ => {}
+        }
+    }
+    event_id.map(|event_id| Peek {
+        event_id,
+        logon_type: None,
+    })
 }
 
 /// Offset of the template instance token of a record that is one instance (after an optional
@@ -673,25 +852,30 @@ impl<'a> Walk<'a, '_> {
             match token {
                 Token::Eof => break,
                 Token::Open { name, dependency } => {
-                    let left_out = template
-                        && self.b.stack.len() > base_depth
-                        && dependency
-                            .and_then(|dep| values.and_then(|v| v.get(usize::from(dep))))
-                            .is_some_and(|v| v.ty == ty::NULL);
+                    // A template's root has no parent to leave it out of.
+                    let dependency =
+                        dependency.filter(|_| template && self.b.stack.len() > base_depth);
+                    if self.b.compiling {
+                        self.b.open(self.d, name, dependency)?;
+                        continue;
+                    }
+                    let left_out = dependency
+                        .and_then(|dep| values.and_then(|v| v.get(usize::from(dep))))
+                        .is_some_and(|v| v.ty == ty::NULL);
                     if left_out {
                         skipping = 1;
                         continue;
                     }
-                    self.b.open(self.d, name)?;
+                    self.b.open(self.d, name, None)?;
                 }
-                Token::CloseStart => self.b.close_start(self.d),
+                Token::CloseStart => self.b.close_start(self.d)?,
                 Token::CloseEmpty => {
-                    self.b.close_start(self.d);
+                    self.b.close_start(self.d)?;
                     self.b.end()?;
                 }
                 Token::End => self.b.end()?,
-                Token::Text(units) => self.b.text_units(units),
-                Token::CData(units) => self.b.text_units(units),
+                Token::Text(units) => self.b.text_units(units)?,
+                Token::CData(units) => self.b.text_units(units)?,
                 Token::CharRef(c) => {
                     let c = char::from_u32(u32::from(c)).unwrap_or(char::REPLACEMENT_CHARACTER);
                     self.b.text(c.encode_utf8(&mut [0; 4]));
@@ -709,11 +893,15 @@ impl<'a> Walk<'a, '_> {
                     self.b.text(&text);
                 }
                 Token::Attribute { name } => self.b.attribute(self.d, name),
+                Token::TemplateInstance(_) if self.b.compiling => {
+                    return miss("template instance inside a template");
+                }
                 Token::TemplateInstance(inst) => {
                     let (s, e) = definition_range(self.d, inst.def_offset)
                         .ok_or(Miss("template definition out of the chunk"))?;
                     self.stream(s, e, true, Some(&inst.values))?;
                 }
+                Token::Substitution { index, .. } if self.b.compiling => self.b.slot(index),
                 Token::Substitution { index, optional } => {
                     let Some(v) = values.and_then(|v| v.get(usize::from(index))) else {
                         // Past the values: rendered as nothing.
@@ -791,18 +979,36 @@ fn render_value(v: Value<'_>, out: &mut String) -> Result<()> {
     let short = || Miss("value shorter than its type");
     match v.ty {
         ty::STRING => push_utf16(out, until_nul(b)),
-        ty::INT8 => out.push_str(&(u8_at(b, 0).ok_or_else(short)? as i8).to_string()),
-        ty::UINT8 => out.push_str(&u8_at(b, 0).ok_or_else(short)?.to_string()),
-        ty::INT16 => out.push_str(&(u16_at(b, 0).ok_or_else(short)? as i16).to_string()),
-        ty::UINT16 => out.push_str(&u16_at(b, 0).ok_or_else(short)?.to_string()),
-        ty::INT32 => out.push_str(&(u32_at(b, 0).ok_or_else(short)? as i32).to_string()),
-        ty::UINT32 => out.push_str(&u32_at(b, 0).ok_or_else(short)?.to_string()),
-        ty::INT64 => out.push_str(&(u64_at(b, 0).ok_or_else(short)? as i64).to_string()),
-        ty::UINT64 => out.push_str(&u64_at(b, 0).ok_or_else(short)?.to_string()),
+        ty::INT8 => {
+            let _ = write!(out, "{}", u8_at(b, 0).ok_or_else(short)? as i8);
+        }
+        ty::UINT8 => {
+            let _ = write!(out, "{}", u8_at(b, 0).ok_or_else(short)?);
+        }
+        ty::INT16 => {
+            let _ = write!(out, "{}", u16_at(b, 0).ok_or_else(short)? as i16);
+        }
+        ty::UINT16 => {
+            let _ = write!(out, "{}", u16_at(b, 0).ok_or_else(short)?);
+        }
+        ty::INT32 => {
+            let _ = write!(out, "{}", u32_at(b, 0).ok_or_else(short)? as i32);
+        }
+        ty::UINT32 => {
+            let _ = write!(out, "{}", u32_at(b, 0).ok_or_else(short)?);
+        }
+        ty::INT64 => {
+            let _ = write!(out, "{}", u64_at(b, 0).ok_or_else(short)? as i64);
+        }
+        ty::UINT64 => {
+            let _ = write!(out, "{}", u64_at(b, 0).ok_or_else(short)?);
+        }
         ty::BOOL => match u32_at(b, 0).ok_or_else(short)? as i32 {
             0 => out.push_str("false"),
             1 => out.push_str("true"),
-            raw => out.push_str(&raw.to_string()),
+            raw => {
+                let _ = write!(out, "{raw}");
+            }
         },
         ty::BINARY => {
             for byte in b {
@@ -908,7 +1114,7 @@ fn civil_from_days_since_1601(days: u64) -> (u64, u8, u8) {
 }
 
 /// Which part of the event an element at depth 1 opens (as in `event_xml`).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Section {
     System,
     EventData,
@@ -955,31 +1161,234 @@ enum AttrKind {
     Other,
 }
 
+/// A piece of text: written in the template, or substitution value `n` of the instance.
+#[derive(Debug, Clone)]
+enum Part {
+    Lit(String),
+    Value(u16),
+}
+
+/// Text as the builder gathered it: plain, or (compiling a template) with value slots.
+#[derive(Debug, Clone)]
+enum Text {
+    Plain(String),
+    Parts(Vec<Part>),
+}
+
+/// The first slot marker: compiling a template, value `n` stands in the gathered text as the
+/// character U+F0000 + n (plane 15, private use, never in a template's own text).
+const SLOT_BASE: u32 = 0xF_0000;
+
+impl Text {
+    /// Splits gathered text at its slot markers.
+    fn from_gathered(s: String) -> Text {
+        if !s.chars().any(|c| u32::from(c) >= SLOT_BASE) {
+            return Text::Plain(s);
+        }
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        for c in s.chars() {
+            let code = u32::from(c);
+            if code >= SLOT_BASE {
+                if !lit.is_empty() {
+                    parts.push(Part::Lit(std::mem::take(&mut lit)));
+                }
+                parts.push(Part::Value((code - SLOT_BASE) as u16));
+            } else {
+                lit.push(c);
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(Part::Lit(lit));
+        }
+        Text::Parts(parts)
+    }
+
+    /// Writes the text with `values` in its slots into `out`.
+    fn render(&self, values: Option<&[Value<'_>]>, out: &mut String) -> Result<()> {
+        match self {
+            Text::Plain(s) => out.push_str(s),
+            Text::Parts(parts) => {
+                for part in parts {
+                    match part {
+                        Part::Lit(s) => out.push_str(s),
+                        Part::Value(n) => {
+                            let Some(v) = values.and_then(|v| v.get(usize::from(*n))) else {
+                                continue;
+                            };
+                            match v.ty {
+                                ty::NULL => {}
+                                ty::BIN_XML if v.bytes.is_empty() => {}
+                                // Arrays repeat their element and fragments hold elements:
+                                // the walk handles those.
+                                t if t & ty::ARRAY != 0 || t == ty::BIN_XML => {
+                                    return miss("array or fragment value in text")
+                                }
+                                _ => render_value(*v, out)?,
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the event gets from one element, in document order. A record walked with its values
+/// yields plain text; a template compiled once yields slots its records fill in.
+#[derive(Debug, Clone)]
+enum OpKind {
+    EventId(Text),
+    RecordId(Text),
+    Channel(Text),
+    Computer(Text),
+    /// `Name`, else `EventSourceName` (attribute values).
+    Provider(Option<Text>, Option<Text>),
+    /// `SystemTime` (an attribute value).
+    Time(Text),
+    Data(String, Text),
+    UnnamedData(Text),
+    /// A value standing for elements (an embedded fragment), at this depth and section.
+    Fragment(u16, usize, Option<Section>),
+}
+
+#[derive(Debug, Clone)]
+struct Op {
+    kind: OpKind,
+    /// Values that, when null, leave the element (and so this op) out: the dependency ids of
+    /// the element and its ancestors within the template.
+    deps: Vec<u16>,
+}
+
 struct Frame {
     role: Role,
     text: String,
     has_child: bool,
     /// Items of a string array in the content: the element stands for one copy per item.
     repeat: Option<Vec<String>>,
-    /// Attributes read so far: Provider's Name/EventSourceName, TimeCreated's SystemTime,
-    /// an EventData child's Name.
-    attrs: Vec<(AttrKind, String)>,
+    /// The attribute read: Provider's Name, TimeCreated's SystemTime, an EventData child's Name.
+    main_attr: Option<String>,
+    /// Provider's EventSourceName, used when it has no Name.
+    source_attr: Option<String>,
+    deps: Vec<u16>,
 }
 
-/// Builds an [`Event`] from elements, attributes and text, with `event_xml`'s rules.
+impl Frame {
+    fn new(role: Role, text: String, deps: Vec<u16>) -> Frame {
+        Frame {
+            role,
+            text,
+            has_child: false,
+            repeat: None,
+            main_attr: None,
+            source_attr: None,
+            deps,
+        }
+    }
+}
+
+/// Turns elements, attributes and text into [`Op`]s, with `event_xml`'s rules.
 #[derive(Default)]
 struct Builder {
-    event: Event,
-    has_event_id: bool,
-    unnamed_data: usize,
+    ops: Vec<Op>,
     section: Option<Section>,
     stack: Vec<Frame>,
     /// The attribute being read, and its text so far.
     attr: Option<(AttrKind, String)>,
+    /// Compiling a template: substitutions become slots.
+    compiling: bool,
+    /// Walking a record: the event its ops make.
+    exec: Exec,
+    /// Cleared strings to reuse: walking a record then allocates little beyond its event.
+    pool: Vec<String>,
 }
 
+/// Most strings [`Builder::pool`] keeps.
+const POOL_SIZE: usize = 32;
+
 impl Builder {
-    fn open(&mut self, d: &[u8], name: u32) -> Result<()> {
+    fn with_pool(pool: Vec<String>) -> Builder {
+        Builder {
+            pool,
+            ..Builder::default()
+        }
+    }
+
+    /// A builder compiling a template whose root element opens at `depth` in `section`.
+    fn compiling(depth: usize, section: Option<Section>) -> Builder {
+        let mut b = Builder {
+            compiling: true,
+            section,
+            ..Builder::default()
+        };
+        for _ in 0..depth {
+            b.stack
+                .push(Frame::new(Role::Ignore, String::new(), Vec::new()));
+        }
+        b
+    }
+
+    fn fresh(&mut self) -> String {
+        self.pool.pop().unwrap_or_default()
+    }
+
+    fn recycle(&mut self, mut s: String) {
+        if self.pool.len() < POOL_SIZE && s.capacity() > 0 {
+            s.clear();
+            self.pool.push(s);
+        }
+    }
+
+    fn deps(&self) -> Vec<u16> {
+        self.stack
+            .last()
+            .map(|f| f.deps.clone())
+            .unwrap_or_default()
+    }
+
+    /// Gathered text as op text: with slots when compiling, plain when walking a record.
+    fn gathered(&self, s: String) -> Text {
+        if self.compiling {
+            Text::from_gathered(s)
+        } else {
+            Text::Plain(s)
+        }
+    }
+
+    /// Records an op when compiling; applies it at once when walking a record, and takes its
+    /// strings back for reuse.
+    fn push_op(&mut self, kind: OpKind, deps: Vec<u16>) {
+        if self.compiling {
+            self.ops.push(Op { kind, deps });
+            return;
+        }
+        // Plain text renders without values and cannot fail.
+        let _ = self.exec.apply(&kind, None);
+        let (a, b) = match kind {
+            OpKind::EventId(t)
+            | OpKind::RecordId(t)
+            | OpKind::Channel(t)
+            | OpKind::Computer(t)
+            | OpKind::Time(t)
+            | OpKind::UnnamedData(t) => (Some(t), None),
+            OpKind::Data(name, t) => {
+                self.recycle(name);
+                (Some(t), None)
+            }
+            OpKind::Provider(a, b) => (a, b),
+            OpKind::Fragment(..) => (None, None),
+        };
+        for t in [a, b].into_iter().flatten() {
+            if let Text::Plain(s) = t {
+                self.recycle(s);
+            }
+        }
+    }
+
+    /// Opens an element; `dependency` (compiling only) is the value whose nullness leaves it
+    /// out.
+    fn open(&mut self, d: &[u8], name: u32, dependency: Option<u16>) -> Result<()> {
         self.finish_attribute();
         let depth = self.stack.len();
         if depth >= MAX_DEPTH {
@@ -1011,13 +1420,26 @@ impl Builder {
             (depth, Some(Section::UserData)) if depth >= 3 => Role::UserField(local_name(d, name)),
             _ => Role::Ignore,
         };
-        self.stack.push(Frame {
-            role,
-            text: String::new(),
-            has_child: false,
-            repeat: None,
-            attrs: Vec::new(),
-        });
+        let mut deps = self.deps();
+        if let Some(dep) = dependency {
+            // Whether leaving this child out makes its parent a leaf (a value) is known only
+            // per record.
+            if depth > 0
+                && matches!(
+                    self.stack.get(depth - 1).map(|f| &f.role),
+                    Some(Role::UserField(_))
+                )
+            {
+                return miss("optional child of a UserData element");
+            }
+            deps.push(dep);
+        }
+        let text = if role.gathers_text() {
+            self.fresh()
+        } else {
+            String::new()
+        };
+        self.stack.push(Frame::new(role, text, deps));
         Ok(())
     }
 
@@ -1032,11 +1454,15 @@ impl Builder {
             Some(Role::EventDataChild { .. }) if name_is(d, name, "Name") => AttrKind::DataName,
             _ => AttrKind::Other,
         };
-        self.attr = Some((kind, String::new()));
+        let text = if kind == AttrKind::Other {
+            String::new()
+        } else {
+            self.fresh()
+        };
+        self.attr = Some((kind, text));
     }
 
-    /// Ends the attribute being read: XML attribute-value normalization turns each line end,
-    /// tab or newline into a space.
+    /// Ends the attribute being read.
     fn finish_attribute(&mut self) {
         let Some((kind, value)) = self.attr.take() else {
             return;
@@ -1044,60 +1470,84 @@ impl Builder {
         if kind == AttrKind::Other {
             return;
         }
-        let value = if value.contains(['\r', '\n', '\t']) {
-            value.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ")
-        } else {
-            value
-        };
-        if let Some(frame) = self.stack.last_mut() {
-            // The first of a repeated attribute wins, as `event_xml` finds the first.
-            if !frame.attrs.iter().any(|(k, _)| *k == kind) {
-                frame.attrs.push((kind, value));
-            }
-        }
-    }
-
-    fn close_start(&mut self, d: &[u8]) {
-        self.finish_attribute();
         let Some(frame) = self.stack.last_mut() else {
             return;
         };
-        let attr = |kind: AttrKind| {
-            frame
-                .attrs
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, v)| v.clone())
+        // The first of a repeated attribute wins, as `event_xml` finds the first.
+        let slot = if kind == AttrKind::EventSourceName {
+            &mut frame.source_attr
+        } else {
+            &mut frame.main_attr
         };
+        if slot.is_none() {
+            *slot = Some(value);
+        } else {
+            self.recycle(value);
+        }
+    }
+
+    fn close_start(&mut self, d: &[u8]) -> Result<()> {
+        self.finish_attribute();
+        let fresh = self.fresh();
+        let compiling = self.compiling;
+        let gathered = |s: String| {
+            if compiling {
+                Text::from_gathered(s)
+            } else {
+                Text::Plain(s)
+            }
+        };
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(());
+        };
+        let mut spare = Some(fresh);
+        let mut op = None;
         match &frame.role {
             Role::Provider => {
-                if let Some(name) =
-                    attr(AttrKind::ProviderName).or_else(|| attr(AttrKind::EventSourceName))
-                {
-                    self.event.provider = name;
+                let name = frame.main_attr.take().map(gathered);
+                let source = frame.source_attr.take().map(gathered);
+                if name.is_some() || source.is_some() {
+                    op = Some(OpKind::Provider(name, source));
                 }
             }
             Role::TimeCreated => {
-                if let Some(t) = attr(AttrKind::SystemTime) {
-                    self.event.time = millisecond_time(&t);
+                if let Some(t) = frame.main_attr.take() {
+                    op = Some(OpKind::Time(gathered(t)));
                 }
             }
             Role::EventDataChild { is_data, element } => {
-                frame.role = match attr(AttrKind::DataName).filter(|n| !n.is_empty()) {
-                    Some(name) => Role::Data(name),
+                let name = frame.main_attr.take().filter(|n| !n.is_empty());
+                if self.compiling
+                    && name
+                        .as_ref()
+                        .is_some_and(|n| n.chars().any(|c| u32::from(c) >= SLOT_BASE))
+                {
+                    return miss("a value names the data");
+                }
+                frame.role = match name {
+                    Some(name) => Role::Data(normalize_attribute(name)),
                     None if *is_data => Role::UnnamedData,
                     None => Role::Data(local_name(d, *element)),
                 };
+                frame.text = spare.take().unwrap_or_default();
             }
             _ => {}
         }
+        let deps = frame.deps.clone();
+        if let Some(kind) = op {
+            self.push_op(kind, deps);
+        }
+        if let Some(s) = spare {
+            self.recycle(s);
+        }
+        Ok(())
     }
 
     /// Where text goes now: the attribute being read, or the open element when its value is
     /// kept; `None` when it is not kept.
     fn sink(&mut self) -> Option<&mut String> {
-        if let Some((_, value)) = self.attr.as_mut() {
-            return Some(value);
+        if let Some((kind, value)) = self.attr.as_mut() {
+            return (*kind != AttrKind::Other).then_some(value);
         }
         self.stack
             .last_mut()
@@ -1105,16 +1555,41 @@ impl Builder {
             .map(|f| &mut f.text)
     }
 
-    fn text_units(&mut self, units: &[u8]) {
+    fn text_units(&mut self, units: &[u8]) -> Result<()> {
+        let compiling = self.compiling;
         if let Some(out) = self.sink() {
+            let from = out.len();
             push_utf16(out, units);
+            if compiling && out[from..].chars().any(|c| u32::from(c) >= SLOT_BASE) {
+                return miss("template text in the slot-marker range");
+            }
         }
+        Ok(())
     }
 
     fn text(&mut self, s: &str) {
         if let Some(out) = self.sink() {
             out.push_str(s);
         }
+    }
+
+    /// Compiling: substitution `n` here. In text it becomes a slot; in the content of an
+    /// element whose text is not kept it may be an embedded fragment (how Windows stores
+    /// `EventData` and `UserData`), which the record's value says.
+    fn slot(&mut self, n: u16) {
+        if self.attr.is_some() {
+            if let Some(out) = self.sink() {
+                out.push(char::from_u32(SLOT_BASE + u32::from(n)).unwrap_or('\u{fffd}'));
+            }
+            return;
+        }
+        if let Some(out) = self.sink() {
+            out.push(char::from_u32(SLOT_BASE + u32::from(n)).unwrap_or('\u{fffd}'));
+            return;
+        }
+        let deps = self.deps();
+        let depth = self.stack.len();
+        self.push_op(OpKind::Fragment(n, depth, self.section), deps);
     }
 
     /// A string array in the content of the open element. One item or none is text (items
@@ -1152,79 +1627,216 @@ impl Builder {
                 return miss("array value beside other content");
             }
             for item in items {
-                let copy = Frame {
-                    role: match &frame.role {
-                        Role::Data(n) => Role::Data(n.clone()),
-                        Role::UserField(n) => Role::UserField(n.clone()),
-                        Role::UnnamedData => Role::UnnamedData,
-                        _ => Role::Ignore,
-                    },
-                    text: item,
-                    has_child: false,
-                    repeat: None,
-                    attrs: Vec::new(),
+                let role = match &frame.role {
+                    Role::Data(n) => Role::Data(n.clone()),
+                    Role::UserField(n) => Role::UserField(n.clone()),
+                    Role::UnnamedData => Role::UnnamedData,
+                    _ => Role::Ignore,
                 };
-                self.stack.push(copy);
+                self.stack.push(Frame::new(role, item, frame.deps.clone()));
                 self.end()?;
             }
             return Ok(());
         }
-        // XML end-of-line normalization: CR LF and lone CR read as LF.
-        let text = if frame.text.contains('\r') {
-            frame.text.replace("\r\n", "\n").replace('\r', "\n")
-        } else {
-            frame.text
+        if let Some(a) = frame.main_attr.take() {
+            self.recycle(a);
+        }
+        let deps = std::mem::take(&mut frame.deps);
+        let kind = match frame.role {
+            Role::EventId => Some(OpKind::EventId(self.gathered(frame.text))),
+            Role::RecordId => Some(OpKind::RecordId(self.gathered(frame.text))),
+            Role::Channel => Some(OpKind::Channel(self.gathered(frame.text))),
+            Role::Computer => Some(OpKind::Computer(self.gathered(frame.text))),
+            Role::Data(name) => Some(OpKind::Data(name, self.gathered(frame.text))),
+            Role::UnnamedData => Some(OpKind::UnnamedData(self.gathered(frame.text))),
+            Role::UserField(name) if depth >= 4 && !frame.has_child => {
+                Some(OpKind::Data(name, self.gathered(frame.text)))
+            }
+            _ => {
+                self.recycle(frame.text);
+                None
+            }
         };
-        match frame.role {
-            Role::EventId => {
-                if let Ok(id) = text.trim().parse() {
-                    self.event.event_id = id;
-                    self.has_event_id = true;
-                }
-            }
-            Role::RecordId => {
-                if let Ok(id) = text.trim().parse() {
-                    self.event.record_id = id;
-                }
-            }
-            Role::Channel => self.event.channel = text.trim().to_owned(),
-            Role::Computer => self.event.computer = text.trim().to_owned(),
-            Role::Data(name) => self.push_data(name, text),
-            Role::UnnamedData => {
-                self.unnamed_data += 1;
-                let name = format!("Data{}", self.unnamed_data);
-                self.push_data(name, text);
-            }
-            Role::UserField(name) if depth >= 4 && !frame.has_child => self.push_data(name, text),
-            _ => {}
+        if let Some(kind) = kind {
+            self.push_op(kind, deps);
         }
         if depth == 1 {
             self.section = None;
         }
         Ok(())
     }
+}
 
-    fn push_data(&mut self, name: String, value: String) {
+/// XML attribute-value normalization: each line end, tab or newline reads as a space.
+fn normalize_attribute(value: String) -> String {
+    if value.contains(['\r', '\n', '\t']) {
+        value.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ")
+    } else {
+        value
+    }
+}
+
+/// XML end-of-line normalization: CR LF and lone CR read as LF.
+fn normalize_eol(text: &mut String) {
+    if text.contains('\r') {
+        *text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+}
+
+/// Applies ops to an event.
+#[derive(Default)]
+struct Exec {
+    event: Event,
+    has_event_id: bool,
+    unnamed_data: usize,
+    scratch: String,
+}
+
+impl Exec {
+    /// Runs `ops` with `values` (none for a walked record, whose text is plain). Fragment ops
+    /// ask `fragment` for the ops of the embedded template and its values.
+    fn run<'v>(
+        &mut self,
+        ops: &[Op],
+        values: Option<&[Value<'v>]>,
+        fragment: &mut dyn FnMut(
+            Value<'v>,
+            usize,
+            Option<Section>,
+        ) -> Result<Option<FragmentOps<'v>>>,
+        nesting: usize,
+    ) -> Result<()> {
+        if nesting >= MAX_NESTING {
+            return miss("templates nested too deep");
+        }
+        for op in ops {
+            let left_out = op.deps.iter().any(|dep| {
+                values
+                    .and_then(|v| v.get(usize::from(*dep)))
+                    .is_some_and(|v| v.ty == ty::NULL)
+            });
+            if left_out {
+                continue;
+            }
+            match &op.kind {
+                OpKind::Fragment(n, depth, section) => {
+                    let Some(v) = values.and_then(|v| v.get(usize::from(*n))) else {
+                        continue;
+                    };
+                    match v.ty {
+                        ty::BIN_XML if !v.bytes.is_empty() => {
+                            let Some(inner) = fragment(*v, *depth, *section)? else {
+                                return miss("fragment is not one template instance");
+                            };
+                            self.run(&inner.ops, Some(&inner.values), fragment, nesting + 1)?;
+                        }
+                        t if t & ty::ARRAY != 0 => return miss("array value in content"),
+                        // A scalar where nothing keeps text is rendered nowhere.
+                        _ => {}
+                    }
+                }
+                kind => self.apply(kind, values)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&mut self, text: &Text, values: Option<&[Value<'_>]>) -> Result<String> {
+        self.scratch.clear();
+        text.render(values, &mut self.scratch)?;
+        Ok(std::mem::take(&mut self.scratch))
+    }
+
+    fn apply(&mut self, kind: &OpKind, values: Option<&[Value<'_>]>) -> Result<()> {
+        match kind {
+            OpKind::EventId(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                if let Ok(id) = s.trim().parse() {
+                    self.event.event_id = id;
+                    self.has_event_id = true;
+                }
+                self.scratch = s;
+            }
+            OpKind::RecordId(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                if let Ok(id) = s.trim().parse() {
+                    self.event.record_id = id;
+                }
+                self.scratch = s;
+            }
+            OpKind::Channel(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.event.channel = s.trim().to_owned();
+                self.scratch = s;
+            }
+            OpKind::Computer(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.event.computer = s.trim().to_owned();
+                self.scratch = s;
+            }
+            OpKind::Provider(name, source) => {
+                if let Some(t) = name.as_ref().or(source.as_ref()) {
+                    let s = self.render(t, values)?;
+                    self.event.provider = normalize_attribute(s);
+                }
+            }
+            OpKind::Time(t) => {
+                let s = normalize_attribute(self.render(t, values)?);
+                self.event.time = millisecond_time(&s);
+                self.scratch = s;
+            }
+            OpKind::Data(name, t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.push_data(name, &s);
+                self.scratch = s;
+            }
+            OpKind::UnnamedData(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.unnamed_data += 1;
+                let name = format!("Data{}", self.unnamed_data);
+                self.push_data(&name, &s);
+                self.scratch = s;
+            }
+            OpKind::Fragment(..) => {}
+        }
+        Ok(())
+    }
+
+    fn push_data(&mut self, name: &str, value: &str) {
         if self.event.data.len() < MAX_DATA_ITEMS {
-            self.event.data.push((name, value));
+            self.event.data.push(name, value);
         }
     }
 
-    fn finish(self) -> Result<Event> {
+    fn finish(mut self) -> Result<Event> {
         if !self.has_event_id {
             return miss("event has no readable <EventID>");
         }
+        self.event.data.shrink_to_fit();
         Ok(self.event)
     }
 }
 
+/// The compiled ops of an embedded template, and the values of its instance.
+struct FragmentOps<'v> {
+    ops: Rc<Vec<Op>>,
+    values: Vec<Value<'v>>,
+}
+
 /// A `SystemTime` as RFC 3339 with milliseconds, as `event_xml` normalizes it. The crate's
-/// seven-digit rendering of a FILETIME is cut to three digits without parsing it.
+/// seven-digit rendering of a FILETIME (nine digits in logs exported by newer Windows) is cut
+/// to three digits without parsing it, as chrono's `%.3f` cuts them.
 fn millisecond_time(t: &str) -> String {
     let b = t.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let plain = b.len() == 28
+    let plain = (24..=30).contains(&b.len())
         && digits(0..4)
         && b[4] == b'-'
         && digits(5..7)
@@ -1237,8 +1849,8 @@ fn millisecond_time(t: &str) -> String {
         && b[16] == b':'
         && digits(17..19)
         && b[19] == b'.'
-        && digits(20..27)
-        && b[27] == b'Z'
+        && digits(20..b.len() - 1)
+        && b[b.len() - 1] == b'Z'
         && is_real_time(t);
     if plain {
         let mut out = String::with_capacity(24);
@@ -1333,6 +1945,9 @@ mod tests {
     fn times_cut_to_milliseconds_as_event_xml_does() {
         for t in [
             "2023-09-25T20:39:50.8221234Z",
+            "2021-12-16T10:19:07.348731900Z",
+            "2021-12-16T10:19:07.348Z",
+            "2021-12-16T10:19:07.3Z",
             "1601-01-01T00:00:00.0000000Z",
             "0000-00-00T00:00:00.0000000Z",
             "2023-02-30T00:00:00.0000000Z",
@@ -1354,7 +1969,7 @@ mod tests {
             let _ = r.peek(start, start + 300);
             let _ = r.build(start, start + 300);
         }
-        let r = Reader::new(&[]);
+        let mut r = Reader::new(&[]);
         assert!(r.build(0, 10).is_err());
     }
 }
