@@ -8,9 +8,9 @@
 //! user and source address, with first/last time and counts.
 
 use super::{Check, EvidenceRef, Finding, Severity};
-use crate::evidence::Evidence;
+use crate::evidence::{failure_code, is_rdp_failure, Evidence};
 use crate::parse::identify::Kind;
-use crate::parse::{evtx::Event, ntstatus};
+use crate::parse::ntstatus;
 use std::collections::BTreeMap;
 
 pub static CHECK: Check = Check {
@@ -55,39 +55,12 @@ struct Group {
     records: Vec<(String, u64)>,
 }
 
-fn is_rdp_failure(e: &Event) -> bool {
-    let logon_type = e
-        .get("LogonType")
-        .and_then(|t| t.trim().parse::<u32>().ok());
-    let ip = e.get("IpAddress").unwrap_or("-").trim();
-    let remote_ip = !matches!(ip, "" | "-" | "::1" | "127.0.0.1");
-    match logon_type {
-        Some(10) => true,
-        Some(3) => remote_ip,
-        _ => false,
-    }
-}
-
-/// The specific reason: SubStatus when Status is the generic 0xC000006D.
-fn reason_code(e: &Event) -> Option<u32> {
-    let status = e.get("Status").and_then(ntstatus::parse_code);
-    let sub = e
-        .get("SubStatus")
-        .and_then(ntstatus::parse_code)
-        .filter(|s| *s != 0);
-    match (status, sub) {
-        (Some(0xC000_006D), Some(s)) | (None, Some(s)) => Some(s),
-        (Some(s), _) => Some(s),
-        (None, None) => None,
-    }
-}
-
 fn run(ev: &Evidence) -> Vec<Finding> {
     let events = ev.events_with_ids(&[4625]);
     // reason -> (user, ip) -> group
     let mut by_reason: BTreeMap<u32, BTreeMap<(String, String), Group>> = BTreeMap::new();
     for (artifact, e) in events.into_iter().filter(|(_, e)| is_rdp_failure(e)) {
-        let code = reason_code(e).unwrap_or(0);
+        let code = failure_code(e).unwrap_or(0);
         let user = match (e.get("TargetDomainName"), e.get("TargetUserName")) {
             (Some(d), Some(u)) if !d.is_empty() && d != "-" => format!("{d}\\{u}"),
             (_, Some(u)) => u.to_string(),

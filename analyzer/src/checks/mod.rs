@@ -11,24 +11,30 @@ use crate::parse::identify::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod account_locked_out;
 mod artifact_unreadable;
+mod brute_force;
 mod certificate_invalid;
 mod certificate_no_server_auth;
 mod certificate_services_not_running;
 mod certificate_thumbprint_unknown;
 mod clock_skew;
 mod collection_step_failed;
+mod credential_failures;
 mod credssp_encryption_oracle;
 mod edition_cannot_host;
+mod event_log_damaged;
 mod failed_logons;
 mod fips_mode;
 mod firewall_blocks_rdp;
 mod firewall_remote_scope;
+mod incomplete_connections;
 mod licensing;
 mod listener_bound_to_adapter;
 mod listener_not_listening;
 mod listener_permissions;
 mod listener_probe;
+mod logon_trail;
 mod logons_disabled;
 mod machinekeys_acl;
 mod network_profile;
@@ -36,6 +42,7 @@ mod non_default_port;
 mod not_elevated;
 mod port_conflict;
 mod port_not_listening;
+mod rdp_certificate_events;
 mod rdp_certs;
 mod rdp_disabled;
 mod rdp_disabled_by_policy;
@@ -255,6 +262,13 @@ pub fn all() -> &'static [&'static Check] {
         &edition_cannot_host::CHECK,
         &listener_probe::CHECK,
         &served_certificate::CHECK,
+        &account_locked_out::CHECK,
+        &credential_failures::CHECK,
+        &brute_force::CHECK,
+        &logon_trail::CHECK,
+        &rdp_certificate_events::CHECK,
+        &incomplete_connections::CHECK,
+        &event_log_damaged::CHECK,
         &artifact_unreadable::CHECK,
         &collection_step_failed::CHECK,
         &not_elevated::CHECK,

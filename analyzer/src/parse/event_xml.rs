@@ -106,6 +106,7 @@ pub fn parse(text: &str, wanted: &EventFilter) -> Result<EventLog, ParseError> {
             }
         }
     }
+    super::evtx::cap_events(&mut log);
     super::evtx::sort_events(&mut log.events);
     Ok(log)
 }
@@ -124,7 +125,7 @@ fn read_segment(xml: &str, wanted: &EventFilter) -> Result<Option<Event>, String
         }
     }
     let event = event_from_xml(xml)?;
-    Ok(wanted.wants(event.event_id).then_some(event))
+    Ok(wanted.keeps(&event).then_some(event))
 }
 
 /// Splits `text` at every `<Event` start tag: `(1-based line of the tag, text from the tag to
@@ -468,7 +469,7 @@ impl EventBuilder {
 
     fn push_data(&mut self, name: String, value: String) {
         if self.event.data.len() < MAX_DATA_ITEMS {
-            self.event.data.push((name, value));
+            self.event.data.push(&name, &value);
         }
     }
 

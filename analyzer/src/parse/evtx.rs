@@ -1,4 +1,4 @@
-//! Binary Windows event logs (`.evtx`), read with the `evtx` crate.
+//! Binary Windows event logs (`.evtx`), read chunk by chunk, in parallel, in bounded memory.
 //!
 //! An `.evtx` file is a 4 KiB file header (`ElfFile\0`) followed by 64 KiB chunks
 //! (`ElfChnk\0`), each self-contained: its own string table, its own BinXML templates, its own
@@ -7,35 +7,56 @@
 //! records among good ones, and the good ones are still evidence. So we read chunks in parallel
 //! with rayon, skip (and count) what cannot be read, and fail only when the file is not EVTX.
 //!
-//! Each wanted record is rendered to event XML by the crate and read by [`super::event_xml`],
-//! so binary logs and `wevtutil` exports give the same [`Event`]s.
+//! A Security log is the biggest artifact of a bundle (1 GiB and more on servers) and the RDP
+//! checks want a few dozen event ids out of it. Rendering every record to XML and reading the
+//! XML back costs seconds per hundred MiB, so records are read straight from the chunk bytes
+//! ([`binxml`]): each record's event id (and a logon's type) is read first, and only wanted
+//! records are built into [`Event`]s, directly, from templates compiled once per chunk. The
+//! few records that reader does not reproduce exactly go to the `evtx` crate, which renders
+//! them to event XML for [`super::event_xml`], as every record was read before; tests compare
+//! both paths over every real sample. [`EventFilter::rdp`] keeps only RDP logon types of 4624
+//! and 4634, which on a server are most of the log. Events keep their payload in one string
+//! ([`EventData`]), and a log keeps at most [`MAX_EVENTS`] of them: memory stays bounded
+//! however big or flooded the log.
 //!
-//! Rendering a record and reading its XML is the cost (the XML read about three times the
-//! rendering), and the RDP checks want a few dozen event ids out of logs that are mostly
-//! something else. Before rendering a record we look at its template substitution values:
-//! Windows' event log service lays out the `<System>` template of every record the same way,
-//! with the event id as value 3. Whether a template really does is learned per chunk: the
-//! first records that use it are rendered anyway and their `EventID` compared with value 3;
-//! only then do we trust it to drop unwanted records unrendered. Records stored without a
-//! template (the exported logs among our samples have them) are rendered, and an unwanted one
-//! is dropped by a plain search for its `EventID` before the XML is read.
+//! [`parse_reader`] reads from any [`Read`] (a file, a zip entry being inflated) a batch of
+//! chunks at a time, so memory holds one batch and the kept events, never the whole log.
+
+mod binxml;
 
 use super::ParseError;
-use evtx::binxml::value_variant::BinXmlValue;
 use evtx::{EvtxChunkData, EvtxRecord, ParserSettings};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 
 /// First eight bytes of every `.evtx` file.
 pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
+/// First eight bytes of every chunk.
+const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
 
 /// Size of the file header block; the first chunk starts here.
 const FILE_HEADER_SIZE: usize = 4096;
 /// Size of one chunk.
 const CHUNK_SIZE: usize = 65536;
+/// Size of a chunk header; the first record starts here.
+const CHUNK_HEADER_SIZE: usize = 512;
+/// Size of a record header (magic, size, record id, time).
+const RECORD_HEADER_SIZE: usize = 24;
+/// First four bytes of every record.
+const RECORD_MAGIC: &[u8; 4] = b"\x2a\x2a\x00\x00";
 /// Smallest record (24-byte header plus the 4-byte size copy): bounds records per chunk.
 const MIN_RECORD_SIZE: usize = 28;
+/// Chunks [`parse_reader`] holds at once: 8 MiB, enough for every thread to have work.
+const BATCH_CHUNKS: usize = 128;
+/// Logs at least this large show a progress bar (when stderr is a terminal).
+const PROGRESS_MIN_BYTES: u64 = 64 << 20;
+/// Most events kept per log: about 130 MB of them. A Security log flooded by a password spray
+/// holds millions of failures; the newest are the ones that explain today's problem.
+pub const MAX_EVENTS: usize = 100_000;
+/// Most events of one id kept per log, so that a flood of one kind (4625) does not push out
+/// the rarer events that tell the rest of the story (1149, 4624, 21).
+pub const MAX_EVENTS_PER_ID: usize = 50_000;
 /// Most error messages kept in [`EventLog::errors`].
 pub(crate) const MAX_ERRORS: usize = 20;
 
@@ -48,6 +69,11 @@ pub const RDP_EVENT_IDS: &[u32] = &[
     39, 40, 34, 1006, 1056, 1057, 1058, 1128, 1130, 1131, 36870, 36871, 36874, 36888, 5719, 7000,
     7001, 7023, 7024, 7031, 7034, 7036,
 ];
+
+/// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a
+/// reconnect to a locked session logs) and CachedRemoteInteractive (12). A server logs
+/// thousands of network (3) and service (5) logons for each of these.
+pub const RDP_LOGON_TYPES: &[u32] = &[7, 10, 12];
 
 /// One event, reduced to what checks read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -67,16 +93,124 @@ pub struct Event {
     /// `Data2`...; `Binary` as `Binary`), and the leaf elements under `UserData`'s wrapper by
     /// local name (`User`, `SessionID`, `Address`, `Param1`...). Values are as Windows wrote
     /// them: `%%2313` message references and `0xc000006a` codes are not translated here.
-    pub data: Vec<(String, String)>,
+    pub data: EventData,
 }
 
 impl Event {
     /// The first value named `name`, ignoring ASCII case (`SubStatus`, `substatus`).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.data
-            .iter()
+        self.data.get(name)
+    }
+}
+
+/// An event's payload: `(name, value)` pairs in document order. They live in one string, so an
+/// event costs two allocations rather than two per value: a Security event has 20 to 30
+/// values, and a flooded log keeps tens of thousands of events.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EventData {
+    text: String,
+    /// Where each name and each value ends in `text`; each starts where the previous ended.
+    ends: Vec<(u32, u32)>,
+}
+
+impl EventData {
+    pub fn new() -> Self {
+        EventData::default()
+    }
+
+    /// Appends a pair. A pair that would take the payload past 4 GiB is dropped (bounded
+    /// long before by the readers).
+    pub fn push(&mut self, name: &str, value: &str) {
+        let name_end = self.text.len() + name.len();
+        let value_end = name_end + value.len();
+        let (Ok(n), Ok(v)) = (u32::try_from(name_end), u32::try_from(value_end)) else {
+            return;
+        };
+        self.text.push_str(name);
+        self.text.push_str(value);
+        self.ends.push((n, v));
+    }
+
+    /// Room for `pairs` more pairs of `bytes` more text.
+    pub fn reserve(&mut self, pairs: usize, bytes: usize) {
+        self.ends.reserve(pairs);
+        self.text.reserve(bytes);
+    }
+
+    /// Gives back unused room: events are kept by the ten thousand.
+    pub fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.text.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The pairs, in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&(n, v)| {
+            let (n, v) = (n as usize, v as usize);
+            let pair = (
+                self.text.get(start..n).unwrap_or(""),
+                self.text.get(n..v).unwrap_or(""),
+            );
+            start = v;
+            pair
+        })
+    }
+
+    /// The first pair.
+    pub fn first(&self) -> Option<(&str, &str)> {
+        self.iter().next()
+    }
+
+    /// The first value named `name`, ignoring ASCII case.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
+    }
+}
+
+impl std::fmt::Debug for EventData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for EventData {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        let mut data = EventData::new();
+        for (n, v) in iter {
+            data.push(n.as_ref(), v.as_ref());
+        }
+        data
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> From<Vec<(N, V)>> for EventData {
+    fn from(pairs: Vec<(N, V)>) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+/// As a list of `[name, value]` pairs.
+impl serde::Serialize for EventData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EventData {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs = Vec::<(String, String)>::deserialize(d)?;
+        Ok(pairs.into())
     }
 }
 
@@ -92,33 +226,72 @@ pub struct EventLog {
     pub records_skipped: u64,
     /// Chunks that could not be read at all (bad magic, unusable string table).
     pub chunks_skipped: u64,
+    /// Wanted events left out to bound memory (the oldest beyond [`MAX_EVENTS_PER_ID`] of one
+    /// id or [`MAX_EVENTS`] in all): counts drawn from `events` cover the newest only.
+    #[serde(default)]
+    pub events_dropped: u64,
     /// The first few problems, in file order (at most 20).
     pub errors: Vec<String>,
 }
 
-/// Which event ids to keep. Empty keeps all.
+/// Which events to keep. Empty `ids` keeps all ids; empty `logon_types` keeps all logon types.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {
     pub ids: Vec<u32>,
+    /// For logon and logoff events (4624, 4634), the `LogonType`s to keep.
+    pub logon_types: Vec<u32>,
 }
 
 impl EventFilter {
     /// Keeps every event.
     pub fn all() -> Self {
-        EventFilter { ids: Vec::new() }
+        EventFilter::default()
     }
 
     /// Keeps the events whose id is in `ids`.
     pub fn ids(ids: &[u32]) -> Self {
-        EventFilter { ids: ids.to_vec() }
+        EventFilter {
+            ids: ids.to_vec(),
+            logon_types: Vec::new(),
+        }
+    }
+
+    /// What the RDP checks read: [`RDP_EVENT_IDS`], with logons and logoffs of the
+    /// [`RDP_LOGON_TYPES`] only. On a busy server this keeps a few percent of the Security log.
+    pub fn rdp() -> Self {
+        EventFilter {
+            ids: RDP_EVENT_IDS.to_vec(),
+            logon_types: RDP_LOGON_TYPES.to_vec(),
+        }
     }
 
     pub fn wants(&self, id: u32) -> bool {
         self.ids.is_empty() || self.ids.contains(&id)
     }
 
+    /// Whether a built event is kept: its id, then its logon type for 4624/4634.
+    pub fn keeps(&self, e: &Event) -> bool {
+        let logon_type = e
+            .get("LogonType")
+            .and_then(|t| t.trim().parse::<u32>().ok());
+        self.wants(e.event_id) && self.logon_type_ok(e.event_id, logon_type)
+    }
+
+    /// Whether a record may be kept, from what is known before building it: false only when
+    /// its id, or its logon type, is known to be unwanted.
+    fn may_keep(&self, event_id: u32, logon_type: Option<u32>) -> bool {
+        self.wants(event_id) && (logon_type.is_none() || self.logon_type_ok(event_id, logon_type))
+    }
+
+    fn logon_type_ok(&self, event_id: u32, logon_type: Option<u32>) -> bool {
+        if self.logon_types.is_empty() || !matches!(event_id, 4624 | 4634) {
+            return true;
+        }
+        logon_type.is_some_and(|t| self.logon_types.contains(&t))
+    }
+
     fn is_all(&self) -> bool {
-        self.ids.is_empty()
+        self.ids.is_empty() && self.logon_types.is_empty()
     }
 }
 
@@ -135,31 +308,231 @@ pub fn parse(bytes: &[u8], wanted: &EventFilter) -> Result<EventLog, ParseError>
     if !sniff(bytes) {
         return Err(ParseError::new("not an EVTX file: no ElfFile header"));
     }
-    let settings = Arc::new(ParserSettings::default().indent(false));
-    let body = bytes.len().saturating_sub(FILE_HEADER_SIZE);
-    let chunk_count = body.div_ceil(CHUNK_SIZE);
-    let chunks: Vec<ChunkResult> = (0..chunk_count)
-        .into_par_iter()
-        .map(|index| read_chunk_guarded(bytes, index, wanted, &settings))
-        .collect();
-
-    let mut log = EventLog::default();
+    let mut stage = Stage::new(wanted, bytes.len() as u64);
     if bytes.len() < FILE_HEADER_SIZE {
-        log.errors.push(format!(
-            "file is {} bytes, shorter than the {FILE_HEADER_SIZE}-byte EVTX header: no chunks",
-            bytes.len()
+        stage.log.errors.push(short_header(bytes.len()));
+    }
+    let body = bytes.get(FILE_HEADER_SIZE..).unwrap_or(&[]);
+    let chunks: Vec<(usize, &[u8])> = body.chunks(CHUNK_SIZE).enumerate().collect();
+    stage.read(&chunks);
+    Ok(stage.finish())
+}
+
+/// Reads an `.evtx` file from `reader` (a file, a zip entry being inflated), a batch of
+/// chunks at a time: memory holds one batch (8 MiB) and the kept events, whatever the size of
+/// the log. `size` (when known) sizes the progress bar.
+pub fn parse_reader<R: Read + Send>(
+    mut reader: R,
+    size: Option<u64>,
+    wanted: &EventFilter,
+) -> Result<EventLog, ParseError> {
+    let mut header = vec![0u8; FILE_HEADER_SIZE];
+    let got = read_up_to(&mut reader, &mut header)
+        .map_err(|e| ParseError::new(format!("cannot read the event log: {e}")))?;
+    header.truncate(got);
+    if !sniff(&header) {
+        return Err(ParseError::new("not an EVTX file: no ElfFile header"));
+    }
+    let mut stage = Stage::new(wanted, size.unwrap_or(0));
+    if got < FILE_HEADER_SIZE {
+        stage.log.errors.push(short_header(got));
+        return Ok(stage.finish());
+    }
+    // One thread reads the next batch while the pool parses this one; buffers go back and
+    // forth, so at most three are ever allocated.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let mut read_error = None;
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || -> Option<std::io::Error> {
+            loop {
+                let mut batch = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| vec![0u8; BATCH_CHUNKS * CHUNK_SIZE]);
+                let (got, error) = fill(&mut reader, &mut batch);
+                let last = got < batch.len();
+                if full_tx.send((batch, got)).is_err() || last {
+                    return error;
+                }
+            }
+        });
+        let mut first_index = 0;
+        for (batch, got) in full_rx {
+            let chunks: Vec<(usize, &[u8])> = batch[..got]
+                .chunks(CHUNK_SIZE)
+                .enumerate()
+                .map(|(i, c)| (first_index + i, c))
+                .collect();
+            stage.read(&chunks);
+            first_index += chunks.len();
+            let _ = empty_tx.send(batch);
+        }
+        read_error = reading.join().ok().flatten().map(|e| (first_index, e));
+    });
+    if let Some((at, e)) = read_error {
+        stage.log.errors.push(format!(
+            "reading stopped at chunk {at}: {e}; the rest of the log was not read"
         ));
     }
-    for chunk in chunks {
-        log.records_seen += chunk.seen;
-        log.records_skipped += chunk.skipped;
-        log.chunks_skipped += u64::from(chunk.unreadable);
-        log.events.extend(chunk.events);
-        let room = MAX_ERRORS.saturating_sub(log.errors.len());
-        log.errors.extend(chunk.errors.into_iter().take(room));
+    Ok(stage.finish())
+}
+
+fn short_header(len: usize) -> String {
+    format!("file is {len} bytes, shorter than the {FILE_HEADER_SIZE}-byte EVTX header: no chunks")
+}
+
+/// Reads until `buf` is full, the input ends or fails: the count read, and the failure.
+fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (filled, Some(e)),
+        }
     }
-    sort_events(&mut log.events);
-    Ok(log)
+    (filled, None)
+}
+
+/// Reads until `buf` is full or the input ends; the count read.
+fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A log being read: what has been gathered, and the progress bar.
+struct Stage<'f> {
+    wanted: &'f EventFilter,
+    settings: Arc<ParserSettings>,
+    log: EventLog,
+    fallbacks: u64,
+    compiled: u64,
+    walked: u64,
+    progress: indicatif::ProgressBar,
+}
+
+impl<'f> Stage<'f> {
+    fn new(wanted: &'f EventFilter, size: u64) -> Self {
+        Stage {
+            wanted,
+            settings: Arc::new(ParserSettings::default().indent(false)),
+            log: EventLog::default(),
+            fallbacks: 0,
+            compiled: 0,
+            walked: 0,
+            progress: progress_bar(size),
+        }
+    }
+
+    /// Reads `chunks` (index in the file, bytes) in parallel and gathers what they gave.
+    fn read(&mut self, chunks: &[(usize, &[u8])]) {
+        let results: Vec<ChunkResult> = chunks
+            .par_iter()
+            .map(|&(index, raw)| {
+                let r = read_chunk_guarded(raw, index, self.wanted, &self.settings);
+                self.progress.inc(raw.len() as u64);
+                r
+            })
+            .collect();
+        let log = &mut self.log;
+        for chunk in results {
+            self.fallbacks += chunk.fallbacks;
+            self.compiled += chunk.compiled;
+            self.walked += chunk.walked;
+            log.records_seen += chunk.seen;
+            log.records_skipped += chunk.skipped;
+            log.chunks_skipped += u64::from(chunk.unreadable);
+            log.events.extend(chunk.events);
+            let room = MAX_ERRORS.saturating_sub(log.errors.len());
+            log.errors.extend(chunk.errors.into_iter().take(room));
+        }
+        // Trimmed with some slack, so a long log is sorted once per many batches.
+        if log.events.len() > MAX_EVENTS + MAX_EVENTS / 4 {
+            cap_events(log);
+        }
+    }
+
+    fn finish(mut self) -> EventLog {
+        self.progress.finish_and_clear();
+        cap_events(&mut self.log);
+        sort_events(&mut self.log.events);
+        self.log
+    }
+}
+
+/// A progress bar on stderr for a large log, hidden when stderr is not a terminal (a pipe, a
+/// log file, the tests).
+fn progress_bar(size: u64) -> indicatif::ProgressBar {
+    if size < PROGRESS_MIN_BYTES || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(size),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "reading event log {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Keeps the newest [`MAX_EVENTS`] events, at most [`MAX_EVENTS_PER_ID`] of each id. Linear:
+/// it partitions around the oldest event kept instead of sorting, as it runs again and again
+/// while a flooded log is read.
+pub(crate) fn cap_events(log: &mut EventLog) {
+    if log.events.len() <= MAX_EVENTS_PER_ID {
+        return;
+    }
+    let newest_first =
+        |a: &Event, b: &Event| b.time.cmp(&a.time).then(b.record_id.cmp(&a.record_id));
+    let before = log.events.len();
+    let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for e in &log.events {
+        *counts.entry(e.event_id).or_default() += 1;
+    }
+    let mut kept: Vec<Event> = Vec::with_capacity(before.min(MAX_EVENTS + MAX_EVENTS / 4));
+    let mut rest: Vec<Event> = Vec::new();
+    let crowded: Vec<u32> = counts
+        .iter()
+        .filter(|(_, n)| **n > MAX_EVENTS_PER_ID)
+        .map(|(id, _)| *id)
+        .collect();
+    if crowded.is_empty() {
+        kept = std::mem::take(&mut log.events);
+    } else {
+        for e in log.events.drain(..) {
+            if crowded.contains(&e.event_id) {
+                rest.push(e);
+            } else {
+                kept.push(e);
+            }
+        }
+        for id in crowded {
+            let (mut mine, others): (Vec<Event>, Vec<Event>) =
+                rest.drain(..).partition(|e| e.event_id == id);
+            rest = others;
+            mine.select_nth_unstable_by(MAX_EVENTS_PER_ID - 1, newest_first);
+            mine.truncate(MAX_EVENTS_PER_ID);
+            kept.extend(mine);
+        }
+    }
+    if kept.len() > MAX_EVENTS {
+        kept.select_nth_unstable_by(MAX_EVENTS - 1, newest_first);
+        kept.truncate(MAX_EVENTS);
+    }
+    log.events_dropped += (before - kept.len()) as u64;
+    log.events = kept;
 }
 
 /// Time, then record id: the order Windows shows a log in, across wrapped and merged logs.
@@ -171,6 +544,11 @@ pub(crate) fn sort_events(events: &mut [Event]) {
 #[derive(Default)]
 struct ChunkResult {
     events: Vec<Event>,
+    /// Records left to the `evtx` crate.
+    fallbacks: u64,
+    /// Records built from compiled templates, and walked token by token.
+    compiled: u64,
+    walked: u64,
     seen: u64,
     skipped: u64,
     unreadable: bool,
@@ -189,12 +567,12 @@ impl ChunkResult {
 /// chunk only. The crate is written not to panic, and its own pipeline catches panics too;
 /// one hostile log must not take the whole analysis down.
 fn read_chunk_guarded(
-    bytes: &[u8],
+    raw: &[u8],
     index: usize,
     wanted: &EventFilter,
     settings: &Arc<ParserSettings>,
 ) -> ChunkResult {
-    let read = std::panic::AssertUnwindSafe(|| read_chunk(bytes, index, wanted, settings));
+    let read = std::panic::AssertUnwindSafe(|| read_chunk(raw, index, wanted, settings));
     std::panic::catch_unwind(read).unwrap_or_else(|_| {
         let mut out = ChunkResult {
             unreadable: true,
@@ -207,75 +585,125 @@ fn read_chunk_guarded(
     })
 }
 
-/// Reads chunk `index`. A chunk the file cuts short is padded with zeros, so the records
-/// before the cut are still read.
+/// The chunk header fields the record walk needs.
+struct ChunkHeader {
+    first_record_id: u64,
+    last_record_id: u64,
+    last_record_offset: u32,
+    free_space_offset: u32,
+}
+
+impl ChunkHeader {
+    fn read(data: &[u8]) -> Option<ChunkHeader> {
+        let u64_at = |p: usize| -> Option<u64> {
+            let b: [u8; 8] = data.get(p..p + 8)?.try_into().ok()?;
+            Some(u64::from_le_bytes(b))
+        };
+        let u32_at = |p: usize| -> Option<u32> {
+            let b: [u8; 4] = data.get(p..p + 4)?.try_into().ok()?;
+            Some(u32::from_le_bytes(b))
+        };
+        Some(ChunkHeader {
+            first_record_id: u64_at(24)?,
+            last_record_id: u64_at(32)?,
+            last_record_offset: u32_at(44)?,
+            free_space_offset: u32_at(48)?,
+        })
+    }
+
+    /// Records the header says the chunk holds, when that is believable.
+    fn expected_records(&self) -> Option<u64> {
+        let n = self
+            .last_record_id
+            .checked_sub(self.first_record_id)?
+            .checked_add(1)?;
+        (n <= (CHUNK_SIZE / MIN_RECORD_SIZE) as u64).then_some(n)
+    }
+}
+
+/// Reads the chunk `raw` (number `index` in the file). A chunk the file cuts short is padded
+/// with zeros, so the records before the cut are still read.
 fn read_chunk(
-    bytes: &[u8],
+    raw: &[u8],
     index: usize,
     wanted: &EventFilter,
     settings: &Arc<ParserSettings>,
 ) -> ChunkResult {
     let mut out = ChunkResult::default();
     let start = FILE_HEADER_SIZE.saturating_add(index.saturating_mul(CHUNK_SIZE));
-    let end = start.saturating_add(CHUNK_SIZE).min(bytes.len());
-    let Some(raw) = bytes.get(start..end) else {
-        return out;
-    };
     // Windows preallocates logs: zeroed chunks are unused space, not damage.
     if raw.iter().all(|&b| b == 0) {
         return out;
     }
     let truncated = raw.len() < CHUNK_SIZE;
-    let mut data = Vec::with_capacity(CHUNK_SIZE);
-    data.extend_from_slice(raw);
-    data.resize(CHUNK_SIZE, 0);
-
-    let mut chunk_data = match EvtxChunkData::new(data, false) {
-        Ok(c) => c,
-        Err(e) => {
-            out.unreadable = true;
-            out.error(format!(
-                "chunk {index} (offset {start}): skipped: {}",
-                describe(&e)
-            ));
-            return out;
-        }
+    let padded;
+    let data: &[u8] = if truncated {
+        let mut p = Vec::with_capacity(CHUNK_SIZE);
+        p.extend_from_slice(raw);
+        p.resize(CHUNK_SIZE, 0);
+        padded = p;
+        &padded
+    } else {
+        raw
     };
-    let expected = expected_records(&chunk_data);
-    let mut chunk = match chunk_data.parse(Arc::clone(settings)) {
-        Ok(c) => c,
-        Err(e) => {
-            out.unreadable = true;
-            out.error(format!(
-                "chunk {index} (offset {start}): skipped: {}",
-                describe(&e)
-            ));
-            return out;
-        }
+    let header = match data.get(..8) {
+        Some(magic) if magic == CHUNK_MAGIC => ChunkHeader::read(data),
+        _ => None,
+    };
+    let Some(header) = header else {
+        out.unreadable = true;
+        let magic: Vec<u8> = data.iter().take(8).copied().collect();
+        out.error(format!(
+            "chunk {index} (offset {start}): skipped: no chunk header (magic {magic:02x?} \
+             instead of ElfChnk)"
+        ));
+        return out;
     };
 
-    let mut layouts = TemplateLayouts::default();
-    for record in chunk.iter() {
+    let mut reader = binxml::Reader::new(data);
+    let mut misses: Vec<u64> = Vec::new();
+    for record in Records::new(data, &header) {
         out.seen += 1;
-        match record {
-            // The zeros that stand in for a cut-off tail would render as empty values.
-            Ok(record) if record_end(&record) > raw.len() as u64 => {
+        let record = match record {
+            Ok(r) => r,
+            Err(why) => {
                 out.skipped += 1;
-                let id = record.event_record_id;
-                out.error(format!(
-                    "chunk {index}: record {id} skipped: cut off by end of file"
-                ));
+                out.error(format!("chunk {index}: record skipped: {why}"));
+                continue;
             }
-            Ok(record) => read_record(record, wanted, &mut layouts, index, &mut out),
-            Err(e) => {
-                out.skipped += 1;
-                out.error(format!("chunk {index}: record skipped: {}", describe(&e)));
+        };
+        // The zeros that stand in for a cut-off tail would read as empty values.
+        if record.end > raw.len() {
+            out.skipped += 1;
+            let id = record.id;
+            out.error(format!(
+                "chunk {index}: record {id} skipped: cut off by end of file"
+            ));
+            continue;
+        }
+        if !wanted.is_all() {
+            if let Some(peek) = reader.peek(record.binxml.0, record.binxml.1) {
+                if !wanted.may_keep(peek.event_id, peek.logon_type) {
+                    continue;
+                }
             }
         }
+        match reader.build(record.binxml.0, record.binxml.1) {
+            Ok(event) => keep(event, record.id, record.filetime, wanted, index, &mut out),
+            Err(_) => misses.push(record.binxml.0 as u64),
+        }
+    }
+    out.fallbacks = misses.len() as u64;
+    out.compiled = reader.compiled;
+    out.walked = reader.walked;
+    if !misses.is_empty() {
+        read_with_crate(data, raw.len(), index, &misses, wanted, settings, &mut out);
     }
 
     if truncated {
-        let lost = expected.map_or(0, |n| n.saturating_sub(out.seen));
+        let lost = header
+            .expected_records()
+            .map_or(0, |n| n.saturating_sub(out.seen));
         out.seen += lost;
         out.skipped += lost;
         out.error(format!(
@@ -284,6 +712,259 @@ fn read_chunk(
         ));
     }
     out
+}
+
+/// Keeps `event` when it is readable and wanted. The record header is authoritative for the
+/// record id; the time comes from it when the event has none.
+fn keep(
+    mut event: Event,
+    record_id: u64,
+    filetime: u64,
+    wanted: &EventFilter,
+    chunk_index: usize,
+    out: &mut ChunkResult,
+) {
+    // Seen in a damaged log: a record whose template values are all null renders as an
+    // event 0 with no provider and no time. It says nothing, so it counts as unreadable.
+    if event.provider.is_empty() && event.time.is_empty() {
+        out.skipped += 1;
+        out.error(format!(
+            "chunk {chunk_index}: record {record_id} skipped: its System values are empty"
+        ));
+        return;
+    }
+    if !wanted.keeps(&event) {
+        return;
+    }
+    event.record_id = record_id;
+    if event.time.is_empty() {
+        event.time = filetime_rfc3339(filetime);
+    }
+    out.events.push(event);
+}
+
+/// FILETIME ticks (100 ns since 1601) between 1601 and 1970.
+const FILETIME_UNIX_EPOCH: u64 = 116_444_736_000_000_000;
+
+/// A record header's FILETIME as RFC 3339 UTC with milliseconds.
+fn filetime_rfc3339(ft: u64) -> String {
+    let millis = (ft as i128 - FILETIME_UNIX_EPOCH as i128) / 10_000;
+    i64::try_from(millis)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
+/// One record found by the walk: its id, header time, BinXML and where it ends.
+struct RawRecord {
+    id: u64,
+    filetime: u64,
+    /// Chunk offsets of its BinXML.
+    binxml: (usize, usize),
+    /// Chunk offset just past its trailing size copy.
+    end: usize,
+}
+
+/// Why a record could not be read; `blank` when zeros or the chunk's end stand where it
+/// should start, which is the free space, not damage, unless live records follow.
+struct BadRecord {
+    why: String,
+    blank: bool,
+}
+
+/// The records of one chunk, as the `evtx` crate walks them: one after another from the chunk
+/// header to the free space or the last record; past one that cannot be read, on from the
+/// next record magic whose header, size copy and id check out.
+struct Records<'a> {
+    data: &'a [u8],
+    header: &'a ChunkHeader,
+    next: Option<usize>,
+}
+
+impl<'a> Records<'a> {
+    fn new(data: &'a [u8], header: &'a ChunkHeader) -> Self {
+        Records {
+            data,
+            header,
+            next: Some(CHUNK_HEADER_SIZE),
+        }
+    }
+
+    fn live_end(&self) -> usize {
+        (self.header.free_space_offset as usize).min(self.data.len())
+    }
+
+    /// The record at `at`; `strict` also requires its trailing size copy (when resyncing).
+    fn record_at(&self, at: usize, strict: bool) -> Result<RawRecord, BadRecord> {
+        let d = self.data;
+        let bad = |why: String, blank: bool| BadRecord { why, blank };
+        let Some(h) = d.get(at..at + RECORD_HEADER_SIZE) else {
+            return Err(bad(
+                format!("record header at offset {at} is cut off"),
+                true,
+            ));
+        };
+        if &h[..4] != RECORD_MAGIC {
+            let blank = h[..4] == [0, 0, 0, 0];
+            return Err(bad(format!("no record magic at offset {at}"), blank));
+        }
+        let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+        let id = u64::from_le_bytes(h[8..16].try_into().unwrap_or_default());
+        let filetime = u64::from_le_bytes(h[16..24].try_into().unwrap_or_default());
+        if size < MIN_RECORD_SIZE {
+            return Err(bad(
+                format!("record {id} at offset {at}: size {size} too small"),
+                false,
+            ));
+        }
+        // Later than 9999-12-31: the crate's time type cannot hold it, and neither can Windows.
+        if filetime > 2_650_467_743_999_999_999 {
+            return Err(bad(
+                format!("record {id} at offset {at}: invalid time {filetime}"),
+                false,
+            ));
+        }
+        let start = at + RECORD_HEADER_SIZE;
+        let binxml_end = start + (size - MIN_RECORD_SIZE);
+        if binxml_end > d.len() {
+            return Err(bad(
+                format!("record {id} at offset {at}: size {size} runs past the chunk"),
+                false,
+            ));
+        }
+        if strict {
+            let copy = d
+                .get(binxml_end..binxml_end + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+            if copy != Some(size) {
+                return Err(bad(format!("record {id}: size copy mismatch"), false));
+            }
+        }
+        Ok(RawRecord {
+            id,
+            filetime,
+            binxml: (start, binxml_end),
+            end: at + size,
+        })
+    }
+
+    /// The next live record at or after `from`, as the crate resyncs.
+    fn find_live_record(&self, mut from: usize) -> Option<usize> {
+        let ids = self.header.first_record_id..=self.header.last_record_id;
+        let live_end = self.live_end();
+        let search_end = live_end.min((self.header.last_record_offset as usize).saturating_add(4));
+        while from < search_end {
+            let window = self.data.get(from..search_end)?;
+            let hit = window.windows(4).position(|w| w == RECORD_MAGIC)?;
+            let pos = from + hit;
+            if let Ok(r) = self.record_at(pos, true) {
+                if r.end <= live_end && ids.contains(&r.id) {
+                    return Some(pos);
+                }
+            }
+            from = pos + 1;
+        }
+        None
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<RawRecord, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let at = self.next?;
+            if at >= self.live_end() {
+                self.next = None;
+                return None;
+            }
+            match self.record_at(at, false) {
+                Ok(r) => {
+                    self.next = (r.id != self.header.last_record_id).then_some(r.end);
+                    return Some(Ok(r));
+                }
+                Err(bad) => {
+                    let next = self.find_live_record(at + 1);
+                    self.next = next;
+                    if next.is_some() || !bad.blank {
+                        return Some(Err(bad.why));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the records at `misses` (chunk offsets of their BinXML) with the `evtx` crate: it
+/// renders them to event XML, which [`super::event_xml`] reads.
+fn read_with_crate(
+    data: &[u8],
+    raw_len: usize,
+    index: usize,
+    misses: &[u64],
+    wanted: &EventFilter,
+    settings: &Arc<ParserSettings>,
+    out: &mut ChunkResult,
+) {
+    let mut unread: Vec<u64> = misses.to_vec();
+    let parsed = EvtxChunkData::new(data.to_vec(), false);
+    let mut chunk_data = match parsed {
+        Ok(c) => c,
+        Err(e) => {
+            out.skipped += unread.len() as u64;
+            out.error(format!(
+                "chunk {index}: {} record(s) skipped: {}",
+                unread.len(),
+                describe(&e)
+            ));
+            return;
+        }
+    };
+    let mut chunk = match chunk_data.parse(Arc::clone(settings)) {
+        Ok(c) => c,
+        Err(e) => {
+            out.skipped += unread.len() as u64;
+            out.error(format!(
+                "chunk {index}: {} record(s) skipped: {}",
+                unread.len(),
+                describe(&e)
+            ));
+            return;
+        }
+    };
+    let mut last_error = None;
+    for record in chunk.iter() {
+        match record {
+            Ok(record) => {
+                let Some(i) = unread.iter().position(|&o| o == record.binxml_offset) else {
+                    continue;
+                };
+                unread.swap_remove(i);
+                if record_end(&record) > raw_len as u64 {
+                    out.skipped += 1;
+                    let id = record.event_record_id;
+                    out.error(format!(
+                        "chunk {index}: record {id} skipped: cut off by end of file"
+                    ));
+                    continue;
+                }
+                read_rendered(record, wanted, index, out);
+            }
+            Err(e) => last_error = Some(describe(&e)),
+        }
+        if unread.is_empty() {
+            break;
+        }
+    }
+    if !unread.is_empty() {
+        out.skipped += unread.len() as u64;
+        let why = last_error.unwrap_or_else(|| "unreadable".into());
+        out.error(format!(
+            "chunk {index}: {} record(s) skipped: {why}",
+            unread.len()
+        ));
+    }
 }
 
 /// An error and its causes, one line: the crate's top-level messages ("Failed to parse record
@@ -315,36 +996,15 @@ fn record_end(record: &EvtxRecord<'_>) -> u64 {
         .saturating_add(4)
 }
 
-/// Records the chunk header says it holds, when that is believable.
-fn expected_records(chunk: &EvtxChunkData) -> Option<u64> {
-    let h = &chunk.header;
-    let n = h
-        .last_event_record_id
-        .checked_sub(h.first_event_record_id)?
-        .checked_add(1)?;
-    (n <= (CHUNK_SIZE / MIN_RECORD_SIZE) as u64).then_some(n)
-}
-
-/// Renders `record` when it may be wanted, and keeps it when it is.
-fn read_record(
+/// Renders `record` to event XML with the crate and keeps it when it is wanted.
+fn read_rendered(
     record: EvtxRecord<'_>,
     wanted: &EventFilter,
-    layouts: &mut TemplateLayouts,
     chunk_index: usize,
     out: &mut ChunkResult,
 ) {
     let record_id = record.event_record_id;
     let header_time = record.timestamp;
-    let hint = if wanted.is_all() {
-        None
-    } else {
-        template_event_id(&record)
-    };
-    if let Some(hint) = hint {
-        if layouts.trusted(hint.template) && !wanted.wants(hint.event_id) {
-            return;
-        }
-    }
     let rendered = match record.into_xml_bytes() {
         Ok(r) => r.data,
         Err(e) => {
@@ -356,21 +1016,8 @@ fn read_record(
             return;
         }
     };
-    // The crate writes UTF-8; checking is much faster than the lossy conversion.
-    let xml = match std::str::from_utf8(&rendered) {
-        Ok(xml) => std::borrow::Cow::Borrowed(xml),
-        Err(_) => String::from_utf8_lossy(&rendered),
-    };
-    // A plain search finds the id in the rendered `<System>`: enough to learn the template's
-    // layout and to drop an unwanted record before the full parse, which costs most.
-    let quick_id = super::event_xml::quick_event_id(&xml);
-    if let (Some(hint), Some(id)) = (hint, quick_id) {
-        layouts.learn(hint.template, hint.event_id == id);
-    }
-    if quick_id.is_some_and(|id| !wanted.wants(id)) {
-        return;
-    }
-    let mut event = match super::event_xml::event_from_xml(&xml) {
+    let xml = String::from_utf8_lossy(&rendered);
+    let event = match super::event_xml::event_from_xml(&xml) {
         Ok(e) => e,
         Err(e) => {
             out.skipped += 1;
@@ -380,83 +1027,9 @@ fn read_record(
             return;
         }
     };
-    if !wanted.wants(event.event_id) {
-        return;
-    }
-    // Seen in a damaged log: a record whose template values are all null renders as an
-    // event 0 with no provider and no time. It says nothing, so it counts as unreadable.
-    if event.provider.is_empty() && event.time.is_empty() {
-        out.skipped += 1;
-        out.error(format!(
-            "chunk {chunk_index}: record {record_id} skipped: its System values are empty"
-        ));
-        return;
-    }
-    // The record header is authoritative for the id; the time comes from it when the XML
-    // has none.
-    event.record_id = record_id;
-    if event.time.is_empty() {
-        if let Some(t) = chrono::DateTime::from_timestamp_millis(header_time.as_millisecond()) {
-            event.time = t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        }
-    }
-    out.events.push(event);
-}
-
-/// A record's event id as its template values suggest it, before rendering.
-#[derive(Clone, Copy)]
-struct EventIdHint {
-    /// Chunk offset of the template definition: identifies the template within the chunk.
-    template: u32,
-    event_id: u32,
-}
-
-/// Index of the `EventID` value in the `<System>` template the event log service writes.
-const SYSTEM_TEMPLATE_EVENT_ID: usize = 3;
-
-/// Value 3 of the record's outer template, when it is a 16-bit number as an event id is.
-fn template_event_id(record: &EvtxRecord<'_>) -> Option<EventIdHint> {
-    let instances = record.template_instances().ok()?;
-    let outer = instances.first()?;
-    match outer.values.get(SYSTEM_TEMPLATE_EVENT_ID)? {
-        BinXmlValue::UInt16Type(id) => Some(EventIdHint {
-            template: outer.template_def_offset,
-            event_id: u32::from(*id),
-        }),
-        _ => None,
-    }
-}
-
-/// Per chunk: which templates are known to put the event id at value 3.
-#[derive(Default)]
-struct TemplateLayouts {
-    state: HashMap<u32, Layout>,
-}
-
-#[derive(Clone, Copy)]
-enum Layout {
-    /// Agreed this many times, never disagreed.
-    Agreed(u8),
-    /// Disagreed once: always render records of this template.
-    Untrusted,
-}
-
-/// Agreements needed before a template's value 3 is trusted as the event id. Two makes a
-/// coincidence (a literal `EventID` equal to some value 3) unlikely to pass.
-const AGREEMENTS_TO_TRUST: u8 = 2;
-
-impl TemplateLayouts {
-    fn trusted(&self, template: u32) -> bool {
-        matches!(self.state.get(&template), Some(Layout::Agreed(n)) if *n >= AGREEMENTS_TO_TRUST)
-    }
-
-    fn learn(&mut self, template: u32, agreed: bool) {
-        let entry = self.state.entry(template).or_insert(Layout::Agreed(0));
-        *entry = match (*entry, agreed) {
-            (Layout::Agreed(n), true) => Layout::Agreed(n.saturating_add(1)),
-            _ => Layout::Untrusted,
-        };
-    }
+    let millis = header_time.as_millisecond();
+    let filetime = (i128::from(millis) * 10_000 + FILETIME_UNIX_EPOCH as i128).max(0) as u64;
+    keep(event, record_id, filetime, wanted, chunk_index, out);
 }
 
 #[cfg(test)]
@@ -524,17 +1097,19 @@ mod tests {
                 .events
                 .iter()
                 .all(|e| e.time.len() == 24 && e.time.ends_with('Z')));
-            // Dropping records by their template values before rendering must keep exactly
-            // what rendering everything and then filtering keeps.
-            let rdp = parse(&bytes, &EventFilter::ids(RDP_EVENT_IDS)).unwrap();
-            let expected: Vec<Event> = log
-                .events
-                .iter()
-                .filter(|e| RDP_EVENT_IDS.contains(&e.event_id))
-                .cloned()
-                .collect();
-            assert_eq!(rdp.events, expected, "{name}");
-            assert_eq!(rdp.records_seen, log.records_seen, "{name}");
+            // Dropping records by their event id and logon type before building them must
+            // keep exactly what building everything and then filtering keeps.
+            for filter in [EventFilter::ids(RDP_EVENT_IDS), EventFilter::rdp()] {
+                let kept = parse(&bytes, &filter).unwrap();
+                let expected: Vec<Event> = log
+                    .events
+                    .iter()
+                    .filter(|e| filter.keeps(e))
+                    .cloned()
+                    .collect();
+                assert_eq!(kept.events, expected, "{name} {filter:?}");
+                assert_eq!(kept.records_seen, log.records_seen, "{name}");
+            }
             count += 1;
         }
         assert_eq!(count, 13);
@@ -804,14 +1379,100 @@ mod tests {
     #[test]
     fn get_ignores_case_and_returns_first() {
         let e = Event {
-            data: vec![
-                ("SubStatus".into(), "0xc000006a".into()),
-                ("substatus".into(), "second".into()),
-            ],
+            data: vec![("SubStatus", "0xc000006a"), ("substatus", "second")].into(),
             ..Event::default()
         };
         assert_eq!(e.get("SUBSTATUS"), Some("0xc000006a"));
         assert_eq!(e.get("Status"), None);
+    }
+
+    #[test]
+    fn reading_from_a_stream_gives_what_reading_bytes_gives() {
+        let Some(bytes) = sample("evtx-crate__security.evtx") else {
+            return;
+        };
+        let filter = EventFilter::rdp();
+        let whole = parse(&bytes, &filter).unwrap();
+        let streamed = parse_reader(std::io::Cursor::new(&bytes), None, &filter).unwrap();
+        assert_eq!(whole, streamed);
+        assert!(whole
+            .events
+            .iter()
+            .all(|e| e.event_id != 4624 || e.get("LogonType") != Some("5")));
+        // A read error ends the log where it happened, as a problem, not a failure.
+        struct Failing<'a>(&'a [u8]);
+        impl Read for Failing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let cut = &bytes[..FILE_HEADER_SIZE + 2 * CHUNK_SIZE];
+        let log = parse_reader(Failing(cut), None, &EventFilter::all()).unwrap();
+        assert!(
+            log.errors.iter().any(|e| e.contains("disk gone")),
+            "{:?}",
+            log.errors
+        );
+        assert!(log.records_seen > 0);
+        assert!(parse_reader(&b"not a log"[..], None, &filter).is_err());
+    }
+
+    #[test]
+    fn caps_keep_the_newest_and_spare_rare_ids() {
+        let event = |id: u32, n: usize| Event {
+            record_id: n as u64,
+            time: format!("2026-03-01T10:00:{:02}.{:03}Z", n / 1000, n % 1000),
+            event_id: id,
+            ..Event::default()
+        };
+        let mut log = EventLog::default();
+        log.events
+            .extend((0..MAX_EVENTS_PER_ID + 7_000).map(|n| event(4625, n)));
+        log.events.extend((0..10).map(|n| event(1149, n)));
+        cap_events(&mut log);
+        assert_eq!(log.events_dropped, 7_000);
+        assert_eq!(log.events.iter().filter(|e| e.event_id == 1149).count(), 10);
+        let oldest_kept = log
+            .events
+            .iter()
+            .filter(|e| e.event_id == 4625)
+            .map(|e| e.record_id)
+            .min();
+        assert_eq!(oldest_kept, Some(7_000));
+        // Under the caps nothing moves.
+        let mut small = EventLog::default();
+        small.events.extend((0..100).map(|n| event(4624, n)));
+        cap_events(&mut small);
+        assert_eq!((small.events.len(), small.events_dropped), (100, 0));
+    }
+
+    #[test]
+    fn event_data_keeps_pairs_in_order() {
+        let mut d = EventData::new();
+        assert!(d.is_empty() && d.first().is_none());
+        d.push("User", "CORP\\jdoe");
+        d.push("", "");
+        d.push("Address", "10.0.0.5");
+        assert_eq!(d.len(), 3);
+        let pairs: Vec<_> = d.iter().collect();
+        assert_eq!(
+            pairs,
+            [("User", "CORP\\jdoe"), ("", ""), ("Address", "10.0.0.5")]
+        );
+        assert_eq!(d.get("address"), Some("10.0.0.5"));
+        assert_eq!(d.first(), Some(("User", "CORP\\jdoe")));
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json,
+            r#"[["User","CORP\\jdoe"],["",""],["Address","10.0.0.5"]]"#
+        );
+        assert_eq!(serde_json::from_str::<EventData>(&json).unwrap(), d);
     }
 
     #[test]
@@ -821,20 +1482,91 @@ mod tests {
         let f = EventFilter::ids(&[4625, 131]);
         assert!(f.wants(131) && f.wants(4625) && !f.wants(4624));
         assert!(RDP_EVENT_IDS.contains(&1149) && RDP_EVENT_IDS.contains(&36888));
+        let rdp = EventFilter::rdp();
+        let logon = |t: &str| Event {
+            event_id: 4624,
+            data: vec![("LogonType", t)].into(),
+            ..Event::default()
+        };
+        assert!(rdp.keeps(&logon("10")) && rdp.keeps(&logon("7")));
+        assert!(!rdp.keeps(&logon("3")) && !rdp.keeps(&logon("x")));
+        // Failures of every type are kept: NLA failures log as type 3.
+        let failure = Event {
+            event_id: 4625,
+            data: vec![("LogonType", "3")].into(),
+            ..Event::default()
+        };
+        assert!(rdp.keeps(&failure));
+        assert!(!rdp.may_keep(4624, Some(5)) && rdp.may_keep(4624, None));
+        assert!(EventFilter::ids(&[4624]).keeps(&logon("3")));
+    }
+
+    /// Every record of every sample through the `evtx` crate's XML rendering, as all were
+    /// read before the BinXML reader: the reference the fast path must match.
+    fn crate_events(bytes: &[u8]) -> Vec<Event> {
+        let settings = Arc::new(ParserSettings::default().indent(false));
+        let mut out = ChunkResult::default();
+        for (index, raw) in bytes[FILE_HEADER_SIZE..].chunks(CHUNK_SIZE).enumerate() {
+            let mut data = raw.to_vec();
+            data.resize(CHUNK_SIZE, 0);
+            let Ok(mut chunk_data) = EvtxChunkData::new(data, false) else {
+                continue;
+            };
+            let Ok(mut chunk) = chunk_data.parse(Arc::clone(&settings)) else {
+                continue;
+            };
+            for record in chunk.iter().flatten() {
+                if record_end(&record) <= raw.len() as u64 {
+                    read_rendered(record, &EventFilter::all(), index, &mut out);
+                }
+            }
+        }
+        sort_events(&mut out.events);
+        out.events
     }
 
     #[test]
-    fn template_layout_needs_agreement_and_distrusts_on_conflict() {
-        let mut layouts = TemplateLayouts::default();
-        assert!(!layouts.trusted(550));
-        layouts.learn(550, true);
-        assert!(!layouts.trusted(550));
-        layouts.learn(550, true);
-        assert!(layouts.trusted(550));
-        layouts.learn(550, false);
-        assert!(!layouts.trusted(550));
-        layouts.learn(550, true);
-        assert!(!layouts.trusted(550));
-        assert!(!layouts.trusted(999));
+    fn binxml_reader_matches_crate_rendering_on_every_sample() {
+        let Ok(dir) = std::fs::read_dir(SAMPLES) else {
+            eprintln!("SKIPPED: ../shared/samples absent ({SAMPLES})");
+            return;
+        };
+        for entry in dir {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.display();
+            let filter = EventFilter::all();
+            let mut stage = Stage::new(&filter, 0);
+            let body: Vec<(usize, &[u8])> = bytes[FILE_HEADER_SIZE..]
+                .chunks(CHUNK_SIZE)
+                .enumerate()
+                .collect();
+            stage.read(&body);
+            let fallbacks = stage.fallbacks;
+            let (compiled, walked) = (stage.compiled, stage.walked);
+            let fast = stage.finish();
+            let reference = crate_events(&bytes);
+            let differ: Vec<_> = fast
+                .events
+                .iter()
+                .zip(&reference)
+                .filter(|(a, b)| a != b)
+                .take(3)
+                .collect();
+            assert!(differ.is_empty(), "{name}: {differ:#?}");
+            assert_eq!(fast.events.len(), reference.len(), "{name}");
+            // Templates compile: walking token by token is for the odd record, and for logs
+            // exported without templates (the mitre samples), whose records are plain elements.
+            assert!(
+                name.to_string().contains("mitre__") || walked * 10 <= compiled + walked,
+                "{name}: {walked} walked, {compiled} compiled"
+            );
+            // The crate reads only what the BinXML reader does not.
+            assert!(
+                fallbacks * 100 <= fast.records_seen.max(1),
+                "{name}: {fallbacks} of {} records fell back",
+                fast.records_seen
+            );
+        }
     }
 }

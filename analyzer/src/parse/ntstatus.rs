@@ -215,6 +215,177 @@ const KERBEROS: &[(u32, &str, &str)] = &[
     (0x44, "KDC_ERR_WRONG_REALM", "wrong realm (domain)"),
 ];
 
+/// HRESULTs in Schannel and TermService certificate events (36870 `ErrorCode`, 1057/1058).
+const HRESULTS: &[(u32, &str, &str)] = &[
+    (
+        0x8009_030D,
+        "SEC_E_UNKNOWN_CREDENTIALS",
+        "the certificate's private key cannot be used (missing, or no permission on it)",
+    ),
+    (
+        0x8009_030E,
+        "SEC_E_NO_CREDENTIALS",
+        "no certificate with a usable private key is available",
+    ),
+    (0x8009_0016, "NTE_BAD_KEYSET", "keyset does not exist"),
+    (0x8009_000F, "NTE_EXISTS", "object already exists"),
+    (0x8007_0005, "E_ACCESSDENIED", "access is denied"),
+    (
+        0x8009_0331,
+        "SEC_E_ALGORITHM_MISMATCH",
+        "client and server share no TLS version or cipher suite",
+    ),
+    (
+        0x8009_0304,
+        "SEC_E_INTERNAL_ERROR",
+        "internal error in Schannel",
+    ),
+    (
+        0x8009_0327,
+        "SEC_E_CERT_UNKNOWN",
+        "an unknown error occurred while processing the certificate",
+    ),
+    (
+        0x8009_0325,
+        "SEC_E_UNTRUSTED_ROOT",
+        "certificate chain issued by an untrusted authority",
+    ),
+];
+
+/// TLS alert descriptions (RFC 8446 6), as Schannel 36887/36888 `AlertDesc` gives them.
+const TLS_ALERTS: &[(u32, &str, &str)] = &[
+    (0, "close_notify", "the connection was closed"),
+    (
+        10,
+        "unexpected_message",
+        "an unexpected TLS message (often a scanner or a non-TLS client)",
+    ),
+    (20, "bad_record_mac", "a record failed its integrity check"),
+    (
+        40,
+        "handshake_failure",
+        "no acceptable set of TLS parameters (version, cipher suite)",
+    ),
+    (42, "bad_certificate", "a certificate was corrupt"),
+    (
+        43,
+        "unsupported_certificate",
+        "a certificate of an unsupported type",
+    ),
+    (45, "certificate_expired", "a certificate has expired"),
+    (
+        46,
+        "certificate_unknown",
+        "the peer did not accept a certificate",
+    ),
+    (
+        48,
+        "unknown_ca",
+        "a certificate was issued by an unknown authority",
+    ),
+    (49, "access_denied", "access denied"),
+    (50, "decode_error", "a TLS message could not be decoded"),
+    (
+        51,
+        "decrypt_error",
+        "a handshake cryptographic operation failed",
+    ),
+    (
+        70,
+        "protocol_version",
+        "the client's TLS version is not enabled on the server",
+    ),
+    (
+        71,
+        "insufficient_security",
+        "the client's cipher suites are too weak for the server",
+    ),
+    (
+        80,
+        "internal_error",
+        "an internal error unrelated to the peer",
+    ),
+    (
+        86,
+        "inappropriate_fallback",
+        "a protocol downgrade was refused",
+    ),
+    (90, "user_canceled", "the handshake was canceled"),
+    (
+        109,
+        "missing_extension",
+        "a required TLS extension was missing",
+    ),
+    (
+        112,
+        "unrecognized_name",
+        "the requested server name is unknown",
+    ),
+    (
+        116,
+        "certificate_required",
+        "the server required a client certificate",
+    ),
+];
+
+/// Disconnect reasons of LocalSessionManager event 40 ("Session N has been disconnected,
+/// reason code R"): the RDP extended disconnect reason codes.
+const DISCONNECT_REASONS: &[(u32, &str, &str)] = &[
+    (0, "exDiscReasonNoInfo", "no additional information"),
+    (
+        1,
+        "exDiscReasonAPIInitiatedDisconnect",
+        "disconnected by an administrative tool or another session",
+    ),
+    (
+        2,
+        "exDiscReasonAPIInitiatedLogoff",
+        "logged off by an administrative tool",
+    ),
+    (
+        3,
+        "exDiscReasonServerIdleTimeout",
+        "the idle session time limit elapsed",
+    ),
+    (
+        4,
+        "exDiscReasonServerLogonTimeout",
+        "the active session time limit elapsed",
+    ),
+    (
+        5,
+        "exDiscReasonReplacedByOtherConnection",
+        "another connection took over the session",
+    ),
+    (6, "exDiscReasonOutOfMemory", "the server ran out of memory"),
+    (
+        7,
+        "exDiscReasonServerDeniedConnection",
+        "the server denied the connection",
+    ),
+    (
+        8,
+        "exDiscReasonServerDeniedConnectionFips",
+        "the server requires FIPS encryption the client lacks",
+    ),
+    (
+        9,
+        "exDiscReasonServerInsufficientPrivileges",
+        "the user lacks the right to log on remotely",
+    ),
+    (
+        10,
+        "exDiscReasonServerFreshCredsRequired",
+        "the server requires credentials typed afresh",
+    ),
+    (
+        11,
+        "exDiscReasonRpcInitiatedDisconnectByUser",
+        "the user disconnected",
+    ),
+    (12, "exDiscReasonLogoffByUser", "the user logged off"),
+];
+
 fn find(table: &[(u32, &'static str, &'static str)], code: u32) -> Option<NtStatusInfo> {
     table
         .iter()
@@ -234,6 +405,21 @@ pub fn lookup(code: u32) -> Option<NtStatusInfo> {
 /// The Kerberos error code `code` (4771 `Status`), when we know it.
 pub fn kerberos_lookup(code: u32) -> Option<NtStatusInfo> {
     find(KERBEROS, code)
+}
+
+/// The HRESULT `code` of a certificate or TLS event, when we know it.
+pub fn hresult_lookup(code: u32) -> Option<NtStatusInfo> {
+    find(HRESULTS, code)
+}
+
+/// The TLS alert `code` (Schannel 36887/36888 `AlertDesc`), when we know it.
+pub fn tls_alert(code: u32) -> Option<NtStatusInfo> {
+    find(TLS_ALERTS, code)
+}
+
+/// The disconnect reason `code` of LocalSessionManager event 40, when we know it.
+pub fn disconnect_reason(code: u32) -> Option<NtStatusInfo> {
+    find(DISCONNECT_REASONS, code)
 }
 
 /// Reads a status code as Windows writes it: `0xC000006A` or `0xc000006a` (event XML), bare
@@ -388,6 +574,38 @@ mod tests {
         assert_eq!(kerberos_lookup(0xC000_006A), None);
         // The two tables are separate name spaces: 0x18 is not an NTSTATUS.
         assert_eq!(lookup(0x18), None);
+    }
+
+    #[test]
+    fn certificate_tls_and_disconnect_codes() {
+        assert_eq!(
+            hresult_lookup(0x8009_030D).unwrap().name,
+            "SEC_E_UNKNOWN_CREDENTIALS"
+        );
+        assert_eq!(
+            hresult_lookup(parse_code("0x80090016").unwrap())
+                .unwrap()
+                .meaning,
+            "keyset does not exist"
+        );
+        assert_eq!(tls_alert(40).unwrap().name, "handshake_failure");
+        assert_eq!(tls_alert(70).unwrap().name, "protocol_version");
+        assert!(tls_alert(99).is_none());
+        assert!(disconnect_reason(9)
+            .unwrap()
+            .meaning
+            .contains("right to log on"));
+        assert_eq!(
+            disconnect_reason(12).unwrap().name,
+            "exDiscReasonLogoffByUser"
+        );
+        for table in [HRESULTS, TLS_ALERTS, DISCONNECT_REASONS] {
+            let mut codes: Vec<u32> = table.iter().map(|e| e.0).collect();
+            codes.sort_unstable();
+            let n = codes.len();
+            codes.dedup();
+            assert_eq!(n, codes.len());
+        }
     }
 
     #[test]

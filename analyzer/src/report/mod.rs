@@ -26,6 +26,28 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub not_evaluated: Vec<NotEvaluated>,
     pub artifacts: Vec<ArtifactRow>,
+    /// The logon story: RDP-relevant events from every log, oldest first, newest last (the
+    /// newest [`TIMELINE_MAX`]).
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Most events in [`Report::timeline`].
+pub const TIMELINE_MAX: usize = 500;
+
+/// One event of the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// RFC 3339 UTC with milliseconds.
+    pub time: String,
+    /// The artifact (log) it was read from.
+    pub log: String,
+    pub record_id: u64,
+    pub event_id: u32,
+    /// The provider, e.g. `Microsoft-Windows-Security-Auditing`.
+    pub provider: String,
+    /// What it says, in one line: `logon failed (type 10 RemoteInteractive): CONTOSO\jdoe from
+    /// 203.0.113.7: 0xC000015B (…)`.
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -111,6 +133,18 @@ impl Report {
                 message: a.record.as_ref().and_then(|r| r.message.clone()),
             })
             .collect();
+        let timeline = ev
+            .timeline(TIMELINE_MAX)
+            .into_iter()
+            .map(|(log, e)| TimelineEntry {
+                time: e.time.clone(),
+                log: log.to_string(),
+                record_id: e.record_id,
+                event_id: e.event_id,
+                provider: e.provider.clone(),
+                summary: crate::evidence::summarize_event(e),
+            })
+            .collect();
         Report {
             schema: SCHEMA,
             analyzer_version: env!("CARGO_PKG_VERSION"),
@@ -120,6 +154,7 @@ impl Report {
             findings: outcome.findings,
             not_evaluated: outcome.not_evaluated,
             artifacts,
+            timeline,
         }
     }
 

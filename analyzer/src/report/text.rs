@@ -67,6 +67,7 @@ pub fn render(report: &Report) -> String {
     if !ignored.is_empty() {
         let _ = writeln!(s, "Not recognized (ignored): {}\n", ignored.join(", "));
     }
+    render_timeline(&mut s, report);
     if !report.not_evaluated.is_empty() {
         s.push_str("== NOT EVALUATED ==\n");
         for n in &report.not_evaluated {
@@ -75,6 +76,33 @@ pub fn render(report: &Report) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Timeline lines shown on the terminal; JSON and HTML have them all.
+const TIMELINE_LINES: usize = 50;
+
+/// The newest events of the logon story, newest last, with their record ids.
+fn render_timeline(s: &mut String, report: &Report) {
+    if report.timeline.is_empty() {
+        return;
+    }
+    s.push_str("== TIMELINE (newest last) ==\n");
+    let skip = report.timeline.len().saturating_sub(TIMELINE_LINES);
+    if skip > 0 {
+        let _ = writeln!(s, "({skip} earlier event(s) in the JSON and HTML reports)");
+    }
+    for t in report.timeline.iter().skip(skip) {
+        let _ = writeln!(
+            s,
+            "{}  {} #{}  {:>5}  {}",
+            clean(&t.time),
+            clean(&t.log),
+            t.record_id,
+            t.event_id,
+            clean(&t.summary)
+        );
+    }
+    s.push('\n');
 }
 
 /// Strips control characters (terminal escape sequences from a hostile bundle) and

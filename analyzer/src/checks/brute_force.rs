@@ -1,0 +1,449 @@
+//! RDP052: brute force or password spray: many failed logons from one source, or failures
+//! across many users, in a short window; and floods of RDP connections from one address.
+//!
+//! An RDP port open to the internet draws password guessing within hours. It matters to a
+//! user who cannot get in twice over: the guesses lock real accounts out (with an account
+//! lockout policy), and the flood itself can exhaust the listener (RemoteConnectionManager
+//! 1006). One address failing many times is brute force; one address trying many user names,
+//! or many addresses each trying a few, is a password spray. RdpCoreTS 131 without any
+//! authentication after it is what a guessing tool that never completes the handshake leaves.
+
+use super::{Check, EvidenceRef, Finding, Severity};
+use crate::evidence::{
+    event_account, event_address, event_millis, summarize_event, EventSource, Evidence,
+};
+use crate::parse::evtx::Event;
+use crate::parse::identify::Kind;
+use crate::parse::ntstatus;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub static CHECK: Check = Check {
+    id: "RDP052",
+    name: "brute-force",
+    severity: Severity::Warning,
+    title: "Password guessing against this machine",
+    explanation: "Many failed logons came from one address in a short time (brute force), or \
+                  failures spread over many user names (password spray), or one address opened \
+                  RDP connections in a flood. Guessing locks real accounts out and can exhaust \
+                  the RDP listener.",
+    remediation: "Do not expose RDP to the internet: put it behind a VPN or an RD Gateway, or \
+                  limit the 'Remote Desktop' firewall rules to known addresses (Remote IP \
+                  address scope). Block the sources listed here at the perimeter, keep Network \
+                  Level Authentication on, set an account lockout threshold, and check the \
+                  targeted accounts for successful logons from these addresses.",
+    needs: &[Kind::Evtx],
+    fixture: "fixtures/brute-force",
+    run,
+};
+
+/// The window guessing is counted in.
+const WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Failures from one source within the window that make brute force.
+const BRUTE_FORCE_FAILURES: usize = 20;
+/// Distinct user names from one source within the window that make a spray.
+const SPRAY_USERS: usize = 5;
+/// Distinct user names across sources within the window that make a distributed spray.
+const DISTRIBUTED_SPRAY_USERS: usize = 10;
+/// Connections from one address within the window that make a flood.
+const CONNECTION_FLOOD: usize = 50;
+
+/// A failed logon or credential check: when, from where, for whom.
+struct Failure<'a> {
+    millis: i64,
+    source: String,
+    user: String,
+    artifact: &'a str,
+    event: &'a Event,
+}
+
+fn failures(ev: &Evidence) -> Vec<Failure<'_>> {
+    let mut out = Vec::new();
+    for (artifact, e) in ev.events_from(EventSource::Security, &[4625, 4771, 4776]) {
+        if e.event_id == 4776
+            && e.get("Status")
+                .and_then(ntstatus::parse_code)
+                .is_none_or(|c| c == 0)
+        {
+            continue;
+        }
+        let Some(millis) = event_millis(e) else {
+            continue;
+        };
+        // A local failure has no address: its process is where it comes from.
+        let source = event_address(e).unwrap_or_else(|| {
+            format!(
+                "local process {}",
+                e.get("ProcessName").map(str::trim).unwrap_or("-")
+            )
+        });
+        let user = event_account(e)
+            .map(|a| a.key())
+            .unwrap_or_else(|| "(unknown)".into());
+        out.push(Failure {
+            millis,
+            source,
+            user,
+            artifact,
+            event: e,
+        });
+    }
+    out.sort_by_key(|f| f.millis);
+    out
+}
+
+/// The most failures, and the most distinct users, in any window of `items` (time-sorted),
+/// and when the window with the most users ends. Counted incrementally: a flood holds
+/// tens of thousands of failures.
+fn window_peaks(items: &[&Failure<'_>]) -> (usize, usize, i64) {
+    let mut in_window: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let (mut best_count, mut best_users, mut users_end) = (0, 0, 0);
+    let mut start = 0;
+    for end in 0..items.len() {
+        *in_window.entry(items[end].user.as_str()).or_default() += 1;
+        while items[end].millis - items[start].millis > WINDOW_MS {
+            let user = items[start].user.as_str();
+            if let Some(n) = in_window.get_mut(user) {
+                *n -= 1;
+                if *n == 0 {
+                    in_window.remove(user);
+                }
+            }
+            start += 1;
+        }
+        best_count = best_count.max(end - start + 1);
+        if in_window.len() > best_users {
+            best_users = in_window.len();
+            users_end = items[end].millis;
+        }
+    }
+    (best_count, best_users, users_end)
+}
+
+/// One source's guessing.
+struct Source<'a> {
+    source: String,
+    peak_failures: usize,
+    peak_users: usize,
+    total: usize,
+    users: BTreeSet<String>,
+    first: &'a Event,
+    last: &'a Event,
+    last_artifact: &'a str,
+}
+
+fn run(ev: &Evidence) -> Vec<Finding> {
+    let all = failures(ev);
+    let mut out = Vec::new();
+    let mut by_source: BTreeMap<&str, Vec<&Failure<'_>>> = BTreeMap::new();
+    for f in &all {
+        by_source.entry(f.source.as_str()).or_default().push(f);
+    }
+    let mut brute = Vec::new();
+    let mut spray = Vec::new();
+    for (source, items) in &by_source {
+        let (peak_failures, peak_users, _) = window_peaks(items);
+        let (Some(first), Some(last)) = (items.first(), items.last()) else {
+            continue;
+        };
+        let s = Source {
+            source: source.to_string(),
+            peak_failures,
+            peak_users,
+            total: items.len(),
+            users: items.iter().map(|f| f.user.clone()).collect(),
+            first: first.event,
+            last: last.event,
+            last_artifact: last.artifact,
+        };
+        if peak_users >= SPRAY_USERS {
+            spray.push(s);
+        } else if peak_failures >= BRUTE_FORCE_FAILURES {
+            brute.push(s);
+        }
+    }
+    if let Some(f) = source_finding("brute-force", brute, |s| {
+        format!("{} failures in 10 minutes", s.peak_failures)
+    }) {
+        out.push(f);
+    }
+    let spray_found = !spray.is_empty();
+    if let Some(f) = source_finding("password-spray", spray, |s| {
+        format!("{} user names in 10 minutes", s.peak_users)
+    }) {
+        out.push(f);
+    }
+    if !spray_found {
+        out.extend(distributed_spray(&all));
+    }
+    out.extend(connection_flood(ev));
+    out
+}
+
+/// One finding for the sources of one kind, the worst first.
+fn source_finding(
+    kind: &str,
+    mut sources: Vec<Source<'_>>,
+    peak: impl Fn(&Source<'_>) -> String,
+) -> Option<Finding> {
+    if sources.is_empty() {
+        return None;
+    }
+    sources.sort_by(|a, b| {
+        (b.peak_failures, b.total)
+            .cmp(&(a.peak_failures, a.total))
+            .then(a.source.cmp(&b.source))
+    });
+    let top = &sources[0];
+    let total: usize = sources.iter().map(|s| s.total).sum();
+    let lines: Vec<String> = sources
+        .iter()
+        .take(5)
+        .map(|s| {
+            let users: Vec<&str> = s.users.iter().take(5).map(String::as_str).collect();
+            format!(
+                "{}: {} failure(s), peak {}, user(s) {}{}, {} .. {}",
+                s.source,
+                s.total,
+                peak(s),
+                users.join(", "),
+                if s.users.len() > 5 { ", …" } else { "" },
+                s.first.time,
+                s.last.time
+            )
+        })
+        .collect();
+    let what = if kind == "brute-force" {
+        "Brute force"
+    } else {
+        "Password spray"
+    };
+    let mut f = Finding::new(
+        &CHECK,
+        format!(
+            "{what}: {total} failed logon(s) from {} source(s). {}{}",
+            sources.len(),
+            lines.join("; "),
+            if sources.len() > 5 { "; and more" } else { "" }
+        ),
+    )
+    .title(format!("{what} from {} ({})", top.source, peak(top)))
+    .fact("kind", kind)
+    .fact("top_source", &top.source)
+    .fact("sources", sources.len())
+    .fact("failures", total)
+    .fact("users", top.users.len());
+    for s in sources.iter().take(3) {
+        f = f.evidence(EvidenceRef::record(
+            s.last_artifact,
+            s.last.record_id,
+            summarize_event(s.last),
+        ));
+    }
+    Some(f)
+}
+
+/// Failures across many user names from several sources in one window.
+fn distributed_spray(all: &[Failure<'_>]) -> Option<Finding> {
+    let items: Vec<&Failure<'_>> = all.iter().collect();
+    let (_, peak_users, end) = window_peaks(&items);
+    if peak_users < DISTRIBUTED_SPRAY_USERS {
+        return None;
+    }
+    let in_window: Vec<&&Failure<'_>> = items
+        .iter()
+        .filter(|f| f.millis <= end && end - f.millis <= WINDOW_MS)
+        .collect();
+    let sources: BTreeSet<&str> = in_window.iter().map(|f| f.source.as_str()).collect();
+    if sources.len() < 3 {
+        return None;
+    }
+    let last = in_window.last()?;
+    Some(
+        Finding::new(
+            &CHECK,
+            format!(
+                "Password spray: {peak_users} user names failed within 10 minutes from {} \
+                 addresses ({}).",
+                sources.len(),
+                sources
+                    .iter()
+                    .take(5)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .title(format!(
+            "Password spray over {peak_users} user names from {} addresses",
+            sources.len()
+        ))
+        .fact("kind", "password-spray")
+        .fact("sources", sources.len())
+        .fact("users", peak_users)
+        .evidence(EvidenceRef::record(
+            last.artifact,
+            last.event.record_id,
+            summarize_event(last.event),
+        )),
+    )
+}
+
+/// RdpCoreTS 131 floods: one address opening many connections in a window.
+fn connection_flood(ev: &Evidence) -> Option<Finding> {
+    let mut by_ip: BTreeMap<String, Vec<(i64, &str, &Event)>> = BTreeMap::new();
+    for (artifact, e) in ev.events_from(EventSource::RdpCoreTs, &[131]) {
+        if let (Some(ip), Some(t)) = (event_address(e), event_millis(e)) {
+            by_ip.entry(ip).or_default().push((t, artifact, e));
+        }
+    }
+    let mut floods: Vec<(String, usize, usize, (&str, &Event))> = Vec::new();
+    for (ip, mut items) in by_ip {
+        items.sort_by_key(|i| i.0);
+        let mut start = 0;
+        let mut peak = 0;
+        for end in 0..items.len() {
+            while items[end].0 - items[start].0 > WINDOW_MS {
+                start += 1;
+            }
+            peak = peak.max(end - start + 1);
+        }
+        if peak >= CONNECTION_FLOOD {
+            let (_, artifact, last) = items[items.len() - 1];
+            floods.push((ip, peak, items.len(), (artifact, last)));
+        }
+    }
+    floods.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (top_ip, top_peak, _, _) = floods.first()?.clone();
+    let lines: Vec<String> = floods
+        .iter()
+        .take(5)
+        .map(|(ip, peak, total, _)| format!("{ip}: {total} connection(s), {peak} in 10 minutes"))
+        .collect();
+    let mut f = Finding::new(
+        &CHECK,
+        format!(
+            "RDP connection flood (RdpCoreTS 131): {}. A client that reconnects this fast is a \
+             guessing tool or a scanner, not a person.",
+            lines.join("; ")
+        ),
+    )
+    .title(format!(
+        "RDP connection flood from {top_ip} ({top_peak} connections in 10 minutes)"
+    ))
+    .fact("kind", "connection-flood")
+    .fact("top_source", &top_ip)
+    .fact("sources", floods.len())
+    .fact("connections", top_peak);
+    for (_, _, _, (artifact, e)) in floods.iter().take(3) {
+        f = f.evidence(EvidenceRef::record(
+            artifact,
+            e.record_id,
+            summarize_event(e),
+        ));
+    }
+    Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::testing::{evidence_from_samples, evidence_from_xml, security_event};
+
+    #[test]
+    fn kerberos_guessing_sample_is_brute_force() {
+        let Some(ev) =
+            evidence_from_samples(&["mitre__ID4771-Kerberos_brutforce_with_valid_user.evtx"])
+        else {
+            return;
+        };
+        let out = run(&ev);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].facts["kind"], "brute-force");
+        assert_eq!(out[0].facts["top_source"], "10.23.123.11");
+        assert_eq!(out[0].facts["failures"], "54");
+    }
+
+    #[test]
+    fn rdp_connection_flood_sample() {
+        let Some(ev) = evidence_from_samples(&["mitre__ID131-RDP_brutforce__no_user_info_.evtx"])
+        else {
+            return;
+        };
+        let out = run(&ev);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].facts["kind"], "connection-flood");
+        assert_eq!(out[0].facts["top_source"], "10.23.123.11");
+        assert_eq!(out[0].facts["connections"], "154");
+    }
+
+    fn failure(rid: u64, secs: u64, user: &str, ip: &str) -> String {
+        security_event(
+            4625,
+            rid,
+            &format!("2026-03-01T09:{:02}:{:02}.0000000Z", secs / 60, secs % 60),
+            &[
+                ("TargetUserName", user),
+                ("Status", "0xc000006d"),
+                ("SubStatus", "0xc000006a"),
+                ("LogonType", "3"),
+                ("IpAddress", ip),
+            ],
+        )
+    }
+
+    #[test]
+    fn spray_and_slow_failures() {
+        // One address, 8 user names in a minute: a spray.
+        let users = [
+            "admin",
+            "administrator",
+            "test",
+            "user",
+            "scanner",
+            "backup",
+            "sql",
+            "guest",
+        ];
+        let mut lines: Vec<String> = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| failure(i as u64 + 1, i as u64 * 5, u, "198.51.100.9"))
+            .collect();
+        // A user mistyping 19 times over three hours: neither.
+        lines.extend((0..19).map(|i| failure(100 + i, i * 600, "jdoe", "10.0.0.7")));
+        let out = run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &lines.join("\r\n"),
+        )]));
+        assert_eq!(
+            out.len(),
+            1,
+            "{:?}",
+            out.iter().map(|f| &f.title).collect::<Vec<_>>()
+        );
+        assert_eq!(out[0].facts["kind"], "password-spray");
+        assert_eq!(out[0].facts["top_source"], "198.51.100.9");
+        assert_eq!(out[0].facts["users"], "8");
+    }
+
+    #[test]
+    fn twenty_failures_in_ten_minutes_is_brute_force() {
+        let lines: Vec<String> = (0..20)
+            .map(|i| failure(i + 1, i * 25, "administrator", "203.0.113.5"))
+            .collect();
+        let out = run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &lines.join("\r\n"),
+        )]));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].facts["kind"], "brute-force");
+        let fewer: Vec<String> = (0..19)
+            .map(|i| failure(i + 1, i * 25, "administrator", "203.0.113.5"))
+            .collect();
+        assert!(run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &fewer.join("\r\n")
+        )]))
+        .is_empty());
+    }
+}

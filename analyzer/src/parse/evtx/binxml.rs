@@ -1,0 +1,1975 @@
+//! BinXML, the binary XML inside `.evtx` records, read straight from the chunk bytes into an
+//! [`Event`], without rendering XML.
+//!
+//! A live log's record is a small token stream (MS-EVEN6 2.2.12): almost always one template
+//! instance, a reference to a template definition (the event's element tree with numbered
+//! substitution slots, stored once per chunk) and the record's values for those slots. The
+//! element names, the `<EventID>` slot and the `Data Name='…'` labels are in the definition,
+//! shared by every record of that shape; Windows even stores `EventData` as a value holding
+//! an embedded fragment with a template of its own. A log exported with `wevtutil epl` or
+//! `EvtExportLog` (how bundles collect them) is different: its records are plain elements with
+//! string values, no templates.
+//!
+//! So: [`Reader::peek`] learns once per template where its `EventID` (and, for logons, the
+//! `LogonType` inside the embedded `EventData`) sits and reads just those values of each
+//! record, or walks a plain record's first tokens for them; a record the checks do not want
+//! costs a few bounds-checked reads. [`Reader::build`] compiles each template once into ops
+//! (which event field or data pair each slot fills, under which dependency) and runs them on
+//! each record's values; plain records, and the odd record a compiled template does not fit,
+//! are walked token by token. Both fill the [`Event`] exactly as `event_xml` fills one from
+//! the XML the `evtx` crate renders: same names, same text (the XML layer's line-end and
+//! attribute whitespace normalization included), same order.
+//!
+//! Anything this reader does not reproduce exactly (arrays of other than strings, ANSI strings,
+//! floats, SYSTEMTIMEs, malformed streams) is a [`Miss`]: the caller hands such records to the
+//! `evtx` crate, which renders them as before. Tests compare the paths record by record over
+//! every real sample.
+
+use super::Event;
+use crate::parse::event_xml::normalize_time;
+use std::rc::Rc;
+
+/// Most `(name, value)` pairs kept per event, as in `event_xml`.
+const MAX_DATA_ITEMS: usize = 1024;
+/// Deepest element nesting accepted, as in `event_xml`.
+const MAX_DEPTH: usize = 64;
+/// Deepest nesting of templates and embedded BinXML values (real events nest two).
+const MAX_NESTING: usize = 8;
+/// Most substitution values a template instance may declare; real ones have under 100.
+const MAX_VALUES: u32 = 4096;
+/// Size of a template definition header (next offset, GUID, data size).
+const TEMPLATE_HEADER_SIZE: usize = 24;
+
+/// Why a record was left to the `evtx` crate. The text is for tests and debugging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Miss(pub &'static str);
+
+type Result<T> = std::result::Result<T, Miss>;
+
+fn miss<T>(why: &'static str) -> Result<T> {
+    Err(Miss(why))
+}
+
+/// Value types (MS-EVEN6 2.2.18), the ones read here.
+mod ty {
+    pub const NULL: u8 = 0x00;
+    pub const STRING: u8 = 0x01;
+    pub const INT8: u8 = 0x03;
+    pub const UINT8: u8 = 0x04;
+    pub const INT16: u8 = 0x05;
+    pub const UINT16: u8 = 0x06;
+    pub const INT32: u8 = 0x07;
+    pub const UINT32: u8 = 0x08;
+    pub const INT64: u8 = 0x09;
+    pub const UINT64: u8 = 0x0a;
+    pub const BOOL: u8 = 0x0d;
+    pub const BINARY: u8 = 0x0e;
+    pub const GUID: u8 = 0x0f;
+    pub const SIZE_T: u8 = 0x10;
+    pub const FILETIME: u8 = 0x11;
+    pub const SID: u8 = 0x13;
+    pub const HEX_INT32: u8 = 0x14;
+    pub const HEX_INT64: u8 = 0x15;
+    pub const BIN_XML: u8 = 0x21;
+    /// Set on array types: an array repeats the element holding it, once per item.
+    pub const ARRAY: u8 = 0x80;
+    /// NUL-terminated UTF-16 strings back to back, the only array type seen in real logs.
+    pub const STRING_ARRAY: u8 = 0x81;
+}
+
+fn u8_at(d: &[u8], p: usize) -> Option<u8> {
+    d.get(p).copied()
+}
+
+fn u16_at(d: &[u8], p: usize) -> Option<u16> {
+    let b = d.get(p..p.checked_add(2)?)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_at(d: &[u8], p: usize) -> Option<u32> {
+    let b = d.get(p..p.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn u64_at(d: &[u8], p: usize) -> Option<u64> {
+    let b = d.get(p..p.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Some(u64::from_le_bytes(a))
+}
+
+/// One substitution value: its type and its bytes (the descriptor's size).
+#[derive(Clone, Copy)]
+struct Value<'a> {
+    ty: u8,
+    bytes: &'a [u8],
+}
+
+/// A template instance: where its definition's element stream is, and its values.
+struct Instance<'a> {
+    /// Chunk offset of the definition: names the template within the chunk.
+    def_offset: u32,
+    values: Vec<Value<'a>>,
+    /// Offset just past the instance.
+    end: usize,
+}
+
+/// Reads the template instance whose token (0x0C) is at `pos`.
+fn read_instance(d: &[u8], pos: usize) -> Option<Instance<'_>> {
+    let def_offset = u32_at(d, pos + 6)?;
+    let mut p = pos + 10;
+    // The first record using a template carries its definition inline, right here.
+    if def_offset as usize == p {
+        let size = u32_at(d, p + 20)? as usize;
+        p = p.checked_add(TEMPLATE_HEADER_SIZE)?.checked_add(size)?;
+    }
+    let count = u32_at(d, p)?;
+    if count > MAX_VALUES {
+        return None;
+    }
+    let descriptors = p + 4;
+    let mut at = descriptors.checked_add(count as usize * 4)?;
+    let mut values = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        let size = u16_at(d, descriptors + i * 4)? as usize;
+        let ty = u8_at(d, descriptors + i * 4 + 2)?;
+        let bytes = d.get(at..at.checked_add(size)?)?;
+        values.push(Value { ty, bytes });
+        at += size;
+    }
+    Some(Instance {
+        def_offset,
+        values,
+        end: at,
+    })
+}
+
+/// Value `n` of the template instance whose token is at `pos`, without reading the others.
+fn instance_value(d: &[u8], pos: usize, n: u16) -> Option<Value<'_>> {
+    let def_offset = u32_at(d, pos + 6)?;
+    let mut p = pos + 10;
+    if def_offset as usize == p {
+        let size = u32_at(d, p + 20)? as usize;
+        p = p.checked_add(TEMPLATE_HEADER_SIZE)?.checked_add(size)?;
+    }
+    let count = u32_at(d, p)?;
+    let n = usize::from(n);
+    if n >= count as usize || count > MAX_VALUES {
+        return None;
+    }
+    let descriptors = p + 4;
+    let mut at = descriptors + count as usize * 4;
+    for i in 0..n {
+        at = at.checked_add(u16_at(d, descriptors + i * 4)? as usize)?;
+    }
+    let size = u16_at(d, descriptors + n * 4)? as usize;
+    let ty = u8_at(d, descriptors + n * 4 + 2)?;
+    Some(Value {
+        ty,
+        bytes: d.get(at..at.checked_add(size)?)?,
+    })
+}
+
+/// The element stream of the template defined at `def_offset`.
+fn definition_range(d: &[u8], def_offset: u32) -> Option<(usize, usize)> {
+    let start = (def_offset as usize).checked_add(TEMPLATE_HEADER_SIZE)?;
+    let size = u32_at(d, def_offset as usize + 20)? as usize;
+    let end = start.checked_add(size)?;
+    (end <= d.len()).then_some((start, end))
+}
+
+/// The UTF-16 code units of the name whose string-table entry is at `offset`.
+fn name_units(d: &[u8], offset: u32) -> Option<&[u8]> {
+    let p = offset as usize;
+    let len = u16_at(d, p + 6)? as usize;
+    d.get(p + 8..(p + 8).checked_add(len * 2)?)
+}
+
+/// Whether the name at `offset` is `ascii`, ignoring a namespace prefix.
+fn name_is(d: &[u8], offset: u32, ascii: &str) -> bool {
+    let Some(units) = name_units(d, offset) else {
+        return false;
+    };
+    let units = local_units(units);
+    units.len() == ascii.len() * 2
+        && units
+            .chunks_exact(2)
+            .zip(ascii.bytes())
+            .all(|(u, a)| u[0] == a && u[1] == 0)
+}
+
+/// `units` past a `prefix:`, as an XML reader's local name.
+fn local_units(units: &[u8]) -> &[u8] {
+    let colon = units
+        .chunks_exact(2)
+        .position(|u| u[0] == b':' && u[1] == 0);
+    match colon {
+        Some(i) => units.get((i + 1) * 2..).unwrap_or(&[]),
+        None => units,
+    }
+}
+
+/// The local name at `offset` as text.
+fn local_name(d: &[u8], offset: u32) -> String {
+    let units = name_units(d, offset).unwrap_or(&[]);
+    utf16_text(local_units(units))
+}
+
+/// UTF-16LE as text, as the crate renders it into XML: unpaired surrogates become U+FFFD and
+/// the characters XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) become `_`.
+fn utf16_text(units: &[u8]) -> String {
+    let mut out = String::with_capacity(units.len() / 2);
+    push_utf16(&mut out, units);
+    out
+}
+
+fn push_utf16(out: &mut String, units: &[u8]) {
+    // Nearly all text in a log is printable ASCII: copied as is.
+    if units
+        .chunks_exact(2)
+        .all(|u| u[1] == 0 && (0x20..0x7f).contains(&u[0]))
+    {
+        out.reserve(units.len() / 2);
+        for u in units.chunks_exact(2) {
+            out.push(char::from(u[0]));
+        }
+        return;
+    }
+    let iter = units
+        .chunks_exact(2)
+        .map(|u| u16::from_le_bytes([u[0], u[1]]));
+    for c in char::decode_utf16(iter) {
+        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        out.push(xml_safe(c));
+    }
+}
+
+fn xml_safe(c: char) -> char {
+    match c {
+        '\t' | '\n' | '\r' => c,
+        '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '_',
+        c => c,
+    }
+}
+
+/// UTF-16LE up to its first NUL unit, as the crate reads sized strings.
+fn until_nul(units: &[u8]) -> &[u8] {
+    let n = units
+        .chunks_exact(2)
+        .position(|u| u == [0, 0])
+        .unwrap_or(units.len() / 2);
+    &units[..n * 2]
+}
+
+/// Where a template keeps its event id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IdSource {
+    /// In substitution value `n`.
+    Value(u16),
+    /// Written in the definition itself.
+    Literal(u32),
+    /// Not plainly in an `<Event><System><EventID>` of this definition.
+    Unknown,
+}
+
+/// Where a template keeps the values a record is filtered on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TemplateInfo {
+    event_id: IdSource,
+    /// `EventData/Data[@Name='LogonType']` (4624, 4625, 4634).
+    logon_type: IdSource,
+    /// A value that stands for a whole child of `<Event>`: Windows puts `EventData` or
+    /// `UserData` there as an embedded fragment with a template of its own.
+    payload: Option<u16>,
+}
+
+const UNKNOWN_TEMPLATE: TemplateInfo = TemplateInfo {
+    event_id: IdSource::Unknown,
+    logon_type: IdSource::Unknown,
+    payload: None,
+};
+
+/// What a record says before it is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Peek {
+    pub event_id: u32,
+    /// Its `LogonType`, when its template has one and the value reads as a number.
+    pub logon_type: Option<u32>,
+}
+
+/// Reads the records of one chunk. Caches, per template, where its event id is.
+pub(super) struct Reader<'a> {
+    data: &'a [u8],
+    templates: Vec<(u32, TemplateInfo)>,
+    /// Compiled templates by (definition offset, depth, section); `None`: does not compile.
+    plans: Vec<PlanEntry>,
+    /// Strings reused from one walked event to the next.
+    pool: Vec<String>,
+    /// Records built from a compiled template, and walked token by token.
+    pub(super) compiled: u64,
+    pub(super) walked: u64,
+}
+
+type PlanEntry = ((u32, usize, Option<Section>), Option<Rc<Vec<Op>>>);
+
+impl<'a> Reader<'a> {
+    /// `data` is the whole 64 KiB chunk: offsets in BinXML are chunk offsets.
+    pub(super) fn new(data: &'a [u8]) -> Self {
+        Reader {
+            data,
+            templates: Vec::new(),
+            plans: Vec::new(),
+            pool: Vec::new(),
+            compiled: 0,
+            walked: 0,
+        }
+    }
+
+    /// The event id (and logon type) of the record whose BinXML is `data[start..end]`, when
+    /// they can be read without building the event. `None` means: build it to know.
+    pub(super) fn peek(&mut self, start: usize, end: usize) -> Option<Peek> {
+        let d = self.data;
+        let Some(pos) = instance_start(d, start, end) else {
+            return peek_direct(d, start, end);
+        };
+        let def_offset = u32_at(d, pos + 6)?;
+        let info = self.template(def_offset);
+        let read = |pos: usize, source: IdSource| match source {
+            IdSource::Literal(n) => Some(n),
+            IdSource::Unknown => None,
+            IdSource::Value(i) => instance_value(d, pos, i).and_then(value_as_id),
+        };
+        let event_id = read(pos, info.event_id)?;
+        let mut logon_type = read(pos, info.logon_type);
+        if logon_type.is_none() && matches!(event_id, 4624 | 4634) {
+            // The EventData of a Security event is an embedded fragment: one more template.
+            logon_type = info
+                .payload
+                .and_then(|i| instance_value(d, pos, i))
+                .filter(|v| v.ty == ty::BIN_XML)
+                .and_then(|v| {
+                    let start = offset_in(d, v.bytes).ok()?;
+                    let inner = instance_start(d, start, start + v.bytes.len())?;
+                    let inner_info = self.template(u32_at(d, inner + 6)?);
+                    read(inner, inner_info.logon_type)
+                });
+        }
+        Some(Peek {
+            event_id,
+            logon_type,
+        })
+    }
+
+    fn template(&mut self, def_offset: u32) -> TemplateInfo {
+        if let Some((_, t)) = self.templates.iter().find(|(o, _)| *o == def_offset) {
+            return *t;
+        }
+        let info = definition_range(self.data, def_offset)
+            .map(|(s, e)| find_sources(self.data, s, e))
+            .unwrap_or(UNKNOWN_TEMPLATE);
+        self.templates.push((def_offset, info));
+        info
+    }
+
+    /// Builds the event of the record whose BinXML is `data[start..end]`. Record id and header
+    /// time are the caller's. The record's template is compiled once per chunk and filled
+    /// with each record's values; records it does not fit (arrays, fragments that are not
+    /// one instance) are walked token by token.
+    pub(super) fn build(&mut self, start: usize, end: usize) -> Result<Event> {
+        if let Some(Ok(event)) = self.build_compiled(start, end) {
+            self.compiled += 1;
+            return Ok(event);
+        }
+        self.walked += 1;
+        self.build_walked(start, end)
+    }
+
+    /// The event from the record's compiled template; `None` when there is none.
+    fn build_compiled(&mut self, start: usize, end: usize) -> Option<Result<Event>> {
+        let d = self.data;
+        let pos = instance_start(d, start, end)?;
+        let inst = read_instance(d, pos)?;
+        if !ends_here(d, inst.end, end) {
+            return None;
+        }
+        let ops = self.plan(inst.def_offset, 0, None)?;
+        let mut exec = Exec::default();
+        // Rendered values take about as many bytes as their UTF-16 holds, names a few dozen.
+        exec.event.data.reserve(32, end - start);
+        let mut fragment = |v: Value<'a>, depth: usize, section: Option<Section>| {
+            let start = offset_in(d, v.bytes)?;
+            let end = start + v.bytes.len();
+            let Some(inner) = instance_start(d, start, end).and_then(|p| read_instance(d, p))
+            else {
+                return Ok(None);
+            };
+            if !ends_here(d, inner.end, end) {
+                return Ok(None);
+            }
+            Ok(self
+                .plan(inner.def_offset, depth, section)
+                .map(|ops| FragmentOps {
+                    ops,
+                    values: inner.values,
+                }))
+        };
+        let ran = exec.run(&ops, Some(&inst.values), &mut fragment, 0);
+        Some(ran.and_then(|_| exec.finish()))
+    }
+
+    /// The compiled ops of the template defined at `def_offset`, its root opening at `depth`
+    /// in `section`; `None` when it does not compile.
+    fn plan(
+        &mut self,
+        def_offset: u32,
+        depth: usize,
+        section: Option<Section>,
+    ) -> Option<Rc<Vec<Op>>> {
+        let key = (def_offset, depth, section);
+        if let Some((_, plan)) = self.plans.iter().find(|(k, _)| *k == key) {
+            return plan.clone();
+        }
+        let plan = definition_range(self.data, def_offset).and_then(|(s, e)| {
+            let mut b = Builder::compiling(depth, section);
+            let mut walk = Walk {
+                d: self.data,
+                b: &mut b,
+                nesting: 0,
+            };
+            let ok =
+                walk.stream(s, e, true, None).is_ok() && b.stack.len() == depth && b.attr.is_none();
+            ok.then(|| Rc::new(b.ops))
+        });
+        self.plans.push((key, plan.clone()));
+        plan
+    }
+
+    /// The event from walking the record's tokens with its values.
+    fn build_walked(&mut self, start: usize, end: usize) -> Result<Event> {
+        let mut b = Builder::with_pool(std::mem::take(&mut self.pool));
+        b.exec.event.data.reserve(32, end - start);
+        let mut walk = Walk {
+            d: self.data,
+            b: &mut b,
+            nesting: 0,
+        };
+        let walked = walk.stream(start, end, false, None);
+        let complete = b.stack.is_empty();
+        self.pool = std::mem::take(&mut b.pool);
+        walked?;
+        if !complete {
+            return miss("record ends inside an element");
+        }
+        b.exec.finish()
+    }
+}
+
+/// Whether a stream that should be one template instance ends where the instance does (or
+/// with an end-of-stream token there).
+fn ends_here(d: &[u8], instance_end: usize, end: usize) -> bool {
+    instance_end == end || (instance_end < end && d.get(instance_end) == Some(&0))
+}
+
+/// What a record without a template says before it is built. Exported logs (`wevtutil epl`,
+/// `EvtExportLog`, which is how logs are collected) store records as plain elements with
+/// string values; the event id is a few tokens in, the logon type (wanted only for logon
+/// events) further on, in `EventData`.
+fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
+    #[derive(PartialEq)]
+    enum In {
+        Other,
+        EventId,
+        Data,
+        LogonType,
+    }
+    let mut depth = 0usize;
+    let mut section_system = false;
+    let mut section_data = false;
+    let mut here = In::Other;
+    let mut in_start_tag = false;
+    let mut name_attr = false;
+    let mut event_id = None;
+    for token in Tokens::new(d, start, end, false) {
+        match token.ok()? {
+            Token::Open { name, .. } => {
+                match depth {
+                    0 if !name_is(d, name, "Event") => return None,
+                    1 => {
+                        section_system = name_is(d, name, "System");
+                        section_data = name_is(d, name, "EventData");
+                    }
+                    2 if section_system && name_is(d, name, "EventID") => here = In::EventId,
+                    2 if section_data && name_is(d, name, "Data") => here = In::Data,
+                    _ => here = In::Other,
+                }
+                depth += 1;
+                in_start_tag = true;
+                name_attr = false;
+            }
+            Token::Attribute { name } => name_attr = here == In::Data && name_is(d, name, "Name"),
+            Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
+                here = In::LogonType;
+            }
+            Token::CloseStart => in_start_tag = false,
+            Token::Text(units) if !in_start_tag && here == In::EventId => {
+                let id: u32 = utf16_text(units).trim().parse().ok()?;
+                if !matches!(id, 4624 | 4634) {
+                    return Some(Peek {
+                        event_id: id,
+                        logon_type: None,
+                    });
+                }
+                event_id = Some(id);
+                here = In::Other;
+            }
+            Token::Text(units) if !in_start_tag && here == In::LogonType => {
+                return Some(Peek {
+                    event_id: event_id?,
+                    logon_type: utf16_text(units).trim().parse().ok(),
+                });
+            }
+            Token::CloseEmpty | Token::End => {
+                depth = depth.checked_sub(1)?;
+                in_start_tag = false;
+                here = In::Other;
+                if depth == 1 && section_data {
+                    break;
+                }
+            }
+            Token::Eof => break,
+            _ => {}
+        }
+    }
+    event_id.map(|event_id| Peek {
+        event_id,
+        logon_type: None,
+    })
+}
+
+/// Offset of the template instance token of a record that is one instance (after an optional
+/// fragment header), as the event log service writes them.
+fn instance_start(d: &[u8], start: usize, end: usize) -> Option<usize> {
+    let pos = match d.get(start..end)? {
+        [0x0f, _, _, _, 0x0c, ..] => start + 4,
+        [0x0c, ..] => start,
+        _ => return None,
+    };
+    Some(pos)
+}
+
+/// A value read as an event id: the integer types, or digits in a string.
+fn value_as_id(v: Value<'_>) -> Option<u32> {
+    let b = v.bytes;
+    match v.ty {
+        ty::UINT16 | ty::INT16 => u16_at(b, 0).map(u32::from),
+        ty::UINT8 | ty::INT8 => u8_at(b, 0).map(u32::from),
+        ty::UINT32 | ty::INT32 | ty::HEX_INT32 => u32_at(b, 0),
+        ty::STRING => utf16_text(until_nul(b)).trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Finds `<Event><System><EventID>`'s and `<Event><EventData><Data Name='LogonType'>`'s
+/// content in a template definition.
+fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
+    #[derive(PartialEq)]
+    enum In {
+        Other,
+        EventId,
+        /// An EventData child; whether its `Name` is `LogonType` is known at its content.
+        Data,
+        LogonType,
+    }
+    let mut info = UNKNOWN_TEMPLATE;
+    // Names of the open elements, as chunk offsets.
+    let mut path: Vec<u32> = Vec::with_capacity(4);
+    let mut in_start_tag = false;
+    let mut name_attr = false;
+    let mut here = In::Other;
+    for token in Tokens::new(d, start, end, true) {
+        let Ok(token) = token else {
+            return UNKNOWN_TEMPLATE;
+        };
+        match token {
+            Token::Open { name, .. } => {
+                path.push(name);
+                in_start_tag = true;
+                name_attr = false;
+                let in_system = path.len() == 3
+                    && name_is(d, path[1], "System")
+                    && name_is(d, path[0], "Event");
+                // EventData is a child of Event, or the root of an embedded fragment.
+                let parent_is_event_data =
+                    path.len() >= 2 && name_is(d, path[path.len() - 2], "EventData");
+                here = if in_system && name_is(d, name, "EventID") {
+                    In::EventId
+                } else if parent_is_event_data && name_is(d, name, "Data") {
+                    In::Data
+                } else {
+                    In::Other
+                };
+            }
+            Token::Attribute { name } => name_attr = here == In::Data && name_is(d, name, "Name"),
+            Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
+                here = In::LogonType;
+            }
+            Token::CloseStart => in_start_tag = false,
+            Token::CloseEmpty | Token::End => {
+                in_start_tag = false;
+                here = In::Other;
+                path.pop();
+            }
+            Token::Substitution { index, .. }
+                if !in_start_tag && path.len() == 1 && info.payload.is_none() =>
+            {
+                info.payload = Some(index);
+            }
+            Token::Substitution { index, .. } if !in_start_tag => match here {
+                In::EventId if info.event_id == IdSource::Unknown => {
+                    info.event_id = IdSource::Value(index);
+                    here = In::Other;
+                }
+                In::LogonType if info.logon_type == IdSource::Unknown => {
+                    info.logon_type = IdSource::Value(index);
+                    here = In::Other;
+                }
+                _ => {}
+            },
+            Token::Text(units) if !in_start_tag && here == In::EventId => {
+                if let Ok(id) = utf16_text(units).trim().parse() {
+                    info.event_id = IdSource::Literal(id);
+                }
+                here = In::Other;
+            }
+            Token::Eof => break,
+            _ => {}
+        }
+    }
+    info
+}
+
+/// One BinXML token.
+enum Token<'a> {
+    Eof,
+    Open {
+        name: u32,
+        dependency: Option<u16>,
+    },
+    CloseStart,
+    CloseEmpty,
+    End,
+    /// A literal string value (UTF-16LE units).
+    Text(&'a [u8]),
+    Attribute {
+        name: u32,
+    },
+    CData(&'a [u8]),
+    CharRef(u16),
+    EntityRef {
+        name: u32,
+    },
+    TemplateInstance(Instance<'a>),
+    Substitution {
+        index: u16,
+        optional: bool,
+    },
+    /// Processing instructions: not part of any value.
+    Skip,
+}
+
+/// The tokens of `d[pos..end]`.
+struct Tokens<'a> {
+    d: &'a [u8],
+    pos: usize,
+    end: usize,
+    /// In a template definition, element starts carry a dependency id.
+    template: bool,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(d: &'a [u8], pos: usize, end: usize, template: bool) -> Self {
+        Tokens {
+            d,
+            pos,
+            end: end.min(d.len()),
+            template,
+        }
+    }
+
+    /// A name reference at `p`: the offset, and where the token goes on (past the name when
+    /// it is stored inline, right there).
+    fn name_ref(&self, p: usize) -> Option<(u32, usize)> {
+        let offset = u32_at(self.d, p)?;
+        let mut next = p + 4;
+        if offset as usize == next {
+            let len = u16_at(self.d, next + 6)? as usize;
+            next = next.checked_add(6 + 2 + len * 2 + 2)?;
+        }
+        Some((offset, next))
+    }
+
+    /// A length-prefixed UTF-16 string at `p`: its units and the offset after it.
+    fn prefixed(&self, p: usize) -> Option<(&'a [u8], usize)> {
+        let len = u16_at(self.d, p)? as usize;
+        let end = (p + 2).checked_add(len * 2)?;
+        Some((self.d.get(p + 2..end)?, end))
+    }
+
+    fn read(&mut self) -> Option<Token<'a>> {
+        let d = self.d;
+        let p = self.pos;
+        let token = u8_at(d, p)?;
+        let (tok, next) = match token {
+            0x00 => (Token::Eof, p + 1),
+            0x0c => {
+                let inst = read_instance(d, p)?;
+                let end = inst.end;
+                (Token::TemplateInstance(inst), end)
+            }
+            0x01 | 0x41 => {
+                let mut q = p + 1;
+                let mut dependency = None;
+                if self.template {
+                    let dep = u16_at(d, q)?;
+                    dependency = (dep != 0xffff).then_some(dep);
+                    q += 2;
+                }
+                // Data size, then the name.
+                let (name, mut q) = self.name_ref(q + 4)?;
+                if token == 0x41 {
+                    q += 4;
+                }
+                (Token::Open { name, dependency }, q)
+            }
+            0x02 => (Token::CloseStart, p + 1),
+            0x03 => (Token::CloseEmpty, p + 1),
+            0x04 => (Token::End, p + 1),
+            0x05 | 0x45 => {
+                // Only strings occur as literal values.
+                if u8_at(d, p + 1)? != ty::STRING {
+                    return None;
+                }
+                let (units, q) = self.prefixed(p + 2)?;
+                (Token::Text(until_nul(units)), q)
+            }
+            0x06 | 0x46 => {
+                let (name, q) = self.name_ref(p + 1)?;
+                (Token::Attribute { name }, q)
+            }
+            0x07 | 0x47 => {
+                let (units, q) = self.prefixed(p + 1)?;
+                (Token::CData(until_nul(units)), q)
+            }
+            0x08 | 0x48 => (Token::CharRef(u16_at(d, p + 1)?), p + 3),
+            0x09 | 0x49 => {
+                let (name, q) = self.name_ref(p + 1)?;
+                (Token::EntityRef { name }, q)
+            }
+            0x0a => (Token::Skip, self.name_ref(p + 1)?.1),
+            0x0b => (Token::Skip, self.prefixed(p + 1)?.1),
+            0x0d | 0x0e => {
+                let index = u16_at(d, p + 1)?;
+                u8_at(d, p + 3)?;
+                (
+                    Token::Substitution {
+                        index,
+                        optional: token == 0x0e,
+                    },
+                    p + 4,
+                )
+            }
+            0x0f => {
+                u8_at(d, p + 3)?;
+                (Token::Skip, p + 4)
+            }
+            _ => return None,
+        };
+        if next > self.end {
+            return None;
+        }
+        self.pos = next;
+        Some(tok)
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Result<Token<'a>>;
+
+    /// `None` past the end of the stream or after its end-of-stream token.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.end {
+            return None;
+        }
+        match self.read() {
+            Some(Token::Eof) => {
+                self.pos = self.end;
+                Some(Ok(Token::Eof))
+            }
+            Some(t) => Some(Ok(t)),
+            None => {
+                self.pos = self.end;
+                Some(Err(Miss("malformed or unsupported BinXML token")))
+            }
+        }
+    }
+}
+
+/// Walks token streams (a record's, the templates it instantiates, embedded BinXML values)
+/// into a [`Builder`].
+struct Walk<'a, 'b> {
+    d: &'a [u8],
+    b: &'b mut Builder,
+    nesting: usize,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// Walks `d[start..end]`. `template` says it is a definition; `values` are its instance's.
+    fn stream(
+        &mut self,
+        start: usize,
+        end: usize,
+        template: bool,
+        values: Option<&[Value<'a>]>,
+    ) -> Result<()> {
+        if self.nesting >= MAX_NESTING {
+            return miss("templates nested too deep");
+        }
+        self.nesting += 1;
+        let base_depth = self.b.stack.len();
+        // Elements left out (their dependency value is null) are skipped to their end: this
+        // counts the elements open inside one.
+        let mut skipping = 0usize;
+        for token in Tokens::new(self.d, start, end, template) {
+            let token = token?;
+            if skipping > 0 {
+                match token {
+                    Token::Open { .. } => skipping += 1,
+                    Token::CloseEmpty | Token::End => skipping -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            match token {
+                Token::Eof => break,
+                Token::Open { name, dependency } => {
+                    // A template's root has no parent to leave it out of.
+                    let dependency =
+                        dependency.filter(|_| template && self.b.stack.len() > base_depth);
+                    if self.b.compiling {
+                        self.b.open(self.d, name, dependency)?;
+                        continue;
+                    }
+                    let left_out = dependency
+                        .and_then(|dep| values.and_then(|v| v.get(usize::from(dep))))
+                        .is_some_and(|v| v.ty == ty::NULL);
+                    if left_out {
+                        skipping = 1;
+                        continue;
+                    }
+                    self.b.open(self.d, name, None)?;
+                }
+                Token::CloseStart => self.b.close_start(self.d)?,
+                Token::CloseEmpty => {
+                    self.b.close_start(self.d)?;
+                    self.b.end()?;
+                }
+                Token::End => self.b.end()?,
+                Token::Text(units) => self.b.text_units(units)?,
+                Token::CData(units) => self.b.text_units(units)?,
+                Token::CharRef(c) => {
+                    let c = char::from_u32(u32::from(c)).unwrap_or(char::REPLACEMENT_CHARACTER);
+                    self.b.text(c.encode_utf8(&mut [0; 4]));
+                }
+                Token::EntityRef { name } => {
+                    let name = local_name(self.d, name);
+                    let text = match name.as_str() {
+                        "amp" => "&".to_string(),
+                        "lt" => "<".to_string(),
+                        "gt" => ">".to_string(),
+                        "quot" => "\"".to_string(),
+                        "apos" => "'".to_string(),
+                        other => format!("&{other};"),
+                    };
+                    self.b.text(&text);
+                }
+                Token::Attribute { name } => self.b.attribute(self.d, name),
+                Token::TemplateInstance(_) if self.b.compiling => {
+                    return miss("template instance inside a template");
+                }
+                Token::TemplateInstance(inst) => {
+                    let (s, e) = definition_range(self.d, inst.def_offset)
+                        .ok_or(Miss("template definition out of the chunk"))?;
+                    self.stream(s, e, true, Some(&inst.values))?;
+                }
+                Token::Substitution { index, .. } if self.b.compiling => self.b.slot(index),
+                Token::Substitution { index, optional } => {
+                    let Some(v) = values.and_then(|v| v.get(usize::from(index))) else {
+                        // Past the values: rendered as nothing.
+                        continue;
+                    };
+                    self.value(*v, optional)?;
+                }
+                Token::Skip => {}
+            }
+        }
+        self.nesting -= 1;
+        Ok(())
+    }
+
+    /// A substitution value in place.
+    fn value(&mut self, v: Value<'a>, optional: bool) -> Result<()> {
+        if v.ty == ty::STRING_ARRAY {
+            return self.b.array(string_array(v.bytes)?);
+        }
+        if v.ty & ty::ARRAY != 0 {
+            return miss("array value other than strings");
+        }
+        match v.ty {
+            ty::NULL => Ok(()),
+            ty::BIN_XML if v.bytes.is_empty() => Ok(()),
+            ty::BIN_XML => {
+                if self.b.attr.is_some() {
+                    return miss("BinXML value in an attribute");
+                }
+                // An embedded fragment: its elements go here. Its offsets are chunk offsets.
+                let start = offset_in(self.d, v.bytes)?;
+                self.stream(start, start + v.bytes.len(), false, None)
+            }
+            ty::STRING if optional && until_nul(v.bytes).is_empty() => Ok(()),
+            ty::BINARY if optional && v.bytes.is_empty() => Ok(()),
+            _ => match self.b.sink() {
+                Some(out) => render_value(v, out),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+/// The items of a string array: UTF-16 strings, each ended by a NUL.
+fn string_array(bytes: &[u8]) -> Result<Vec<String>> {
+    let mut items = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let Some(n) = rest.chunks_exact(2).position(|u| u == [0, 0]) else {
+            return miss("string array item without its NUL");
+        };
+        items.push(utf16_text(&rest[..n * 2]));
+        rest = &rest[(n + 1) * 2..];
+    }
+    if !bytes.len().is_multiple_of(2) {
+        return miss("string array of odd size");
+    }
+    Ok(items)
+}
+
+/// Offset of `part` within `whole`, when it is a subslice of it.
+fn offset_in(whole: &[u8], part: &[u8]) -> Result<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    if start <= whole.len() && part.len() <= whole.len() - start {
+        Ok(start)
+    } else {
+        miss("value outside the chunk")
+    }
+}
+
+/// Writes a scalar value's text as the crate renders it.
+fn render_value(v: Value<'_>, out: &mut String) -> Result<()> {
+    use std::fmt::Write;
+    let b = v.bytes;
+    let short = || Miss("value shorter than its type");
+    match v.ty {
+        ty::STRING => push_utf16(out, until_nul(b)),
+        ty::INT8 => {
+            let _ = write!(out, "{}", u8_at(b, 0).ok_or_else(short)? as i8);
+        }
+        ty::UINT8 => {
+            let _ = write!(out, "{}", u8_at(b, 0).ok_or_else(short)?);
+        }
+        ty::INT16 => {
+            let _ = write!(out, "{}", u16_at(b, 0).ok_or_else(short)? as i16);
+        }
+        ty::UINT16 => {
+            let _ = write!(out, "{}", u16_at(b, 0).ok_or_else(short)?);
+        }
+        ty::INT32 => {
+            let _ = write!(out, "{}", u32_at(b, 0).ok_or_else(short)? as i32);
+        }
+        ty::UINT32 => {
+            let _ = write!(out, "{}", u32_at(b, 0).ok_or_else(short)?);
+        }
+        ty::INT64 => {
+            let _ = write!(out, "{}", u64_at(b, 0).ok_or_else(short)? as i64);
+        }
+        ty::UINT64 => {
+            let _ = write!(out, "{}", u64_at(b, 0).ok_or_else(short)?);
+        }
+        ty::BOOL => match u32_at(b, 0).ok_or_else(short)? as i32 {
+            0 => out.push_str("false"),
+            1 => out.push_str("true"),
+            raw => {
+                let _ = write!(out, "{raw}");
+            }
+        },
+        ty::BINARY => {
+            for byte in b {
+                let _ = write!(out, "{byte:02X}");
+            }
+        }
+        ty::GUID => {
+            let g = b.get(..16).ok_or_else(short)?;
+            let _ = write!(
+                out,
+                "{{{:08x}-{:04x}-{:04x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}}}",
+                u32_at(g, 0).ok_or_else(short)?,
+                u16_at(g, 4).ok_or_else(short)?,
+                u16_at(g, 6).ok_or_else(short)?,
+                g[8],
+                g[9],
+                g[10],
+                g[11],
+                g[12],
+                g[13],
+                g[14],
+                g[15]
+            );
+        }
+        ty::SIZE_T if b.len() == 4 => {
+            let _ = write!(out, "0x{:x}", u32_at(b, 0).ok_or_else(short)?);
+        }
+        ty::SIZE_T if b.len() == 8 => {
+            let _ = write!(out, "0x{:x}", u64_at(b, 0).ok_or_else(short)?);
+        }
+        ty::HEX_INT32 => {
+            let _ = write!(out, "0x{:x}", u32_at(b, 0).ok_or_else(short)?);
+        }
+        ty::HEX_INT64 => {
+            let _ = write!(out, "0x{:x}", u64_at(b, 0).ok_or_else(short)?);
+        }
+        ty::FILETIME => out.push_str(&filetime_text(u64_at(b, 0).ok_or_else(short)?)),
+        ty::SID => render_sid(b, out)?,
+        _ => return miss("value type not read here"),
+    }
+    Ok(())
+}
+
+/// A SID as `S-1-5-21-…`: revision, sub-authority count, 48-bit big-endian authority, then
+/// 32-bit little-endian sub-authorities.
+fn render_sid(b: &[u8], out: &mut String) -> Result<()> {
+    use std::fmt::Write;
+    let (Some(&revision), Some(&count)) = (b.first(), b.get(1)) else {
+        return miss("SID shorter than its header");
+    };
+    let needed = 8 + usize::from(count) * 4;
+    if b.len() != needed {
+        return miss("SID size differs from its count");
+    }
+    let mut authority = [0u8; 8];
+    authority[2..].copy_from_slice(&b[2..8]);
+    let _ = write!(out, "S-{revision}-{}", u64::from_be_bytes(authority));
+    for sub in b[8..].chunks_exact(4) {
+        let _ = write!(
+            out,
+            "-{}",
+            u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]])
+        );
+    }
+    Ok(())
+}
+
+/// 100 ns ticks in a day and a second.
+const TICKS_PER_SEC: u64 = 10_000_000;
+const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SEC;
+
+/// A FILETIME as the crate renders it: `YYYY-MM-DDTHH:MM:SS.fffffffZ`.
+pub(super) fn filetime_text(ft: u64) -> String {
+    let (y, mo, d, h, mi, s, ticks) = if ft > i64::MAX as u64 {
+        (0, 0, 0, 0, 0, 0, 0)
+    } else {
+        let (days, ticks) = (ft / TICKS_PER_DAY, ft % TICKS_PER_DAY);
+        let (y, mo, d) = civil_from_days_since_1601(days);
+        let secs = ticks / TICKS_PER_SEC;
+        (
+            y % 10_000,
+            u64::from(mo),
+            u64::from(d),
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            ticks % TICKS_PER_SEC,
+        )
+    };
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ticks:07}Z")
+}
+
+/// The proleptic Gregorian date `days` after 1601-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days_since_1601(days: u64) -> (u64, u8, u8) {
+    let z = days + 584_694;
+    let (era, doe) = (z / 146_097, z % 146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u8;
+    (era * 400 + yoe + u64::from(month <= 2), month, day)
+}
+
+/// Which part of the event an element at depth 1 opens (as in `event_xml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Section {
+    System,
+    EventData,
+    UserData,
+    Other,
+}
+
+/// What an open element contributes when it closes.
+enum Role {
+    Ignore,
+    EventId,
+    RecordId,
+    Channel,
+    Computer,
+    Provider,
+    TimeCreated,
+    /// An `EventData` child: named by its `Name` attribute, else by its element name, or
+    /// numbered when it is a `Data` without a name. Decided when its start tag closes.
+    EventDataChild {
+        is_data: bool,
+        element: u32,
+    },
+    Data(String),
+    UnnamedData,
+    UserField(String),
+}
+
+impl Role {
+    fn gathers_text(&self) -> bool {
+        !matches!(
+            self,
+            Role::Ignore | Role::Provider | Role::TimeCreated | Role::EventDataChild { .. }
+        )
+    }
+}
+
+/// Attributes the event reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AttrKind {
+    ProviderName,
+    EventSourceName,
+    SystemTime,
+    DataName,
+    Other,
+}
+
+/// A piece of text: written in the template, or substitution value `n` of the instance.
+#[derive(Debug, Clone)]
+enum Part {
+    Lit(String),
+    Value(u16),
+}
+
+/// Text as the builder gathered it: plain, or (compiling a template) with value slots.
+#[derive(Debug, Clone)]
+enum Text {
+    Plain(String),
+    Parts(Vec<Part>),
+}
+
+/// The first slot marker: compiling a template, value `n` stands in the gathered text as the
+/// character U+F0000 + n (plane 15, private use, never in a template's own text).
+const SLOT_BASE: u32 = 0xF_0000;
+
+impl Text {
+    /// Splits gathered text at its slot markers.
+    fn from_gathered(s: String) -> Text {
+        if !s.chars().any(|c| u32::from(c) >= SLOT_BASE) {
+            return Text::Plain(s);
+        }
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        for c in s.chars() {
+            let code = u32::from(c);
+            if code >= SLOT_BASE {
+                if !lit.is_empty() {
+                    parts.push(Part::Lit(std::mem::take(&mut lit)));
+                }
+                parts.push(Part::Value((code - SLOT_BASE) as u16));
+            } else {
+                lit.push(c);
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(Part::Lit(lit));
+        }
+        Text::Parts(parts)
+    }
+
+    /// Writes the text with `values` in its slots into `out`.
+    fn render(&self, values: Option<&[Value<'_>]>, out: &mut String) -> Result<()> {
+        match self {
+            Text::Plain(s) => out.push_str(s),
+            Text::Parts(parts) => {
+                for part in parts {
+                    match part {
+                        Part::Lit(s) => out.push_str(s),
+                        Part::Value(n) => {
+                            let Some(v) = values.and_then(|v| v.get(usize::from(*n))) else {
+                                continue;
+                            };
+                            match v.ty {
+                                ty::NULL => {}
+                                ty::BIN_XML if v.bytes.is_empty() => {}
+                                // Arrays repeat their element and fragments hold elements:
+                                // the walk handles those.
+                                t if t & ty::ARRAY != 0 || t == ty::BIN_XML => {
+                                    return miss("array or fragment value in text")
+                                }
+                                _ => render_value(*v, out)?,
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the event gets from one element, in document order. A record walked with its values
+/// yields plain text; a template compiled once yields slots its records fill in.
+#[derive(Debug, Clone)]
+enum OpKind {
+    EventId(Text),
+    RecordId(Text),
+    Channel(Text),
+    Computer(Text),
+    /// `Name`, else `EventSourceName` (attribute values).
+    Provider(Option<Text>, Option<Text>),
+    /// `SystemTime` (an attribute value).
+    Time(Text),
+    Data(String, Text),
+    UnnamedData(Text),
+    /// A value standing for elements (an embedded fragment), at this depth and section.
+    Fragment(u16, usize, Option<Section>),
+}
+
+#[derive(Debug, Clone)]
+struct Op {
+    kind: OpKind,
+    /// Values that, when null, leave the element (and so this op) out: the dependency ids of
+    /// the element and its ancestors within the template.
+    deps: Vec<u16>,
+}
+
+struct Frame {
+    role: Role,
+    text: String,
+    has_child: bool,
+    /// Items of a string array in the content: the element stands for one copy per item.
+    repeat: Option<Vec<String>>,
+    /// The attribute read: Provider's Name, TimeCreated's SystemTime, an EventData child's Name.
+    main_attr: Option<String>,
+    /// Provider's EventSourceName, used when it has no Name.
+    source_attr: Option<String>,
+    deps: Vec<u16>,
+}
+
+impl Frame {
+    fn new(role: Role, text: String, deps: Vec<u16>) -> Frame {
+        Frame {
+            role,
+            text,
+            has_child: false,
+            repeat: None,
+            main_attr: None,
+            source_attr: None,
+            deps,
+        }
+    }
+}
+
+/// Turns elements, attributes and text into [`Op`]s, with `event_xml`'s rules.
+#[derive(Default)]
+struct Builder {
+    ops: Vec<Op>,
+    section: Option<Section>,
+    stack: Vec<Frame>,
+    /// The attribute being read, and its text so far.
+    attr: Option<(AttrKind, String)>,
+    /// Compiling a template: substitutions become slots.
+    compiling: bool,
+    /// Walking a record: the event its ops make.
+    exec: Exec,
+    /// Cleared strings to reuse: walking a record then allocates little beyond its event.
+    pool: Vec<String>,
+}
+
+/// Most strings [`Builder::pool`] keeps.
+const POOL_SIZE: usize = 32;
+
+impl Builder {
+    fn with_pool(pool: Vec<String>) -> Builder {
+        Builder {
+            pool,
+            ..Builder::default()
+        }
+    }
+
+    /// A builder compiling a template whose root element opens at `depth` in `section`.
+    fn compiling(depth: usize, section: Option<Section>) -> Builder {
+        let mut b = Builder {
+            compiling: true,
+            section,
+            ..Builder::default()
+        };
+        for _ in 0..depth {
+            b.stack
+                .push(Frame::new(Role::Ignore, String::new(), Vec::new()));
+        }
+        b
+    }
+
+    fn fresh(&mut self) -> String {
+        self.pool.pop().unwrap_or_default()
+    }
+
+    fn recycle(&mut self, mut s: String) {
+        if self.pool.len() < POOL_SIZE && s.capacity() > 0 {
+            s.clear();
+            self.pool.push(s);
+        }
+    }
+
+    fn deps(&self) -> Vec<u16> {
+        self.stack
+            .last()
+            .map(|f| f.deps.clone())
+            .unwrap_or_default()
+    }
+
+    /// Gathered text as op text: with slots when compiling, plain when walking a record.
+    fn gathered(&self, s: String) -> Text {
+        if self.compiling {
+            Text::from_gathered(s)
+        } else {
+            Text::Plain(s)
+        }
+    }
+
+    /// Records an op when compiling; applies it at once when walking a record, and takes its
+    /// strings back for reuse.
+    fn push_op(&mut self, kind: OpKind, deps: Vec<u16>) {
+        if self.compiling {
+            self.ops.push(Op { kind, deps });
+            return;
+        }
+        // Plain text renders without values and cannot fail.
+        let _ = self.exec.apply(&kind, None);
+        let (a, b) = match kind {
+            OpKind::EventId(t)
+            | OpKind::RecordId(t)
+            | OpKind::Channel(t)
+            | OpKind::Computer(t)
+            | OpKind::Time(t)
+            | OpKind::UnnamedData(t) => (Some(t), None),
+            OpKind::Data(name, t) => {
+                self.recycle(name);
+                (Some(t), None)
+            }
+            OpKind::Provider(a, b) => (a, b),
+            OpKind::Fragment(..) => (None, None),
+        };
+        for t in [a, b].into_iter().flatten() {
+            if let Text::Plain(s) = t {
+                self.recycle(s);
+            }
+        }
+    }
+
+    /// Opens an element; `dependency` (compiling only) is the value whose nullness leaves it
+    /// out.
+    fn open(&mut self, d: &[u8], name: u32, dependency: Option<u16>) -> Result<()> {
+        self.finish_attribute();
+        let depth = self.stack.len();
+        if depth >= MAX_DEPTH {
+            return miss("elements nested too deep");
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            parent.has_child = true;
+        }
+        let role = match (depth, self.section) {
+            (0, _) if !name_is(d, name, "Event") => return miss("root element is not <Event>"),
+            (0, _) => Role::Ignore,
+            (1, _) => {
+                self.section = Some(if name_is(d, name, "System") {
+                    Section::System
+                } else if name_is(d, name, "EventData") {
+                    Section::EventData
+                } else if name_is(d, name, "UserData") {
+                    Section::UserData
+                } else {
+                    Section::Other
+                });
+                Role::Ignore
+            }
+            (2, Some(Section::System)) => system_role(d, name),
+            (2, Some(Section::EventData)) => Role::EventDataChild {
+                is_data: name_is(d, name, "Data"),
+                element: name,
+            },
+            (depth, Some(Section::UserData)) if depth >= 3 => Role::UserField(local_name(d, name)),
+            _ => Role::Ignore,
+        };
+        let mut deps = self.deps();
+        if let Some(dep) = dependency {
+            // Whether leaving this child out makes its parent a leaf (a value) is known only
+            // per record.
+            if depth > 0
+                && matches!(
+                    self.stack.get(depth - 1).map(|f| &f.role),
+                    Some(Role::UserField(_))
+                )
+            {
+                return miss("optional child of a UserData element");
+            }
+            deps.push(dep);
+        }
+        let text = if role.gathers_text() {
+            self.fresh()
+        } else {
+            String::new()
+        };
+        self.stack.push(Frame::new(role, text, deps));
+        Ok(())
+    }
+
+    fn attribute(&mut self, d: &[u8], name: u32) {
+        self.finish_attribute();
+        let kind = match self.stack.last().map(|f| &f.role) {
+            Some(Role::Provider) if name_is(d, name, "Name") => AttrKind::ProviderName,
+            Some(Role::Provider) if name_is(d, name, "EventSourceName") => {
+                AttrKind::EventSourceName
+            }
+            Some(Role::TimeCreated) if name_is(d, name, "SystemTime") => AttrKind::SystemTime,
+            Some(Role::EventDataChild { .. }) if name_is(d, name, "Name") => AttrKind::DataName,
+            _ => AttrKind::Other,
+        };
+        let text = if kind == AttrKind::Other {
+            String::new()
+        } else {
+            self.fresh()
+        };
+        self.attr = Some((kind, text));
+    }
+
+    /// Ends the attribute being read.
+    fn finish_attribute(&mut self) {
+        let Some((kind, value)) = self.attr.take() else {
+            return;
+        };
+        if kind == AttrKind::Other {
+            return;
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            return;
+        };
+        // The first of a repeated attribute wins, as `event_xml` finds the first.
+        let slot = if kind == AttrKind::EventSourceName {
+            &mut frame.source_attr
+        } else {
+            &mut frame.main_attr
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        } else {
+            self.recycle(value);
+        }
+    }
+
+    fn close_start(&mut self, d: &[u8]) -> Result<()> {
+        self.finish_attribute();
+        let fresh = self.fresh();
+        let compiling = self.compiling;
+        let gathered = |s: String| {
+            if compiling {
+                Text::from_gathered(s)
+            } else {
+                Text::Plain(s)
+            }
+        };
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(());
+        };
+        let mut spare = Some(fresh);
+        let mut op = None;
+        match &frame.role {
+            Role::Provider => {
+                let name = frame.main_attr.take().map(gathered);
+                let source = frame.source_attr.take().map(gathered);
+                if name.is_some() || source.is_some() {
+                    op = Some(OpKind::Provider(name, source));
+                }
+            }
+            Role::TimeCreated => {
+                if let Some(t) = frame.main_attr.take() {
+                    op = Some(OpKind::Time(gathered(t)));
+                }
+            }
+            Role::EventDataChild { is_data, element } => {
+                let name = frame.main_attr.take().filter(|n| !n.is_empty());
+                if self.compiling
+                    && name
+                        .as_ref()
+                        .is_some_and(|n| n.chars().any(|c| u32::from(c) >= SLOT_BASE))
+                {
+                    return miss("a value names the data");
+                }
+                frame.role = match name {
+                    Some(name) => Role::Data(normalize_attribute(name)),
+                    None if *is_data => Role::UnnamedData,
+                    None => Role::Data(local_name(d, *element)),
+                };
+                frame.text = spare.take().unwrap_or_default();
+            }
+            _ => {}
+        }
+        let deps = frame.deps.clone();
+        if let Some(kind) = op {
+            self.push_op(kind, deps);
+        }
+        if let Some(s) = spare {
+            self.recycle(s);
+        }
+        Ok(())
+    }
+
+    /// Where text goes now: the attribute being read, or the open element when its value is
+    /// kept; `None` when it is not kept.
+    fn sink(&mut self) -> Option<&mut String> {
+        if let Some((kind, value)) = self.attr.as_mut() {
+            return (*kind != AttrKind::Other).then_some(value);
+        }
+        self.stack
+            .last_mut()
+            .filter(|f| f.role.gathers_text())
+            .map(|f| &mut f.text)
+    }
+
+    fn text_units(&mut self, units: &[u8]) -> Result<()> {
+        let compiling = self.compiling;
+        if let Some(out) = self.sink() {
+            let from = out.len();
+            push_utf16(out, units);
+            if compiling && out[from..].chars().any(|c| u32::from(c) >= SLOT_BASE) {
+                return miss("template text in the slot-marker range");
+            }
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, s: &str) {
+        if let Some(out) = self.sink() {
+            out.push_str(s);
+        }
+    }
+
+    /// Compiling: substitution `n` here. In text it becomes a slot; in the content of an
+    /// element whose text is not kept it may be an embedded fragment (how Windows stores
+    /// `EventData` and `UserData`), which the record's value says.
+    fn slot(&mut self, n: u16) {
+        if self.attr.is_some() {
+            if let Some(out) = self.sink() {
+                out.push(char::from_u32(SLOT_BASE + u32::from(n)).unwrap_or('\u{fffd}'));
+            }
+            return;
+        }
+        if let Some(out) = self.sink() {
+            out.push(char::from_u32(SLOT_BASE + u32::from(n)).unwrap_or('\u{fffd}'));
+            return;
+        }
+        let deps = self.deps();
+        let depth = self.stack.len();
+        self.push_op(OpKind::Fragment(n, depth, self.section), deps);
+    }
+
+    /// A string array in the content of the open element. One item or none is text (items
+    /// joined by commas, as the crate writes a list); more repeat the element once per item.
+    fn array(&mut self, items: Vec<String>) -> Result<()> {
+        if self.attr.is_some() {
+            return miss("array value in an attribute");
+        }
+        if items.len() <= 1 {
+            self.text(&items.join(","));
+            return Ok(());
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            return miss("array value outside an element");
+        };
+        if frame.repeat.is_some() || !frame.text.is_empty() || frame.has_child {
+            return miss("array value beside other content");
+        }
+        match frame.role {
+            Role::Data(_) | Role::UnnamedData | Role::UserField(_) | Role::Ignore => {}
+            _ => return miss("array value in a System element"),
+        }
+        frame.repeat = Some(items);
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        self.finish_attribute();
+        let depth = self.stack.len();
+        let Some(mut frame) = self.stack.pop() else {
+            return miss("end tag without start tag");
+        };
+        if let Some(items) = frame.repeat.take() {
+            if !frame.text.is_empty() || frame.has_child {
+                return miss("array value beside other content");
+            }
+            for item in items {
+                let role = match &frame.role {
+                    Role::Data(n) => Role::Data(n.clone()),
+                    Role::UserField(n) => Role::UserField(n.clone()),
+                    Role::UnnamedData => Role::UnnamedData,
+                    _ => Role::Ignore,
+                };
+                self.stack.push(Frame::new(role, item, frame.deps.clone()));
+                self.end()?;
+            }
+            return Ok(());
+        }
+        if let Some(a) = frame.main_attr.take() {
+            self.recycle(a);
+        }
+        let deps = std::mem::take(&mut frame.deps);
+        let kind = match frame.role {
+            Role::EventId => Some(OpKind::EventId(self.gathered(frame.text))),
+            Role::RecordId => Some(OpKind::RecordId(self.gathered(frame.text))),
+            Role::Channel => Some(OpKind::Channel(self.gathered(frame.text))),
+            Role::Computer => Some(OpKind::Computer(self.gathered(frame.text))),
+            Role::Data(name) => Some(OpKind::Data(name, self.gathered(frame.text))),
+            Role::UnnamedData => Some(OpKind::UnnamedData(self.gathered(frame.text))),
+            Role::UserField(name) if depth >= 4 && !frame.has_child => {
+                Some(OpKind::Data(name, self.gathered(frame.text)))
+            }
+            _ => {
+                self.recycle(frame.text);
+                None
+            }
+        };
+        if let Some(kind) = kind {
+            self.push_op(kind, deps);
+        }
+        if depth == 1 {
+            self.section = None;
+        }
+        Ok(())
+    }
+}
+
+/// XML attribute-value normalization: each line end, tab or newline reads as a space.
+fn normalize_attribute(value: String) -> String {
+    if value.contains(['\r', '\n', '\t']) {
+        value.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ")
+    } else {
+        value
+    }
+}
+
+/// XML end-of-line normalization: CR LF and lone CR read as LF.
+fn normalize_eol(text: &mut String) {
+    if text.contains('\r') {
+        *text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+}
+
+/// Applies ops to an event.
+#[derive(Default)]
+struct Exec {
+    event: Event,
+    has_event_id: bool,
+    unnamed_data: usize,
+    scratch: String,
+}
+
+impl Exec {
+    /// Runs `ops` with `values` (none for a walked record, whose text is plain). Fragment ops
+    /// ask `fragment` for the ops of the embedded template and its values.
+    fn run<'v>(
+        &mut self,
+        ops: &[Op],
+        values: Option<&[Value<'v>]>,
+        fragment: &mut dyn FnMut(
+            Value<'v>,
+            usize,
+            Option<Section>,
+        ) -> Result<Option<FragmentOps<'v>>>,
+        nesting: usize,
+    ) -> Result<()> {
+        if nesting >= MAX_NESTING {
+            return miss("templates nested too deep");
+        }
+        for op in ops {
+            let left_out = op.deps.iter().any(|dep| {
+                values
+                    .and_then(|v| v.get(usize::from(*dep)))
+                    .is_some_and(|v| v.ty == ty::NULL)
+            });
+            if left_out {
+                continue;
+            }
+            match &op.kind {
+                OpKind::Fragment(n, depth, section) => {
+                    let Some(v) = values.and_then(|v| v.get(usize::from(*n))) else {
+                        continue;
+                    };
+                    match v.ty {
+                        ty::BIN_XML if !v.bytes.is_empty() => {
+                            let Some(inner) = fragment(*v, *depth, *section)? else {
+                                return miss("fragment is not one template instance");
+                            };
+                            self.run(&inner.ops, Some(&inner.values), fragment, nesting + 1)?;
+                        }
+                        t if t & ty::ARRAY != 0 => return miss("array value in content"),
+                        // A scalar where nothing keeps text is rendered nowhere.
+                        _ => {}
+                    }
+                }
+                kind => self.apply(kind, values)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&mut self, text: &Text, values: Option<&[Value<'_>]>) -> Result<String> {
+        self.scratch.clear();
+        text.render(values, &mut self.scratch)?;
+        Ok(std::mem::take(&mut self.scratch))
+    }
+
+    fn apply(&mut self, kind: &OpKind, values: Option<&[Value<'_>]>) -> Result<()> {
+        match kind {
+            OpKind::EventId(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                if let Ok(id) = s.trim().parse() {
+                    self.event.event_id = id;
+                    self.has_event_id = true;
+                }
+                self.scratch = s;
+            }
+            OpKind::RecordId(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                if let Ok(id) = s.trim().parse() {
+                    self.event.record_id = id;
+                }
+                self.scratch = s;
+            }
+            OpKind::Channel(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.event.channel = s.trim().to_owned();
+                self.scratch = s;
+            }
+            OpKind::Computer(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.event.computer = s.trim().to_owned();
+                self.scratch = s;
+            }
+            OpKind::Provider(name, source) => {
+                if let Some(t) = name.as_ref().or(source.as_ref()) {
+                    let s = self.render(t, values)?;
+                    self.event.provider = normalize_attribute(s);
+                }
+            }
+            OpKind::Time(t) => {
+                let s = normalize_attribute(self.render(t, values)?);
+                self.event.time = millisecond_time(&s);
+                self.scratch = s;
+            }
+            OpKind::Data(name, t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.push_data(name, &s);
+                self.scratch = s;
+            }
+            OpKind::UnnamedData(t) => {
+                let mut s = self.render(t, values)?;
+                normalize_eol(&mut s);
+                self.unnamed_data += 1;
+                let name = format!("Data{}", self.unnamed_data);
+                self.push_data(&name, &s);
+                self.scratch = s;
+            }
+            OpKind::Fragment(..) => {}
+        }
+        Ok(())
+    }
+
+    fn push_data(&mut self, name: &str, value: &str) {
+        if self.event.data.len() < MAX_DATA_ITEMS {
+            self.event.data.push(name, value);
+        }
+    }
+
+    fn finish(mut self) -> Result<Event> {
+        if !self.has_event_id {
+            return miss("event has no readable <EventID>");
+        }
+        self.event.data.shrink_to_fit();
+        Ok(self.event)
+    }
+}
+
+/// The compiled ops of an embedded template, and the values of its instance.
+struct FragmentOps<'v> {
+    ops: Rc<Vec<Op>>,
+    values: Vec<Value<'v>>,
+}
+
+/// A `SystemTime` as RFC 3339 with milliseconds, as `event_xml` normalizes it. The crate's
+/// seven-digit rendering of a FILETIME (nine digits in logs exported by newer Windows) is cut
+/// to three digits without parsing it, as chrono's `%.3f` cuts them.
+fn millisecond_time(t: &str) -> String {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let plain = (24..=30).contains(&b.len())
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[19] == b'.'
+        && digits(20..b.len() - 1)
+        && b[b.len() - 1] == b'Z'
+        && is_real_time(t);
+    if plain {
+        let mut out = String::with_capacity(24);
+        out.push_str(&t[..23]);
+        out.push('Z');
+        out
+    } else {
+        normalize_time(t)
+    }
+}
+
+/// Whether the date and time fields of a `YYYY-MM-DDTHH:MM:SS` prefix exist (an out-of-range
+/// FILETIME renders as month and day 00, which does not parse).
+fn is_real_time(t: &str) -> bool {
+    let n = |r: std::ops::Range<usize>| t.get(r).and_then(|s| s.parse::<u32>().ok());
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) =
+        (n(0..4), n(5..7), n(8..10), n(11..13), n(14..16), n(17..19))
+    else {
+        return false;
+    };
+    chrono::NaiveDate::from_ymd_opt(y as i32, mo, d).is_some() && h < 24 && mi < 60 && s < 60
+}
+
+fn system_role(d: &[u8], name: u32) -> Role {
+    if name_is(d, name, "EventID") {
+        Role::EventId
+    } else if name_is(d, name, "EventRecordID") {
+        Role::RecordId
+    } else if name_is(d, name, "Channel") {
+        Role::Channel
+    } else if name_is(d, name, "Computer") {
+        Role::Computer
+    } else if name_is(d, name, "Provider") {
+        Role::Provider
+    } else if name_is(d, name, "TimeCreated") {
+        Role::TimeCreated
+    } else {
+        Role::Ignore
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filetimes_render_as_the_crate_does() {
+        assert_eq!(filetime_text(0), "1601-01-01T00:00:00.0000000Z");
+        // 2023-09-25T20:39:50.8221234Z
+        let ft = 133_401_479_908_221_234u64;
+        assert_eq!(filetime_text(ft), "2023-09-25T20:39:50.8221234Z");
+        assert_eq!(filetime_text(u64::MAX), "0000-00-00T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn values_render_as_the_crate_does() {
+        let text = |ty: u8, bytes: &[u8]| {
+            let mut s = String::new();
+            render_value(Value { ty, bytes }, &mut s).map(|_| s)
+        };
+        assert_eq!(text(ty::UINT16, &4625u16.to_le_bytes()).unwrap(), "4625");
+        assert_eq!(
+            text(ty::HEX_INT64, &0x8010_0000_0000_0000u64.to_le_bytes()).unwrap(),
+            "0x8010000000000000"
+        );
+        assert_eq!(text(ty::HEX_INT32, &0u32.to_le_bytes()).unwrap(), "0x0");
+        assert_eq!(text(ty::SIZE_T, &0x4d4u64.to_le_bytes()).unwrap(), "0x4d4");
+        assert_eq!(text(ty::BOOL, &1u32.to_le_bytes()).unwrap(), "true");
+        assert_eq!(text(ty::BOOL, &7u32.to_le_bytes()).unwrap(), "7");
+        assert_eq!(text(ty::BINARY, &[0x2d, 0x20]).unwrap(), "2D20");
+        let sid = [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0];
+        assert_eq!(text(ty::SID, &sid).unwrap(), "S-1-5-18");
+        assert!(text(ty::SID, &sid[..10]).is_err());
+        let guid = [
+            0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28,
+            0xc3, 0x0d,
+        ];
+        assert_eq!(
+            text(ty::GUID, &guid).unwrap(),
+            "{54849625-5478-4994-a5ba-3e3b0328c30d}"
+        );
+        let units: Vec<u8> = "a\u{1}b\0c"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(text(ty::STRING, &units).unwrap(), "a_b");
+        assert!(text(0x0b, &[0; 4]).is_err());
+        assert!(text(ty::UINT32, &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn times_cut_to_milliseconds_as_event_xml_does() {
+        for t in [
+            "2023-09-25T20:39:50.8221234Z",
+            "2021-12-16T10:19:07.348731900Z",
+            "2021-12-16T10:19:07.348Z",
+            "2021-12-16T10:19:07.3Z",
+            "1601-01-01T00:00:00.0000000Z",
+            "0000-00-00T00:00:00.0000000Z",
+            "2023-02-30T00:00:00.0000000Z",
+            "2023-09-25T20:39:50Z",
+            "garbage",
+        ] {
+            assert_eq!(millisecond_time(t), normalize_time(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn garbage_streams_are_misses_not_panics() {
+        let mut data = vec![0u8; 4096];
+        for (i, b) in data.iter_mut().enumerate() {
+            *b = (i * 7 % 251) as u8;
+        }
+        for start in 0..200 {
+            let mut r = Reader::new(&data);
+            let _ = r.peek(start, start + 300);
+            let _ = r.build(start, start + 300);
+        }
+        let mut r = Reader::new(&[]);
+        assert!(r.build(0, 10).is_err());
+    }
+}
