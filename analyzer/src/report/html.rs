@@ -152,6 +152,7 @@ pub fn render(report: &Report) -> String {
     summary(&mut s, report);
     findings(&mut s, report);
     not_evaluated(&mut s, report);
+    timeline(&mut s, report);
     artifacts(&mut s, &report.artifacts);
     let _ = write!(
         s,
@@ -373,6 +374,32 @@ fn not_evaluated(s: &mut String, report: &Report) {
             escape(n.id),
             escape(n.name),
             escape(&n.reason)
+        );
+    }
+    s.push_str("</tbody></table>");
+}
+
+/// The logon story's events in order, newest last, with their record ids.
+fn timeline(s: &mut String, report: &Report) {
+    if report.timeline.is_empty() {
+        return;
+    }
+    let _ = write!(
+        s,
+        "<h2 id=\"timeline\">Event timeline ({})</h2><p class=\"small\">The relevant events \
+         in order, newest last.</p><table class=\"timeline\"><thead><tr><th>Time (UTC)</th>\
+         <th>Log</th><th>Record</th><th>Event</th><th>What happened</th></tr></thead><tbody>",
+        report.timeline.len()
+    );
+    for t in &report.timeline {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&t.time),
+            escape(&t.log),
+            t.record_id,
+            t.event_id,
+            escape(&t.summary)
         );
     }
     s.push_str("</tbody></table>");
