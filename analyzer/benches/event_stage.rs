@@ -1,8 +1,9 @@
 //! The event stage on one `.evtx` file: records/s and MB/s, for comparing with
-//! `evtx_dump -t N -o jsonl` on the same file and thread count (see docs/event-benchmark.md).
+//! `evtx_dump -t N -o jsonl` on the same file and thread count.
 //!
 //! ```sh
 //! cargo bench -p rdp-analyze --bench event_stage -- /tmp/big.evtx            # the RDP filter
+//! cargo bench -p rdp-analyze --bench event_stage -- /tmp/big.evtx --ids-only # RDP ids, all logon types
 //! cargo bench -p rdp-analyze --bench event_stage -- /tmp/big.evtx --all      # every record
 //! cargo bench -p rdp-analyze --bench event_stage -- /tmp/big.evtx --memory   # whole file read first
 //! RAYON_NUM_THREADS=2 /usr/bin/time -v target/release/deps/event_stage-* /tmp/big.evtx

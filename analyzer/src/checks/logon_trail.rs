@@ -20,7 +20,7 @@ use crate::evidence::{
 use crate::parse::evtx::{Event, RDP_LOGON_TYPES};
 use crate::parse::identify::Kind;
 use crate::parse::ntstatus;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub static CHECK: Check = Check {
     id: "RDP053",
@@ -79,8 +79,32 @@ fn step_of(e: &Event) -> Option<Step> {
     }
 }
 
+/// The machine an event was logged on, as a key: its host name without the domain, lowercase
+/// (Security writes `WS-RDP01.contoso.local`, other logs may write `WS-RDP01`). Loose logs of
+/// several machines must not be read as one story.
+fn machine(e: &Event) -> String {
+    e.computer.split('.').next().unwrap_or("").to_lowercase()
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
-    let mut by_user: BTreeMap<String, (String, Vec<TrailEvent<'_>>)> = BTreeMap::new();
+    // (machine, user) -> (display name, trail)
+    let mut by_user: BTreeMap<(String, String), (String, Vec<TrailEvent<'_>>)> = BTreeMap::new();
+    // Which logs each machine has events in.
+    let mut security: BTreeSet<String> = BTreeSet::new();
+    let mut lsm: BTreeSet<String> = BTreeSet::new();
+    for (_, log) in ev.event_logs() {
+        for e in &log.events {
+            match crate::evidence::event_source(e) {
+                EventSource::Security => {
+                    security.insert(machine(e));
+                }
+                EventSource::LocalSessionManager => {
+                    lsm.insert(machine(e));
+                }
+                _ => {}
+            }
+        }
+    }
     let sources = [
         (EventSource::Security, &[4624, 4625][..]),
         (EventSource::RemoteConnectionManager, &[1149][..]),
@@ -94,7 +118,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 continue;
             };
             let entry = by_user
-                .entry(account.key())
+                .entry((machine(e), account.key()))
                 .or_insert_with(|| (account.display(), Vec::new()));
             // The most complete spelling of the name (with its domain) wins.
             if account.domain.is_some() {
@@ -108,12 +132,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             });
         }
     }
-    let has_security = ev.has_events_from(EventSource::Security);
-    let has_lsm = ev.has_events_from(EventSource::LocalSessionManager);
     let mut out = Vec::new();
     let mut refused = Vec::new();
-    for (_, (name, mut events)) in by_user {
+    for ((host, _), (name, mut events)) in by_user {
         events.sort_by_key(|t| t.millis);
+        let (has_security, has_lsm) = (security.contains(&host), lsm.contains(&host));
         if let Some(f) = last_attempt(&name, &events, has_security, has_lsm) {
             if f.severity == Severity::Info {
                 refused.push(f);
@@ -240,11 +263,18 @@ fn last_attempt(
 /// Addresses whose RDP connections (RdpCoreTS 131, TCP) were never followed by any
 /// authentication, success or failure, while the logs that would show one were collected.
 fn unauthenticated_connections(ev: &Evidence) -> Option<Finding> {
-    if !ev.has_events_from(EventSource::Security)
-        && !ev.has_events_from(EventSource::RemoteConnectionManager)
-    {
-        return None;
-    }
+    // The machines whose Security or RemoteConnectionManager log would show what followed.
+    let watched: BTreeSet<String> = ev
+        .event_logs()
+        .flat_map(|(_, log)| log.events.iter())
+        .filter(|e| {
+            matches!(
+                crate::evidence::event_source(e),
+                EventSource::Security | EventSource::RemoteConnectionManager
+            )
+        })
+        .map(machine)
+        .collect();
     // When each address authenticated or failed.
     let mut progress: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let sources = [
@@ -271,6 +301,9 @@ fn unauthenticated_connections(ev: &Evidence) -> Option<Finding> {
         let (Some(a), Some(t)) = (event_address(e), event_millis(e)) else {
             continue;
         };
+        if !watched.contains(&machine(e)) {
+            continue;
+        }
         let went_on = progress.get(&a).is_some_and(|ts| {
             ts.iter()
                 .any(|p| *p >= t - 5_000 && *p - t <= ATTEMPT_GAP_MS)

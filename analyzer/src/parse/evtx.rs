@@ -487,57 +487,53 @@ fn progress_bar(size: u64) -> indicatif::ProgressBar {
     bar
 }
 
-/// Keeps the newest [`MAX_EVENTS`] events, at most [`MAX_EVENTS_PER_ID`] of each id. Linear:
-/// it partitions around the oldest event kept instead of sorting, as it runs again and again
-/// while a flooded log is read.
+/// Keeps the newest [`MAX_EVENTS`] events, at most [`MAX_EVENTS_PER_ID`] of each id. Linear,
+/// and on indices: it partitions around the oldest event kept instead of sorting, and moves
+/// events once, as it runs again and again while a flooded log is read.
 pub(crate) fn cap_events(log: &mut EventLog) {
-    if log.events.len() <= MAX_EVENTS_PER_ID {
+    let events = &log.events;
+    if events.len() <= MAX_EVENTS_PER_ID {
         return;
     }
-    let newest_first =
-        |a: &Event, b: &Event| b.time.cmp(&a.time).then(b.record_id.cmp(&a.record_id));
-    let before = log.events.len();
-    let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-    for e in &log.events {
-        *counts.entry(e.event_id).or_default() += 1;
+    let newest_first = |a: &u32, b: &u32| {
+        let (a, b) = (&events[*a as usize], &events[*b as usize]);
+        b.time.cmp(&a.time).then(b.record_id.cmp(&a.record_id))
+    };
+    let mut by_id: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        by_id.entry(e.event_id).or_default().push(i as u32);
     }
-    let mut kept: Vec<Event> = Vec::with_capacity(before.min(MAX_EVENTS + MAX_EVENTS / 4));
-    let mut rest: Vec<Event> = Vec::new();
-    let crowded: Vec<u32> = counts
-        .iter()
-        .filter(|(_, n)| **n > MAX_EVENTS_PER_ID)
-        .map(|(id, _)| *id)
-        .collect();
-    if crowded.is_empty() {
-        kept = std::mem::take(&mut log.events);
-    } else {
-        for e in log.events.drain(..) {
-            if crowded.contains(&e.event_id) {
-                rest.push(e);
-            } else {
-                kept.push(e);
-            }
+    let mut kept: Vec<u32> = Vec::with_capacity(events.len());
+    for (_, mut indices) in by_id {
+        if indices.len() > MAX_EVENTS_PER_ID {
+            indices.select_nth_unstable_by(MAX_EVENTS_PER_ID - 1, newest_first);
+            indices.truncate(MAX_EVENTS_PER_ID);
         }
-        for id in crowded {
-            let (mut mine, others): (Vec<Event>, Vec<Event>) =
-                rest.drain(..).partition(|e| e.event_id == id);
-            rest = others;
-            mine.select_nth_unstable_by(MAX_EVENTS_PER_ID - 1, newest_first);
-            mine.truncate(MAX_EVENTS_PER_ID);
-            kept.extend(mine);
-        }
+        kept.extend(indices);
     }
     if kept.len() > MAX_EVENTS {
         kept.select_nth_unstable_by(MAX_EVENTS - 1, newest_first);
         kept.truncate(MAX_EVENTS);
     }
-    log.events_dropped += (before - kept.len()) as u64;
-    log.events = kept;
+    if kept.len() == events.len() {
+        return;
+    }
+    let mut keep = vec![false; events.len()];
+    for i in kept {
+        keep[i as usize] = true;
+    }
+    let before = log.events.len();
+    let mut flags = keep.into_iter();
+    log.events.retain(|_| flags.next().unwrap_or(false));
+    log.events_dropped += (before - log.events.len()) as u64;
 }
 
 /// Time, then record id: the order Windows shows a log in, across wrapped and merged logs.
+/// Chunks come in file order, so the events are mostly in order already: the standard
+/// library's adaptive sort makes that a pass over runs, where a parallel merge sort compares
+/// and moves everything.
 pub(crate) fn sort_events(events: &mut [Event]) {
-    events.par_sort_by(|a, b| a.time.cmp(&b.time).then(a.record_id.cmp(&b.record_id)));
+    events.sort_by(|a, b| a.time.cmp(&b.time).then(a.record_id.cmp(&b.record_id)));
 }
 
 /// What one chunk gave.

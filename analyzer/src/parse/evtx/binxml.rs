@@ -198,6 +198,62 @@ fn name_is(d: &[u8], offset: u32, ascii: &str) -> bool {
             .all(|(u, a)| u[0] == a && u[1] == 0)
 }
 
+/// The element and attribute names the event reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NameKind {
+    Event,
+    System,
+    EventData,
+    UserData,
+    EventId,
+    EventRecordId,
+    Channel,
+    Computer,
+    Provider,
+    TimeCreated,
+    Data,
+    Name,
+    EventSourceName,
+    SystemTime,
+    Other,
+}
+
+/// Which known name the name at `offset` is (its local part): one read of the name, one
+/// match, where comparing with each candidate in turn read it a dozen times per element.
+fn name_kind(d: &[u8], offset: u32) -> NameKind {
+    let Some(units) = name_units(d, offset) else {
+        return NameKind::Other;
+    };
+    let units = local_units(units);
+    let mut buf = [0u8; 16];
+    if units.len() > buf.len() * 2 {
+        return NameKind::Other;
+    }
+    for (b, u) in buf.iter_mut().zip(units.chunks_exact(2)) {
+        if u[1] != 0 || u[0] >= 0x80 {
+            return NameKind::Other;
+        }
+        *b = u[0];
+    }
+    match &buf[..units.len() / 2] {
+        b"Event" => NameKind::Event,
+        b"System" => NameKind::System,
+        b"EventData" => NameKind::EventData,
+        b"UserData" => NameKind::UserData,
+        b"EventID" => NameKind::EventId,
+        b"EventRecordID" => NameKind::EventRecordId,
+        b"Channel" => NameKind::Channel,
+        b"Computer" => NameKind::Computer,
+        b"Provider" => NameKind::Provider,
+        b"TimeCreated" => NameKind::TimeCreated,
+        b"Data" => NameKind::Data,
+        b"Name" => NameKind::Name,
+        b"EventSourceName" => NameKind::EventSourceName,
+        b"SystemTime" => NameKind::SystemTime,
+        _ => NameKind::Other,
+    }
+}
+
 /// `units` past a `prefix:`, as an XML reader's local name.
 fn local_units(units: &[u8]) -> &[u8] {
     let colon = units
@@ -492,14 +548,15 @@ fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
     for token in Tokens::new(d, start, end, false) {
         match token.ok()? {
             Token::Open { name, .. } => {
+                let kind = name_kind(d, name);
                 match depth {
-                    0 if !name_is(d, name, "Event") => return None,
+                    0 if kind != NameKind::Event => return None,
                     1 => {
-                        section_system = name_is(d, name, "System");
-                        section_data = name_is(d, name, "EventData");
+                        section_system = kind == NameKind::System;
+                        section_data = kind == NameKind::EventData;
                     }
-                    2 if section_system && name_is(d, name, "EventID") => here = In::EventId,
-                    2 if section_data && name_is(d, name, "Data") => here = In::Data,
+                    2 if section_system && kind == NameKind::EventId => here = In::EventId,
+                    2 if section_data && kind == NameKind::Data => here = In::Data,
                     _ => here = In::Other,
                 }
                 depth += 1;
@@ -1397,24 +1454,22 @@ impl Builder {
         if let Some(parent) = self.stack.last_mut() {
             parent.has_child = true;
         }
+        let kind = name_kind(d, name);
         let role = match (depth, self.section) {
-            (0, _) if !name_is(d, name, "Event") => return miss("root element is not <Event>"),
+            (0, _) if kind != NameKind::Event => return miss("root element is not <Event>"),
             (0, _) => Role::Ignore,
             (1, _) => {
-                self.section = Some(if name_is(d, name, "System") {
-                    Section::System
-                } else if name_is(d, name, "EventData") {
-                    Section::EventData
-                } else if name_is(d, name, "UserData") {
-                    Section::UserData
-                } else {
-                    Section::Other
+                self.section = Some(match kind {
+                    NameKind::System => Section::System,
+                    NameKind::EventData => Section::EventData,
+                    NameKind::UserData => Section::UserData,
+                    _ => Section::Other,
                 });
                 Role::Ignore
             }
-            (2, Some(Section::System)) => system_role(d, name),
+            (2, Some(Section::System)) => system_role(kind),
             (2, Some(Section::EventData)) => Role::EventDataChild {
-                is_data: name_is(d, name, "Data"),
+                is_data: kind == NameKind::Data,
                 element: name,
             },
             (depth, Some(Section::UserData)) if depth >= 3 => Role::UserField(local_name(d, name)),
@@ -1445,13 +1500,24 @@ impl Builder {
 
     fn attribute(&mut self, d: &[u8], name: u32) {
         self.finish_attribute();
-        let kind = match self.stack.last().map(|f| &f.role) {
-            Some(Role::Provider) if name_is(d, name, "Name") => AttrKind::ProviderName,
-            Some(Role::Provider) if name_is(d, name, "EventSourceName") => {
-                AttrKind::EventSourceName
-            }
-            Some(Role::TimeCreated) if name_is(d, name, "SystemTime") => AttrKind::SystemTime,
-            Some(Role::EventDataChild { .. }) if name_is(d, name, "Name") => AttrKind::DataName,
+        let role = self.stack.last().map(|f| &f.role);
+        // Only these elements have attributes the event reads.
+        let read = matches!(
+            role,
+            Some(Role::Provider | Role::TimeCreated | Role::EventDataChild { .. })
+        );
+        let kind = match (
+            role,
+            if read {
+                name_kind(d, name)
+            } else {
+                NameKind::Other
+            },
+        ) {
+            (Some(Role::Provider), NameKind::Name) => AttrKind::ProviderName,
+            (Some(Role::Provider), NameKind::EventSourceName) => AttrKind::EventSourceName,
+            (Some(Role::TimeCreated), NameKind::SystemTime) => AttrKind::SystemTime,
+            (Some(Role::EventDataChild { .. }), NameKind::Name) => AttrKind::DataName,
             _ => AttrKind::Other,
         };
         let text = if kind == AttrKind::Other {
@@ -1874,21 +1940,15 @@ fn is_real_time(t: &str) -> bool {
     chrono::NaiveDate::from_ymd_opt(y as i32, mo, d).is_some() && h < 24 && mi < 60 && s < 60
 }
 
-fn system_role(d: &[u8], name: u32) -> Role {
-    if name_is(d, name, "EventID") {
-        Role::EventId
-    } else if name_is(d, name, "EventRecordID") {
-        Role::RecordId
-    } else if name_is(d, name, "Channel") {
-        Role::Channel
-    } else if name_is(d, name, "Computer") {
-        Role::Computer
-    } else if name_is(d, name, "Provider") {
-        Role::Provider
-    } else if name_is(d, name, "TimeCreated") {
-        Role::TimeCreated
-    } else {
-        Role::Ignore
+fn system_role(kind: NameKind) -> Role {
+    match kind {
+        NameKind::EventId => Role::EventId,
+        NameKind::EventRecordId => Role::RecordId,
+        NameKind::Channel => Role::Channel,
+        NameKind::Computer => Role::Computer,
+        NameKind::Provider => Role::Provider,
+        NameKind::TimeCreated => Role::TimeCreated,
+        _ => Role::Ignore,
     }
 }
 
@@ -1956,6 +2016,31 @@ mod tests {
         ] {
             assert_eq!(millisecond_time(t), normalize_time(t), "{t}");
         }
+    }
+
+    #[test]
+    fn names_are_matched_by_local_part() {
+        // A chunk string-table entry: next offset, hash, length, UTF-16 name, NUL.
+        let entry = |name: &str| {
+            let mut d = vec![0u8; 6];
+            d.extend((name.encode_utf16().count() as u16).to_le_bytes());
+            d.extend(name.encode_utf16().flat_map(|u| u.to_le_bytes()));
+            d.extend([0, 0]);
+            d
+        };
+        assert_eq!(
+            name_kind(&entry("EventRecordID"), 0),
+            NameKind::EventRecordId
+        );
+        assert_eq!(name_kind(&entry("evt:System"), 0), NameKind::System);
+        assert_eq!(name_kind(&entry("Data"), 0), NameKind::Data);
+        assert_eq!(name_kind(&entry("Datum"), 0), NameKind::Other);
+        assert_eq!(name_kind(&entry("ÉventID"), 0), NameKind::Other);
+        assert_eq!(
+            name_kind(&entry("AVeryLongElementNameIndeed"), 0),
+            NameKind::Other
+        );
+        assert_eq!(name_kind(&[1, 2, 3], 0), NameKind::Other);
     }
 
     #[test]
