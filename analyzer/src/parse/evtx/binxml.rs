@@ -25,7 +25,7 @@
 //! `evtx` crate, which renders them as before. Tests compare the paths record by record over
 //! every real sample.
 
-use super::Event;
+use super::{Event, EventData};
 use crate::parse::event_xml::normalize_time;
 use std::rc::Rc;
 
@@ -332,6 +332,8 @@ enum IdSource {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct TemplateInfo {
     event_id: IdSource,
+    /// `System/TimeCreated/@SystemTime`, when it is one value and nothing else.
+    time: IdSource,
     /// `EventData/Data[@Name='LogonType']` (4624, 4625, 4634).
     logon_type: IdSource,
     /// A value that stands for a whole child of `<Event>`: Windows puts `EventData` or
@@ -341,6 +343,7 @@ struct TemplateInfo {
 
 const UNKNOWN_TEMPLATE: TemplateInfo = TemplateInfo {
     event_id: IdSource::Unknown,
+    time: IdSource::Unknown,
     logon_type: IdSource::Unknown,
     payload: None,
 };
@@ -361,8 +364,16 @@ pub(super) struct Reader<'a> {
     plans: Vec<PlanEntry>,
     /// Strings reused from one walked event to the next.
     pool: Vec<String>,
-    /// Records built from a compiled template, and walked token by token.
+    /// Shapes of the plain records seen in this chunk (see [`Shape`]).
+    shapes: Vec<Shape>,
+    /// The text values of the plain record being built, reused from one record to the next.
+    plain_values: Vec<Value<'a>>,
+    /// The buffer events are built in, reused from one record to the next.
+    spare: EventData,
+    /// Records built from a compiled template, from a plain record's shape, and walked token
+    /// by token.
     pub(super) compiled: u64,
+    pub(super) shaped: u64,
     pub(super) walked: u64,
 }
 
@@ -376,7 +387,11 @@ impl<'a> Reader<'a> {
             templates: Vec::new(),
             plans: Vec::new(),
             pool: Vec::new(),
+            shapes: Vec::new(),
+            plain_values: Vec::new(),
+            spare: EventData::new(),
             compiled: 0,
+            shaped: 0,
             walked: 0,
         }
     }
@@ -416,6 +431,30 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The record's time as [`time_key`] numbers `Event::time`, read without building the
+    /// event, when it is plainly one value (a template's `SystemTime` slot, a plain record's
+    /// `SystemTime` text). The time is rendered and normalized exactly as building does, so
+    /// the number is the built event's.
+    pub(super) fn time_key(&mut self, start: usize, end: usize) -> Option<u64> {
+        let d = self.data;
+        let text = match instance_start(d, start, end) {
+            Some(pos) => {
+                let info = self.template(u32_at(d, pos + 6)?);
+                let IdSource::Value(n) = info.time else {
+                    return None;
+                };
+                let v = instance_value(d, pos, n)?;
+                match v.ty {
+                    ty::FILETIME => filetime_text(u64_at(v.bytes, 0)?),
+                    ty::STRING => utf16_text(until_nul(v.bytes)),
+                    _ => return None,
+                }
+            }
+            None => plain_time_text(d, start, end)?,
+        };
+        time_key(&millisecond_time(&normalize_attribute(text)))
+    }
+
     fn template(&mut self, def_offset: u32) -> TemplateInfo {
         if let Some((_, t)) = self.templates.iter().find(|(o, _)| *o == def_offset) {
             return *t;
@@ -429,15 +468,57 @@ impl<'a> Reader<'a> {
 
     /// Builds the event of the record whose BinXML is `data[start..end]`. Record id and header
     /// time are the caller's. The record's template is compiled once per chunk and filled
-    /// with each record's values; records it does not fit (arrays, fragments that are not
-    /// one instance) are walked token by token.
-    pub(super) fn build(&mut self, start: usize, end: usize) -> Result<Event> {
+    /// with each record's values; a plain record (no template) is matched against the shapes
+    /// of the plain records before it, compiled the same way; records neither fits (arrays,
+    /// fragments that are not one instance) are walked token by token. `event_id`, when the
+    /// caller peeked it, says which shapes to try.
+    pub(super) fn build(
+        &mut self,
+        start: usize,
+        end: usize,
+        event_id: Option<u32>,
+    ) -> Result<Event> {
         if let Some(Ok(event)) = self.build_compiled(start, end) {
             self.compiled += 1;
             return Ok(event);
         }
+        if instance_start(self.data, start, end).is_none() {
+            if let Some(Ok(event)) = self.build_shaped(start, end, event_id) {
+                self.shaped += 1;
+                return Ok(event);
+            }
+        }
         self.walked += 1;
         self.build_walked(start, end)
+    }
+
+    /// The event of a plain record from the shape it shares with earlier records of the
+    /// chunk, compiling its own shape when none fits; `None` when it has no usable shape.
+    fn build_shaped(
+        &mut self,
+        start: usize,
+        end: usize,
+        event_id: Option<u32>,
+    ) -> Option<Result<Event>> {
+        let d = self.data;
+        let mut values = std::mem::take(&mut self.plain_values);
+        let mut found = self.shapes.iter().position(|shape| {
+            event_id.is_none_or(|id| id == shape.event_id)
+                && shape.matches(d, start, end, &mut values)
+        });
+        if found.is_none() && self.shapes.len() < MAX_SHAPES {
+            let shape = Shape::compile(d, start, end, event_id.unwrap_or(u32::MAX))?;
+            if shape.matches(d, start, end, &mut values) {
+                self.shapes.push(shape);
+                found = Some(self.shapes.len() - 1);
+            }
+        }
+        let shape = self.shapes.get(found?)?;
+        let mut exec = Exec::with_data(std::mem::take(&mut self.spare));
+        let mut no_fragments = |_: Value<'a>, _: usize, _: Option<Section>| Ok(None);
+        let ran = exec.run(&shape.ops, Some(&values), &mut no_fragments, 0);
+        self.plain_values = values;
+        Some(ran.and_then(|_| exec.finish(&mut self.spare)))
     }
 
     /// The event from the record's compiled template; `None` when there is none.
@@ -449,9 +530,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         let ops = self.plan(inst.def_offset, 0, None)?;
-        let mut exec = Exec::default();
-        // Rendered values take about as many bytes as their UTF-16 holds, names a few dozen.
-        exec.event.data.reserve(32, end - start);
+        let mut exec = Exec::with_data(std::mem::take(&mut self.spare));
         let mut fragment = |v: Value<'a>, depth: usize, section: Option<Section>| {
             let start = offset_in(d, v.bytes)?;
             let end = start + v.bytes.len();
@@ -470,7 +549,7 @@ impl<'a> Reader<'a> {
                 }))
         };
         let ran = exec.run(&ops, Some(&inst.values), &mut fragment, 0);
-        Some(ran.and_then(|_| exec.finish()))
+        Some(ran.and_then(|_| exec.finish(&mut self.spare)))
     }
 
     /// The compiled ops of the template defined at `def_offset`, its root opening at `depth`
@@ -503,7 +582,7 @@ impl<'a> Reader<'a> {
     /// The event from walking the record's tokens with its values.
     fn build_walked(&mut self, start: usize, end: usize) -> Result<Event> {
         let mut b = Builder::with_pool(std::mem::take(&mut self.pool));
-        b.exec.event.data.reserve(32, end - start);
+        b.exec.event.data = std::mem::take(&mut self.spare);
         let mut walk = Walk {
             d: self.data,
             b: &mut b,
@@ -516,7 +595,145 @@ impl<'a> Reader<'a> {
         if !complete {
             return miss("record ends inside an element");
         }
-        b.exec.finish()
+        b.exec.finish(&mut self.spare)
+    }
+}
+
+/// Most shapes of plain records kept per chunk. A chunk of an exported Security log holds a
+/// few event types; past this many, the odd ones are walked.
+const MAX_SHAPES: usize = 16;
+/// Most tokens in a shape; longer plain records are walked.
+const MAX_SHAPE_STEPS: usize = 4096;
+
+/// The token structure of a plain record, compiled like a template. A log exported with
+/// `wevtutil epl` or `EvtExportLog` stores each record as plain elements with string values,
+/// and the records of one event type repeat the same elements, attributes and names (chunk
+/// string-table offsets), only the values differ: the shape is that structure with each text
+/// value a slot, so the next such record costs one pass over its tokens, checking them against
+/// the steps and collecting its values, and then the compiled ops. A `Data` element's `Name`
+/// is part of the shape, not a slot: it names the value.
+struct Shape {
+    /// The event id of the record it was compiled from, to try the right shapes first.
+    event_id: u32,
+    steps: Vec<Step>,
+    ops: Vec<Op>,
+}
+
+/// One token of a [`Shape`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Open(u32),
+    Attribute(u32),
+    /// A text value: the record's next value.
+    Slot,
+    /// Text every record of the shape has: where it is in the chunk (start, length).
+    Literal(usize, usize),
+    CloseStart,
+    CloseEmpty,
+    End,
+    Skip,
+    Eof,
+}
+
+impl Shape {
+    /// Compiles the plain record `d[start..end]`; `None` when it has tokens a shape does not
+    /// hold (template instances, substitutions, entity and character references) or does not
+    /// compile.
+    fn compile(d: &[u8], start: usize, end: usize, event_id: u32) -> Option<Shape> {
+        let mut b = Builder::compiling(0, None);
+        let mut steps = Vec::new();
+        let mut slots: u16 = 0;
+        for token in Tokens::new(d, start, end, false) {
+            if steps.len() >= MAX_SHAPE_STEPS {
+                return None;
+            }
+            let step = match token.ok()? {
+                Token::Eof => Step::Eof,
+                Token::Open { name, .. } => {
+                    b.open(d, name, None).ok()?;
+                    Step::Open(name)
+                }
+                Token::CloseStart => {
+                    b.close_start(d).ok()?;
+                    Step::CloseStart
+                }
+                Token::CloseEmpty => {
+                    b.close_start(d).ok()?;
+                    b.end().ok()?;
+                    Step::CloseEmpty
+                }
+                Token::End => {
+                    b.end().ok()?;
+                    Step::End
+                }
+                Token::Attribute { name } => {
+                    b.attribute(d, name);
+                    Step::Attribute(name)
+                }
+                Token::Text(units) | Token::CData(units) if b.reading_data_name() => {
+                    b.text_units(units).ok()?;
+                    Step::Literal(offset_in(d, units).ok()?, units.len())
+                }
+                Token::Text(_) | Token::CData(_) => {
+                    b.text_slot(slots);
+                    slots = slots.checked_add(1)?;
+                    Step::Slot
+                }
+                Token::Skip => Step::Skip,
+                Token::CharRef(_)
+                | Token::EntityRef { .. }
+                | Token::TemplateInstance(_)
+                | Token::Substitution { .. } => return None,
+            };
+            steps.push(step);
+        }
+        (b.stack.is_empty() && b.attr.is_none()).then_some(Shape {
+            event_id,
+            steps,
+            ops: b.ops,
+        })
+    }
+
+    /// Whether the plain record `d[start..end]` has this shape; its text values go to
+    /// `values`.
+    fn matches<'a>(
+        &self,
+        d: &'a [u8],
+        start: usize,
+        end: usize,
+        values: &mut Vec<Value<'a>>,
+    ) -> bool {
+        values.clear();
+        let mut tokens = Tokens::new(d, start, end, false);
+        for step in &self.steps {
+            let Some(Ok(token)) = tokens.next() else {
+                return false;
+            };
+            let same = match (*step, token) {
+                (Step::Open(a), Token::Open { name, .. }) => a == name,
+                (Step::Attribute(a), Token::Attribute { name }) => a == name,
+                (Step::Slot, Token::Text(units) | Token::CData(units)) => {
+                    values.push(Value {
+                        ty: ty::STRING,
+                        bytes: units,
+                    });
+                    true
+                }
+                (Step::Literal(at, len), Token::Text(units) | Token::CData(units)) => {
+                    d.get(at..at + len) == Some(units)
+                }
+                (Step::CloseStart, Token::CloseStart)
+                | (Step::CloseEmpty, Token::CloseEmpty)
+                | (Step::End, Token::End)
+                | (Step::Skip, Token::Skip)
+                | (Step::Eof, Token::Eof) => true,
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+        }
+        tokens.next().is_none()
     }
 }
 
@@ -603,6 +820,85 @@ fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
     })
 }
 
+/// The `SystemTime` text of a plain record's `<Event><System><TimeCreated>`, when it is one
+/// text token.
+fn plain_time_text(d: &[u8], start: usize, end: usize) -> Option<String> {
+    let mut depth = 0usize;
+    let mut in_system = false;
+    let mut in_time_created = false;
+    let mut value: Option<&[u8]> = None;
+    let mut reading = false;
+    for token in Tokens::new(d, start, end, false) {
+        let token = token.ok()?;
+        if let Some(units) = value {
+            // The value must be the whole attribute.
+            return match token {
+                Token::Attribute { .. } | Token::CloseStart | Token::CloseEmpty => {
+                    Some(utf16_text(units))
+                }
+                _ => None,
+            };
+        }
+        match token {
+            Token::Open { name, .. } => {
+                let kind = name_kind(d, name);
+                match depth {
+                    0 if kind != NameKind::Event => return None,
+                    1 => in_system = kind == NameKind::System,
+                    _ => {}
+                }
+                in_time_created = depth == 2 && in_system && kind == NameKind::TimeCreated;
+                depth += 1;
+                reading = false;
+            }
+            Token::Attribute { name } => {
+                reading = in_time_created && name_kind(d, name) == NameKind::SystemTime;
+            }
+            Token::Text(units) if reading => value = Some(units),
+            Token::CloseStart => reading = false,
+            Token::CloseEmpty | Token::End => {
+                depth = depth.checked_sub(1)?;
+                reading = false;
+                in_time_created = false;
+                if depth == 1 && in_system {
+                    return None;
+                }
+            }
+            Token::Eof => return None,
+            _ if reading => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// An event time as [`Event::time`] holds it (`2021-12-16T10:19:07.348Z`) as a number that
+/// orders as the text does (YYYYMMDDhhmmssmmm); `None` for any other text.
+pub(super) fn time_key(t: &str) -> Option<u64> {
+    let b = t.as_bytes();
+    if b.len() != 24 {
+        return None;
+    }
+    let mut key = 0u64;
+    for (i, &c) in b.iter().enumerate() {
+        let separator = match i {
+            4 | 7 => Some(b'-'),
+            10 => Some(b'T'),
+            13 | 16 => Some(b':'),
+            19 => Some(b'.'),
+            23 => Some(b'Z'),
+            _ => None,
+        };
+        match separator {
+            Some(sep) if c == sep => {}
+            Some(_) => return None,
+            None if c.is_ascii_digit() => key = key * 10 + u64::from(c - b'0'),
+            None => return None,
+        }
+    }
+    Some(key)
+}
+
 /// Offset of the template instance token of a record that is one instance (after an optional
 /// fragment header), as the event log service writes them.
 fn instance_start(d: &[u8], start: usize, end: usize) -> Option<usize> {
@@ -643,18 +939,39 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
     let mut in_start_tag = false;
     let mut name_attr = false;
     let mut here = In::Other;
+    // `TimeCreated` (always present: no dependency), its `SystemTime` attribute, and the one
+    // substitution that is its whole value.
+    let mut time_created = false;
+    let mut time_attr = false;
+    let mut time_value: Option<u16> = None;
     for token in Tokens::new(d, start, end, true) {
         let Ok(token) = token else {
             return UNKNOWN_TEMPLATE;
         };
+        if time_attr {
+            match token {
+                Token::Substitution { index, .. } if time_value.is_none() => {
+                    time_value = Some(index);
+                    continue;
+                }
+                Token::Attribute { .. } | Token::CloseStart | Token::CloseEmpty => {
+                    if let (Some(n), IdSource::Unknown) = (time_value, info.time) {
+                        info.time = IdSource::Value(n);
+                    }
+                    time_attr = false;
+                }
+                _ => time_attr = false,
+            }
+        }
         match token {
-            Token::Open { name, .. } => {
+            Token::Open { name, dependency } => {
                 path.push(name);
                 in_start_tag = true;
                 name_attr = false;
                 let in_system = path.len() == 3
                     && name_is(d, path[1], "System")
                     && name_is(d, path[0], "Event");
+                time_created = in_system && dependency.is_none() && name_is(d, name, "TimeCreated");
                 // EventData is a child of Event, or the root of an embedded fragment.
                 let parent_is_event_data =
                     path.len() >= 2 && name_is(d, path[path.len() - 2], "EventData");
@@ -666,13 +983,21 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                     In::Other
                 };
             }
-            Token::Attribute { name } => name_attr = here == In::Data && name_is(d, name, "Name"),
+            Token::Attribute { name } => {
+                name_attr = here == In::Data && name_is(d, name, "Name");
+                time_attr = time_created && name_is(d, name, "SystemTime");
+                time_value = None;
+            }
             Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
                 here = In::LogonType;
             }
-            Token::CloseStart => in_start_tag = false,
+            Token::CloseStart => {
+                in_start_tag = false;
+                time_created = false;
+            }
             Token::CloseEmpty | Token::End => {
                 in_start_tag = false;
+                time_created = false;
                 here = In::Other;
                 path.pop();
             }
@@ -1639,6 +1964,19 @@ impl Builder {
         }
     }
 
+    /// Whether text now is the `Name` of an `EventData` child.
+    fn reading_data_name(&self) -> bool {
+        matches!(self.attr, Some((AttrKind::DataName, _)))
+    }
+
+    /// Compiling a plain record's shape: its text value `n` here, a slot where the text is
+    /// kept, nothing where it is not.
+    fn text_slot(&mut self, n: u16) {
+        if let Some(out) = self.sink() {
+            out.push(char::from_u32(SLOT_BASE + u32::from(n)).unwrap_or('\u{fffd}'));
+        }
+    }
+
     /// Compiling: substitution `n` here. In text it becomes a slot; in the content of an
     /// element whose text is not kept it may be an embedded fragment (how Windows stores
     /// `EventData` and `UserData`), which the record's value says.
@@ -1880,11 +2218,24 @@ impl Exec {
         }
     }
 
-    fn finish(mut self) -> Result<Event> {
+    /// An `Exec` filling `data`, an emptied buffer of an earlier event.
+    fn with_data(mut data: EventData) -> Exec {
+        data.clear();
+        let mut exec = Exec::default();
+        exec.event.data = data;
+        exec
+    }
+
+    /// The event, its data copied to a buffer of its size; the buffer it was built in goes
+    /// back to `spare` for the next event. Growing each event's data from nothing, or from a
+    /// guess, and shrinking it after cost more than building all of them in one buffer.
+    fn finish(mut self, spare: &mut EventData) -> Result<Event> {
+        let built = std::mem::take(&mut self.event.data);
+        self.event.data = built.clone();
+        *spare = built;
         if !self.has_event_id {
             return miss("event has no readable <EventID>");
         }
-        self.event.data.shrink_to_fit();
         Ok(self.event)
     }
 }
@@ -2052,9 +2403,9 @@ mod tests {
         for start in 0..200 {
             let mut r = Reader::new(&data);
             let _ = r.peek(start, start + 300);
-            let _ = r.build(start, start + 300);
+            let _ = r.build(start, start + 300, None);
         }
         let mut r = Reader::new(&[]);
-        assert!(r.build(0, 10).is_err());
+        assert!(r.build(0, 10, None).is_err());
     }
 }
