@@ -6,6 +6,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc: an event log becomes a hundred thousand small strings built on two threads,
+/// where the system allocator spent a fifth of the event stage's time.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Explains why Remote Desktop connections to a Windows machine fail, from an rdp-collect
 /// bundle, any zip or folder of loose artifacts, or a single file.
 ///
