@@ -550,7 +550,7 @@ fn cap_events_to(log: &mut EventLog, per_id: usize, total: usize) -> Vec<(u32, (
     if events.len() <= per_id.min(total) {
         return full;
     }
-    let keys: Vec<OrderKey> = events.iter().map(OrderKey::of).collect();
+    let keys: Vec<OrderKey> = events.par_iter().map(OrderKey::of).collect();
     let newest_first = |a: &u32, b: &u32| {
         let (a, b) = (*a as usize, *b as usize);
         keys[b].cmp_events(&keys[a], &events[b], &events[a])
@@ -594,7 +594,7 @@ fn cap_events_to(log: &mut EventLog, per_id: usize, total: usize) -> Vec<(u32, (
 /// made this the slowest step of reading a large log, and it runs on one thread.
 pub(crate) fn sort_events(events: &mut Vec<Event>) {
     let mut order: Vec<(OrderKey, u32)> = events
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, e)| (OrderKey::of(e), i as u32))
         .collect();
@@ -604,9 +604,10 @@ pub(crate) fn sort_events(events: &mut Vec<Event>) {
     }) {
         return;
     }
-    // Stable, as the order of events with the same time and record id (several logs) was.
-    order.sort_by(|a, b| {
+    // Ties on time and record id (several logs) keep their order: the index settles them.
+    order.par_sort_unstable_by(|a, b| {
         a.0.cmp_events(&b.0, &events[a.1 as usize], &events[b.1 as usize])
+            .then(a.1.cmp(&b.1))
     });
     let mut slots: Vec<Option<Event>> = std::mem::take(events).into_iter().map(Some).collect();
     events.extend(order.iter().filter_map(|&(_, i)| slots[i as usize].take()));

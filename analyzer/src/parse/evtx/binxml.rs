@@ -6,9 +6,9 @@
 //! substitution slots, stored once per chunk) and the record's values for those slots. The
 //! element names, the `<EventID>` slot and the `Data Name='…'` labels are in the definition,
 //! shared by every record of that shape; Windows even stores `EventData` as a value holding
-//! an embedded fragment with a template of its own. A log exported with `wevtutil epl` or
-//! `EvtExportLog` (how bundles collect them) is different: its records are plain elements with
-//! string values, no templates.
+//! an embedded fragment with a template of its own. Some logs are different: their records are
+//! plain elements with string values, no templates (the public mitre samples, exported by
+//! some tool; which export paths write them so is not verified here).
 //!
 //! So: [`Reader::peek`] learns once per template where its `EventID` (and, for logons, the
 //! `LogonType` inside the embedded `EventData`) sits and reads just those values of each
@@ -605,9 +605,8 @@ const MAX_SHAPES: usize = 16;
 /// Most tokens in a shape; longer plain records are walked.
 const MAX_SHAPE_STEPS: usize = 4096;
 
-/// The token structure of a plain record, compiled like a template. A log exported with
-/// `wevtutil epl` or `EvtExportLog` stores each record as plain elements with string values,
-/// and the records of one event type repeat the same elements, attributes and names (chunk
+/// The token structure of a plain record, compiled like a template. A log stored without
+/// templates holds each record as plain elements with string values, and the records of one event type repeat the same elements, attributes and names (chunk
 /// string-table offsets), only the values differ: the shape is that structure with each text
 /// value a slot, so the next such record costs one pass over its tokens, checking them against
 /// the steps and collecting its values, and then the compiled ops. A `Data` element's `Name`
@@ -743,9 +742,8 @@ fn ends_here(d: &[u8], instance_end: usize, end: usize) -> bool {
     instance_end == end || (instance_end < end && d.get(instance_end) == Some(&0))
 }
 
-/// What a record without a template says before it is built. Exported logs (`wevtutil epl`,
-/// `EvtExportLog`, which is how logs are collected) store records as plain elements with
-/// string values; the event id is a few tokens in, the logon type (wanted only for logon
+/// What a record without a template says before it is built. Logs stored without templates
+/// hold records as plain elements with string values; the event id is a few tokens in, the logon type (wanted only for logon
 /// events) further on, in `EventData`.
 fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
     #[derive(PartialEq)]
