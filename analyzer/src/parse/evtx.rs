@@ -1028,6 +1028,66 @@ fn read_rendered(
     keep(event, record_id, filetime, wanted, chunk_index, out);
 }
 
+/// FUZZING ENTRY POINT (`analyzer/fuzz`, target `binxml`), not an API. Reads the records of
+/// one chunk (`chunk`, magic forced, zero-padded to 64 KiB, no checksums, as [`read_chunk`]
+/// reads) with [`binxml::Reader`], and panics when it gives other evidence than the `evtx`
+/// crate's rendering of the same record (the reference `read_rendered` reads), or when its
+/// peek would drop a record that [`EventFilter::rdp`] keeps once built.
+#[doc(hidden)]
+pub fn fuzz_chunk(chunk: &[u8]) {
+    let mut data = chunk.get(..CHUNK_SIZE).unwrap_or(chunk).to_vec();
+    data.resize(CHUNK_SIZE, 0);
+    data[..8].copy_from_slice(CHUNK_MAGIC);
+    let Some(header) = ChunkHeader::read(&data) else {
+        return;
+    };
+    // The header's record id and time complete an event on both paths, as `keep` does.
+    let settle = |mut e: Event, r: &RawRecord| {
+        e.record_id = r.id;
+        if e.time.is_empty() {
+            e.time = filetime_rfc3339(r.filetime);
+        }
+        e
+    };
+    let rdp = EventFilter::rdp();
+    let mut reader = binxml::Reader::new(&data);
+    let mut read = Vec::new();
+    for r in Records::new(&data, &header).flatten() {
+        let peek = reader.peek(r.binxml.0, r.binxml.1);
+        let fast = reader.build(r.binxml.0, r.binxml.1).ok();
+        let fast = fast.map(|e| settle(e, &r));
+        read.push((r, peek, fast));
+    }
+    let Ok(mut chunk_data) = EvtxChunkData::new(data.clone(), false) else {
+        return;
+    };
+    let settings = Arc::new(ParserSettings::default().indent(false));
+    let Ok(mut crate_chunk) = chunk_data.parse(settings) else {
+        return;
+    };
+    for record in crate_chunk.iter().flatten() {
+        let at = record.binxml_offset;
+        let Some((r, peek, fast)) = read.iter().find(|(r, ..)| r.binxml.0 as u64 == at) else {
+            continue;
+        };
+        let Ok(xml) = record.into_xml_bytes() else {
+            continue;
+        };
+        let xml = String::from_utf8_lossy(&xml.data);
+        let Ok(reference) = super::event_xml::event_from_xml(&xml) else {
+            continue;
+        };
+        let reference = settle(reference, r);
+        if let Some(fast) = fast {
+            assert_eq!(fast, &reference, "record at {at}: BinXML reader != crate");
+        }
+        if let Some(p) = peek {
+            let dropped = !rdp.may_keep(p.event_id, p.logon_type);
+            assert!(!(dropped && rdp.keeps(&reference)), "record at {at}: {p:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
