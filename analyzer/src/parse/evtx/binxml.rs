@@ -271,8 +271,8 @@ fn local_name(d: &[u8], offset: u32) -> String {
     utf16_text(local_units(units))
 }
 
-/// UTF-16LE as text, as the crate renders it into XML: unpaired surrogates become U+FFFD and
-/// the characters XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) become `_`.
+/// UTF-16LE as text, as the crate renders it into XML: unpaired surrogates and the characters
+/// XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) become `_`.
 fn utf16_text(units: &[u8]) -> String {
     let mut out = String::with_capacity(units.len() / 2);
     push_utf16(&mut out, units);
@@ -295,7 +295,8 @@ fn push_utf16(out: &mut String, units: &[u8]) {
         .chunks_exact(2)
         .map(|u| u16::from_le_bytes([u[0], u[1]]));
     for c in char::decode_utf16(iter) {
-        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        // The crate's XML writer (utf16-simd) writes `_` for an unpaired surrogate, not U+FFFD.
+        let c = c.unwrap_or('_');
         out.push(xml_safe(c));
     }
 }
@@ -1997,6 +1998,13 @@ mod tests {
             .flat_map(|u| u.to_le_bytes())
             .collect();
         assert_eq!(text(ty::STRING, &units).unwrap(), "a_b");
+        // Found by the `binxml` fuzz target: an unpaired surrogate (a high one before a
+        // non-surrogate, a low one alone) renders as `_`, as the crate writes it; a pair is kept.
+        let units: Vec<u8> = [0x63, 0xd854, 0x62ae, 0xdc00, 0xd83d, 0xde00]
+            .iter()
+            .flat_map(|u: &u16| u.to_le_bytes())
+            .collect();
+        assert_eq!(text(ty::STRING, &units).unwrap(), "c_\u{62ae}_\u{1f600}");
         assert!(text(0x0b, &[0; 4]).is_err());
         assert!(text(ty::UINT32, &[1, 2]).is_err());
     }
