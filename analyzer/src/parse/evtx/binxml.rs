@@ -134,6 +134,9 @@ fn read_instance(d: &[u8], pos: usize) -> Option<Instance<'_>> {
         let size = u16_at(d, descriptors + i * 4)? as usize;
         let ty = u8_at(d, descriptors + i * 4 + 2)?;
         let bytes = d.get(at..at.checked_add(size)?)?;
+        if overreads(Value { ty, bytes }) {
+            return None;
+        }
         values.push(Value { ty, bytes });
         at += size;
     }
@@ -142,6 +145,32 @@ fn read_instance(d: &[u8], pos: usize) -> Option<Instance<'_>> {
         values,
         end: at,
     })
+}
+
+/// Whether the `evtx` crate reads `v` past the size its descriptor gives: it reads numbers,
+/// GUIDs and SIDs by their own length and string arrays up to a NUL, and reads the values
+/// after from where that left it. Windows never writes such a value (a damaged or crafted
+/// record does), so the record is the crate's to read, as it always was. Found by the
+/// `binxml` fuzz target: a SID declared 28 bytes long whose count says 99 sub-authorities.
+fn overreads(v: Value<'_>) -> bool {
+    let size = v.bytes.len();
+    let own = match v.ty {
+        ty::INT8 | ty::UINT8 => 1,
+        ty::INT16 | ty::UINT16 => 2,
+        // 0x0b: REAL32.
+        ty::INT32 | ty::UINT32 | 0x0b | ty::BOOL | ty::HEX_INT32 => 4,
+        // 0x0c: REAL64.
+        ty::INT64 | ty::UINT64 | 0x0c | ty::FILETIME | ty::HEX_INT64 => 8,
+        // 0x12: SYSTEMTIME.
+        ty::GUID | 0x12 => 16,
+        ty::SID => 8 + 4 * usize::from(u8_at(v.bytes, 1).unwrap_or(0)),
+        ty::STRING_ARRAY => {
+            return size > 0
+                && (!size.is_multiple_of(2) || v.bytes.get(size - 2..) != Some(&[0, 0]));
+        }
+        _ => 0,
+    };
+    own > size
 }
 
 /// Value `n` of the template instance whose token is at `pos`, without reading the others.
@@ -2007,6 +2036,38 @@ mod tests {
         assert_eq!(text(ty::STRING, &units).unwrap(), "c_\u{62ae}_\u{1f600}");
         assert!(text(0x0b, &[0; 4]).is_err());
         assert!(text(ty::UINT32, &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn values_the_crate_reads_past_their_size_are_its_to_read() {
+        let v = |ty: u8, bytes: &'static [u8]| Value { ty, bytes };
+        // A SID whose sub-authority count (1) fits its 12 bytes, and one claiming 99.
+        assert!(!overreads(v(
+            ty::SID,
+            &[1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]
+        )));
+        assert!(overreads(v(
+            ty::SID,
+            &[1, 99, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]
+        )));
+        assert!(overreads(v(ty::UINT32, &[1, 2])));
+        assert!(!overreads(v(ty::UINT32, &[1, 2, 3, 4, 5, 6])));
+        assert!(overreads(v(ty::GUID, &[0; 8])));
+        assert!(!overreads(v(
+            ty::STRING_ARRAY,
+            &[b'a', 0, 0, 0, b'b', 0, 0, 0]
+        )));
+        assert!(overreads(v(ty::STRING_ARRAY, &[b'a', 0, 0, 0, b'b', 0])));
+        assert!(!overreads(v(ty::STRING_ARRAY, &[])));
+        assert!(!overreads(v(ty::STRING, b"a")));
+        // An instance with such a value is not read: the record goes to the crate.
+        let mut d = vec![0x0c, 1, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+        d.extend(2u32.to_le_bytes());
+        d.extend([4, 0, ty::UINT32, 0, 2, 0, ty::UINT16, 0]);
+        d.extend([1, 2, 3, 4, 5, 6]);
+        assert_eq!(read_instance(&d, 0).map(|i| i.values.len()), Some(2));
+        d[14] = 2;
+        assert!(read_instance(&d, 0).is_none());
     }
 
     #[test]
