@@ -207,11 +207,13 @@ fn definition_range(d: &[u8], def_offset: u32) -> Option<(usize, usize)> {
     (end <= d.len()).then_some((start, end))
 }
 
-/// The UTF-16 code units of the name whose string-table entry is at `offset`.
+/// The UTF-16 code units of the name whose string-table entry is at `offset`, up to a NUL
+/// within its length, as the crate reads names (found by the `binxml` fuzz target: a name
+/// whose length was damaged still reads as the name before its terminator).
 fn name_units(d: &[u8], offset: u32) -> Option<&[u8]> {
     let p = offset as usize;
     let len = u16_at(d, p + 6)? as usize;
-    d.get(p + 8..(p + 8).checked_add(len * 2)?)
+    d.get(p + 8..(p + 8).checked_add(len * 2)?).map(until_nul)
 }
 
 /// Whether the name at `offset` is `ascii`, ignoring a namespace prefix.
@@ -2110,6 +2112,13 @@ mod tests {
             NameKind::Other
         );
         assert_eq!(name_kind(&[1, 2, 3], 0), NameKind::Other);
+        // A damaged length (0x4100 units) over "Provider" and its NUL: the crate reads the
+        // name up to the NUL, and so does this reader.
+        let mut damaged = entry("Provider");
+        damaged[6..8].copy_from_slice(&0x4100u16.to_le_bytes());
+        damaged.resize(8 + 0x4100 * 2, 0x41);
+        assert_eq!(name_kind(&damaged, 0), NameKind::Provider);
+        assert_eq!(local_name(&damaged, 0), "Provider");
     }
 
     #[test]
