@@ -29,6 +29,20 @@ seed cert_der $(each "$fix" "$here/../src/parse/testdata" -name '*.cer' -o -name
 seed cert_index $(each "$fix" -name 'index.json')
 seed event_xml $(each "$fix" -name '*.xml' -path '*events*') $(each "$samples/event-xml" -name '*.xml')
 seed evtx $(each "$samples/evtx" -name '*.evtx')
+# binxml: each 64 KiB chunk of the sample logs (after the 4 KiB file header), one seed each;
+# zeroed (preallocated) chunks are skipped.
+mkdir -p "$here/corpus/binxml"
+python3 - "$here/corpus/binxml" $(each "$samples/evtx" -name '*.evtx') <<'PY'
+import hashlib, os, sys
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    data = open(path, "rb").read()
+    for at in range(4096, len(data), 65536):
+        chunk = data[at:at + 65536]
+        if chunk.startswith(b"ElfChnk\0"):
+            name = hashlib.sha1(chunk).hexdigest()[:16]
+            open(os.path.join(out, name), "wb").write(chunk)
+PY
 seed manifest $(each "$fix" -name 'manifest.json')
 seed text_decode $(each "$fix" -name '*.txt' -o -name '*.reg')
 seed identify $(each "$fix/multiple-faults" "$fix/localized-ja" "$fix/corrupt-artifacts" -type f)

@@ -1207,6 +1207,81 @@ fn read_rendered(
     keep(event, record_id, filetime, wanted, chunk_index, out);
 }
 
+/// FUZZING ENTRY POINT (`analyzer/fuzz`, target `binxml`), not an API. Reads the records of
+/// one chunk (`chunk`, magic forced, zero-padded to 64 KiB, no checksums, as [`read_chunk`]
+/// reads) with [`binxml::Reader`], and panics when an event it builds differs from the `evtx`
+/// crate's rendering of the same record (the reference `read_rendered` reads), when its
+/// peek would drop a record that [`EventFilter::rdp`] keeps once built, or when the time it
+/// reads for the gate is not the built event's. Records it leaves to
+/// the crate are the crate's: nothing to compare.
+#[doc(hidden)]
+pub fn fuzz_chunk(chunk: &[u8]) {
+    let mut data = chunk.get(..CHUNK_SIZE).unwrap_or(chunk).to_vec();
+    data.resize(CHUNK_SIZE, 0);
+    data[..8].copy_from_slice(CHUNK_MAGIC);
+    let Some(header) = ChunkHeader::read(&data) else {
+        return;
+    };
+    // The header's record id and time complete an event on both paths, as `keep` does.
+    let settle = |mut e: Event, r: &RawRecord| {
+        e.record_id = r.id;
+        if e.time.is_empty() {
+            e.time = filetime_rfc3339(r.filetime);
+        }
+        e
+    };
+    let rdp = EventFilter::rdp();
+    let mut reader = binxml::Reader::new(&data);
+    let mut read = Vec::new();
+    for r in Records::new(&data, &header).flatten() {
+        let peek = reader.peek(r.binxml.0, r.binxml.1);
+        let time = reader.time_key(r.binxml.0, r.binxml.1);
+        let fast = reader.build(r.binxml.0, r.binxml.1, peek.map(|p| p.event_id));
+        if let (Some(time), Ok(e)) = (time, &fast) {
+            // The gate's time is the built event's.
+            assert_eq!(Some(time), binxml::time_key(&e.time), "record {}", r.id);
+        }
+        let fast = fast.ok().map(|e| settle(e, &r));
+        if let (Some(p), Some(e)) = (peek, &fast) {
+            let dropped = !rdp.may_keep(p.event_id, p.logon_type);
+            assert!(
+                !(dropped && rdp.keeps(e)),
+                "record {}: {p:?} drops {e:?}",
+                r.id
+            );
+        }
+        read.push((r, fast));
+    }
+    if read.iter().all(|(_, fast)| fast.is_none()) {
+        return;
+    }
+    let Ok(mut chunk_data) = EvtxChunkData::new(data, false) else {
+        return;
+    };
+    let settings = Arc::new(ParserSettings::default().indent(false));
+    let Ok(mut crate_chunk) = chunk_data.parse(settings) else {
+        return;
+    };
+    for record in crate_chunk.iter().flatten() {
+        let at = record.binxml_offset;
+        let Some((r, Some(fast))) = read.iter().find(|(r, _)| r.binxml.0 as u64 == at) else {
+            continue;
+        };
+        let Ok(xml) = record.into_xml_bytes() else {
+            continue;
+        };
+        let xml = String::from_utf8_lossy(&xml.data);
+        let Ok(reference) = super::event_xml::event_from_xml(&xml) else {
+            continue;
+        };
+        let reference = settle(reference, r);
+        assert_eq!(
+            fast, &reference,
+            "record at {at}: BinXML reader != crate: {xml}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,6 +134,9 @@ fn read_instance(d: &[u8], pos: usize) -> Option<Instance<'_>> {
         let size = u16_at(d, descriptors + i * 4)? as usize;
         let ty = u8_at(d, descriptors + i * 4 + 2)?;
         let bytes = d.get(at..at.checked_add(size)?)?;
+        if overreads(Value { ty, bytes }) {
+            return None;
+        }
         values.push(Value { ty, bytes });
         at += size;
     }
@@ -142,6 +145,32 @@ fn read_instance(d: &[u8], pos: usize) -> Option<Instance<'_>> {
         values,
         end: at,
     })
+}
+
+/// Whether the `evtx` crate reads `v` past the size its descriptor gives: it reads numbers,
+/// GUIDs and SIDs by their own length and string arrays up to a NUL, and reads the values
+/// after from where that left it. Windows never writes such a value (a damaged or crafted
+/// record does), so the record is the crate's to read, as it always was. Found by the
+/// `binxml` fuzz target: a SID declared 28 bytes long whose count says 99 sub-authorities.
+fn overreads(v: Value<'_>) -> bool {
+    let size = v.bytes.len();
+    let own = match v.ty {
+        ty::INT8 | ty::UINT8 => 1,
+        ty::INT16 | ty::UINT16 => 2,
+        // 0x0b: REAL32.
+        ty::INT32 | ty::UINT32 | 0x0b | ty::BOOL | ty::HEX_INT32 => 4,
+        // 0x0c: REAL64.
+        ty::INT64 | ty::UINT64 | 0x0c | ty::FILETIME | ty::HEX_INT64 => 8,
+        // 0x12: SYSTEMTIME.
+        ty::GUID | 0x12 => 16,
+        ty::SID => 8 + 4 * usize::from(u8_at(v.bytes, 1).unwrap_or(0)),
+        ty::STRING_ARRAY => {
+            return size > 0
+                && (!size.is_multiple_of(2) || v.bytes.get(size - 2..) != Some(&[0, 0]));
+        }
+        _ => 0,
+    };
+    own > size
 }
 
 /// Value `n` of the template instance whose token is at `pos`, without reading the others.
@@ -178,11 +207,13 @@ fn definition_range(d: &[u8], def_offset: u32) -> Option<(usize, usize)> {
     (end <= d.len()).then_some((start, end))
 }
 
-/// The UTF-16 code units of the name whose string-table entry is at `offset`.
+/// The UTF-16 code units of the name whose string-table entry is at `offset`, up to a NUL
+/// within its length, as the crate reads names (found by the `binxml` fuzz target: a name
+/// whose length was damaged still reads as the name before its terminator).
 fn name_units(d: &[u8], offset: u32) -> Option<&[u8]> {
     let p = offset as usize;
     let len = u16_at(d, p + 6)? as usize;
-    d.get(p + 8..(p + 8).checked_add(len * 2)?)
+    d.get(p + 8..(p + 8).checked_add(len * 2)?).map(until_nul)
 }
 
 /// Whether the name at `offset` is `ascii`, ignoring a namespace prefix.
@@ -271,8 +302,8 @@ fn local_name(d: &[u8], offset: u32) -> String {
     utf16_text(local_units(units))
 }
 
-/// UTF-16LE as text, as the crate renders it into XML: unpaired surrogates become U+FFFD and
-/// the characters XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) become `_`.
+/// UTF-16LE as text, as the crate renders it into XML: unpaired surrogates and the characters
+/// XML cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) become `_`.
 fn utf16_text(units: &[u8]) -> String {
     let mut out = String::with_capacity(units.len() / 2);
     push_utf16(&mut out, units);
@@ -295,7 +326,8 @@ fn push_utf16(out: &mut String, units: &[u8]) {
         .chunks_exact(2)
         .map(|u| u16::from_le_bytes([u[0], u[1]]));
     for c in char::decode_utf16(iter) {
-        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+        // The crate's XML writer (utf16-simd) writes `_` for an unpaired surrogate, not U+FFFD.
+        let c = c.unwrap_or('_');
         out.push(xml_safe(c));
     }
 }
@@ -2346,8 +2378,47 @@ mod tests {
             .flat_map(|u| u.to_le_bytes())
             .collect();
         assert_eq!(text(ty::STRING, &units).unwrap(), "a_b");
+        // Found by the `binxml` fuzz target: an unpaired surrogate (a high one before a
+        // non-surrogate, a low one alone) renders as `_`, as the crate writes it; a pair is kept.
+        let units: Vec<u8> = [0x63, 0xd854, 0x62ae, 0xdc00, 0xd83d, 0xde00]
+            .iter()
+            .flat_map(|u: &u16| u.to_le_bytes())
+            .collect();
+        assert_eq!(text(ty::STRING, &units).unwrap(), "c_\u{62ae}_\u{1f600}");
         assert!(text(0x0b, &[0; 4]).is_err());
         assert!(text(ty::UINT32, &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn values_the_crate_reads_past_their_size_are_its_to_read() {
+        let v = |ty: u8, bytes: &'static [u8]| Value { ty, bytes };
+        // A SID whose sub-authority count (1) fits its 12 bytes, and one claiming 99.
+        assert!(!overreads(v(
+            ty::SID,
+            &[1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]
+        )));
+        assert!(overreads(v(
+            ty::SID,
+            &[1, 99, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]
+        )));
+        assert!(overreads(v(ty::UINT32, &[1, 2])));
+        assert!(!overreads(v(ty::UINT32, &[1, 2, 3, 4, 5, 6])));
+        assert!(overreads(v(ty::GUID, &[0; 8])));
+        assert!(!overreads(v(
+            ty::STRING_ARRAY,
+            &[b'a', 0, 0, 0, b'b', 0, 0, 0]
+        )));
+        assert!(overreads(v(ty::STRING_ARRAY, &[b'a', 0, 0, 0, b'b', 0])));
+        assert!(!overreads(v(ty::STRING_ARRAY, &[])));
+        assert!(!overreads(v(ty::STRING, b"a")));
+        // An instance with such a value is not read: the record goes to the crate.
+        let mut d = vec![0x0c, 1, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+        d.extend(2u32.to_le_bytes());
+        d.extend([4, 0, ty::UINT32, 0, 2, 0, ty::UINT16, 0]);
+        d.extend([1, 2, 3, 4, 5, 6]);
+        assert_eq!(read_instance(&d, 0).map(|i| i.values.len()), Some(2));
+        d[14] = 2;
+        assert!(read_instance(&d, 0).is_none());
     }
 
     #[test]
@@ -2390,6 +2461,13 @@ mod tests {
             NameKind::Other
         );
         assert_eq!(name_kind(&[1, 2, 3], 0), NameKind::Other);
+        // A damaged length (0x4100 units) over "Provider" and its NUL: the crate reads the
+        // name up to the NUL, and so does this reader.
+        let mut damaged = entry("Provider");
+        damaged[6..8].copy_from_slice(&0x4100u16.to_le_bytes());
+        damaged.resize(8 + 0x4100 * 2, 0x41);
+        assert_eq!(name_kind(&damaged, 0), NameKind::Provider);
+        assert_eq!(local_name(&damaged, 0), "Provider");
     }
 
     #[test]
