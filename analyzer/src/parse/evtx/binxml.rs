@@ -614,7 +614,7 @@ impl<'a> Reader<'a> {
     /// The event from walking the record's tokens with its values.
     fn build_walked(&mut self, start: usize, end: usize) -> Result<Event> {
         let mut b = Builder::with_pool(std::mem::take(&mut self.pool));
-        b.exec.event.data = std::mem::take(&mut self.spare);
+        b.exec = Exec::with_data(std::mem::take(&mut self.spare));
         let mut walk = Walk {
             d: self.data,
             b: &mut b,
@@ -2260,8 +2260,9 @@ impl Exec {
     /// back to `spare` for the next event. Growing each event's data from nothing, or from a
     /// guess, and shrinking it after cost more than building all of them in one buffer.
     fn finish(mut self, spare: &mut EventData) -> Result<Event> {
-        let built = std::mem::take(&mut self.event.data);
+        let mut built = std::mem::take(&mut self.event.data);
         self.event.data = built.clone();
+        built.clear();
         *spare = built;
         if !self.has_event_id {
             return miss("event has no readable <EventID>");
@@ -2468,6 +2469,105 @@ mod tests {
         damaged.resize(8 + 0x4100 * 2, 0x41);
         assert_eq!(name_kind(&damaged, 0), NameKind::Provider);
         assert_eq!(local_name(&damaged, 0), "Provider");
+    }
+
+    /// Writes BinXML by hand: names inline (a string-table entry right after each reference),
+    /// text as length-prefixed UTF-16.
+    #[derive(Default)]
+    struct Bx(Vec<u8>);
+
+    impl Bx {
+        fn units(&mut self, t: &str) {
+            for u in t.encode_utf16() {
+                self.0.extend(u.to_le_bytes());
+            }
+        }
+        fn name(&mut self, n: &str) {
+            let entry = self.0.len() as u32 + 4;
+            self.0.extend(entry.to_le_bytes());
+            self.0.extend([0; 6]);
+            self.0
+                .extend((n.encode_utf16().count() as u16).to_le_bytes());
+            self.units(n);
+            self.0.extend([0, 0]);
+        }
+        fn open(&mut self, n: &str, attributes: bool) {
+            self.0.push(if attributes { 0x41 } else { 0x01 });
+            self.0.extend([0; 4]);
+            self.name(n);
+            if attributes {
+                self.0.extend([0; 4]);
+            }
+        }
+        fn attribute(&mut self, n: &str, value: &str) {
+            self.0.push(0x06);
+            self.name(n);
+            self.text(value);
+        }
+        fn text(&mut self, t: &str) {
+            self.0.extend([0x05, ty::STRING]);
+            self.0
+                .extend((t.encode_utf16().count() as u16).to_le_bytes());
+            self.units(t);
+        }
+        fn element(&mut self, n: &str, t: &str) {
+            self.open(n, false);
+            self.0.push(0x02);
+            self.text(t);
+            self.0.push(0x04);
+        }
+        /// A plain 4625 record with one `Data`; `char_ref` appends `&#65;` to its value.
+        fn record(&mut self, data_name: &str, value: &str, char_ref: bool) -> (usize, usize) {
+            let start = self.0.len();
+            self.0.extend([0x0f, 1, 1, 0]);
+            self.open("Event", false);
+            self.0.push(0x02);
+            self.open("System", false);
+            self.0.push(0x02);
+            self.open("Provider", true);
+            self.attribute("Name", "Microsoft-Windows-Security-Auditing");
+            self.0.push(0x03);
+            self.element("EventID", "4625");
+            self.open("TimeCreated", true);
+            self.attribute("SystemTime", "2026-03-01T10:00:00.1234567Z");
+            self.0.push(0x03);
+            self.0.push(0x04);
+            self.open("EventData", false);
+            self.0.push(0x02);
+            self.open("Data", true);
+            self.attribute("Name", data_name);
+            self.0.push(0x02);
+            self.text(value);
+            if char_ref {
+                self.0.extend([0x08, 65, 0]);
+            }
+            self.0.extend([0x04, 0x04, 0x04, 0x00]);
+            (start, self.0.len())
+        }
+    }
+
+    #[test]
+    fn a_walked_record_after_a_built_one_has_only_its_own_data() {
+        // Found by the binxml fuzz target: the buffer events are built in went to the walk
+        // still holding the previous event's pairs.
+        let mut bx = Bx::default();
+        let first = bx.record("TargetUserName", "alice", false);
+        let second = bx.record("IpAddress", "10.0.0.", true);
+        let mut reader = Reader::new(&bx.0);
+        let a = reader.build(first.0, first.1, Some(4625)).unwrap();
+        assert_eq!(reader.shaped, 1);
+        let b = reader.build(second.0, second.1, Some(4625)).unwrap();
+        assert_eq!(reader.walked, 1);
+        assert_eq!(
+            a.data.iter().collect::<Vec<_>>(),
+            [("TargetUserName", "alice")]
+        );
+        assert_eq!(
+            b.data.iter().collect::<Vec<_>>(),
+            [("IpAddress", "10.0.0.A")]
+        );
+        assert_eq!(b.time, "2026-03-01T10:00:00.123Z");
+        assert_eq!(reader.time_key(second.0, second.1), time_key(&b.time));
     }
 
     #[test]
