@@ -183,6 +183,50 @@ fn a_folder_and_its_zip_give_the_same_findings() {
 }
 
 #[test]
+fn evtx_twins_give_the_findings_of_their_xml_originals() {
+    // `<name>-evtx` holds `<name>`'s events as binary .evtx files (scripts/fixtures_evtx.py):
+    // the binary reader and the XML reader must tell the same story, facts and all.
+    let findings = |dir: &Path| -> Vec<String> {
+        let zip = zip_dir(dir);
+        let report = to_json(&rdp_analyze::analyze_bundle(
+            bundle::from_zip_bytes(&zip, &Limits::default()).unwrap(),
+        ));
+        let mut v: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {}",
+                    f["id"], f["severity"], f["title"], f["facts"]
+                )
+            })
+            .map(|s| s.replace(".evtx", ".xml"))
+            .collect();
+        v.sort();
+        v
+    };
+    let twins: Vec<PathBuf> = scenario_dirs()
+        .into_iter()
+        .filter(|d| d.to_string_lossy().ends_with("-evtx"))
+        .collect();
+    assert!(twins.len() >= 2, "{twins:?}");
+    for twin in twins {
+        let name = twin.file_name().unwrap().to_string_lossy().into_owned();
+        let original = fixtures_dir().join(name.trim_end_matches("-evtx"));
+        assert!(
+            std::fs::read_dir(twin.join("events")).unwrap().all(|e| e
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "evtx")),
+            "{name}: events are not all .evtx"
+        );
+        assert_eq!(findings(&twin), findings(&original), "{name}");
+    }
+}
+
+#[test]
 fn the_real_binary_agrees_and_sets_exit_codes() {
     let exe = env!("CARGO_BIN_EXE_rdp-analyze");
     let tmp = std::env::temp_dir().join(format!("rdp-triage-fixtures-{}", std::process::id()));
