@@ -16,7 +16,7 @@
 //! - the whole zip's content (an [`InputProblem`]): entries whose compressed data overlap,
 //!   the construction of non-recursive zip bombs that no honest archiver produces.
 
-use rdp_collect::bundle::{Manifest, MANIFEST_PATH};
+use rdp_bundle::{Manifest, MANIFEST_PATH};
 use std::fs;
 use std::io::{Read, Seek};
 use std::path::Path;

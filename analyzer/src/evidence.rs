@@ -10,7 +10,7 @@ use crate::parse::{
     nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist, w32tm,
 };
 use rayon::prelude::*;
-use rdp_collect::bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
+use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
 
 /// The default RDP port.
 pub const DEFAULT_RDP_PORT: u16 = 3389;

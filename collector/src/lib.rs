@@ -1,11 +1,11 @@
 //! rdp-collect: read-only collection of Remote Desktop troubleshooting evidence.
 //!
-//! The [`bundle`] module is the bundle contract shared with the analyzer. The collection logic
+//! [`bundle`] is the bundle contract shared with the analyzer (the `rdp-bundle` crate, re-exported). The collection logic
 //! ([`collect`], [`app`]) runs against a [`source::Source`]: the live Windows machine
 //! (`win::WindowsSource`, Windows only) or [`source::RecordedSource`] in tests on any system.
 
 pub mod app;
-pub mod bundle;
+pub use rdp_bundle as bundle;
 pub mod cli;
 pub mod collect;
 pub mod output;

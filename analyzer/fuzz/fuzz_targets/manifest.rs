@@ -22,7 +22,7 @@ const FILES: &[(&str, &[u8])] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(manifest) = serde_json::from_slice::<rdp_collect::bundle::Manifest>(data) else {
+    let Ok(manifest) = serde_json::from_slice::<rdp_bundle::Manifest>(data) else {
         return;
     };
     let bundle = Bundle {

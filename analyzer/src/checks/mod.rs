@@ -376,13 +376,13 @@ fn why_not_evaluated(ev: &Evidence, check: &Check) -> Option<String> {
             } else if let Some(rec) = a
                 .record
                 .as_ref()
-                .filter(|r| r.status != rdp_collect::bundle::Status::Ok)
+                .filter(|r| r.status != rdp_bundle::Status::Ok)
             {
                 let mut r = format!("{} was not collected: {}", a.path, rec.status.as_str());
                 if let Some(m) = &rec.message {
                     r.push_str(&format!(" ({m})"));
                 }
-                if rec.status == rdp_collect::bundle::Status::AccessDenied && ev.not_elevated() {
+                if rec.status == rdp_bundle::Status::AccessDenied && ev.not_elevated() {
                     r.push_str("; the collector ran without elevation: run it as administrator");
                 }
                 reasons.push(r);

@@ -5,7 +5,7 @@
 
 use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::Evidence;
-use rdp_collect::bundle::Status;
+use rdp_bundle::Status;
 
 pub static CHECK: Check = Check {
     id: "RDP902",

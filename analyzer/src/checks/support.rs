@@ -325,7 +325,7 @@ pub fn service_start<'a>(ev: &'a Evidence, service: &str) -> Option<(u32, RegHit
 /// status for the collection step `artifact` when it failed, else that the input has none.
 pub fn missing_because(ev: &Evidence, artifact: &str, what: &str) -> String {
     match ev.record(artifact) {
-        Some(r) if r.status != rdp_collect::bundle::Status::Ok => format!(
+        Some(r) if r.status != rdp_bundle::Status::Ok => format!(
             "{artifact} was not collected: {}{}",
             r.status.as_str(),
             r.message
@@ -346,7 +346,7 @@ pub fn missing_key(ev: &Evidence, key: &str, artifact: &str) -> Option<String> {
 /// which is evidence too.
 pub fn key_absent_on_machine(ev: &Evidence, artifact: &str) -> bool {
     ev.record(artifact)
-        .is_some_and(|r| r.status == rdp_collect::bundle::Status::NotFound)
+        .is_some_and(|r| r.status == rdp_bundle::Status::NotFound)
 }
 
 /// Whether the System event log was collected (by its bundle name, or events from that channel).

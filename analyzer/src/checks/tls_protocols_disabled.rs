@@ -193,7 +193,7 @@ mod tests {
     use super::*;
     use crate::evidence::Located;
     use crate::parse::reg;
-    use rdp_collect::bundle::{Manifest, OsInfo};
+    use rdp_bundle::{Manifest, OsInfo};
 
     fn evidence(build: &str, protocols: &[(&str, u32, u32)]) -> Evidence {
         let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");

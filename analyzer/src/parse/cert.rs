@@ -7,7 +7,7 @@
 //! x509-parser does the ASN.1; this module only flattens what the checks read.
 
 use super::ParseError;
-use rdp_collect::bundle::CertIndexEntry;
+use rdp_bundle::CertIndexEntry;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 use x509_parser::prelude::*;

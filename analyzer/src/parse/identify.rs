@@ -11,7 +11,7 @@ use super::{
     netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist, w32tm,
     ParseError,
 };
-use rdp_collect::bundle::{paths, CertIndexEntry};
+use rdp_bundle::{paths, CertIndexEntry};
 
 /// What kind of artifact a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -108,7 +108,7 @@ pub struct ParsedFile {
 }
 
 /// Canonical bundle paths of the issue-6 collection steps (rdp-collect adds them; the contract
-/// constants in `rdp_collect::bundle::paths` will take over these names).
+/// constants in `rdp_bundle::paths` will take over these names).
 pub const SECEDIT_USER_RIGHTS: &str = "commands/secedit-user-rights.inf";
 pub const NET_LOCALGROUP_RDU: &str = "commands/net-localgroup-remote-desktop-users.txt";
 pub const NLTEST_SC_QUERY: &str = "commands/nltest-sc-query.txt";
