@@ -285,8 +285,17 @@ fn name_kind(d: &[u8], offset: u32) -> NameKind {
     }
 }
 
-/// `units` past a `prefix:`, as an XML reader's local name.
+/// `units` past a `prefix:`, as an XML reader's local name, without the white space around
+/// it. Windows never writes such a name, but a damaged string table can put a length or a line
+/// feed before one (found by the `binxml` fuzz target: a name reference two bytes early read as
+/// "\nSystemTime"); the crate writes it as is, and an XML reader of its rendering reads the
+/// name, so this reader must too.
 fn local_units(units: &[u8]) -> &[u8] {
+    let space = |u: &[u8]| matches!(u, [b' ' | b'\t' | b'\r' | b'\n', 0]);
+    let lead = units.chunks_exact(2).take_while(|u| space(u)).count();
+    let units = units.get(lead * 2..).unwrap_or(&[]);
+    let trail = units.chunks_exact(2).rev().take_while(|u| space(u)).count();
+    let units = units.get(..units.len() - trail * 2).unwrap_or(&[]);
     let colon = units
         .chunks_exact(2)
         .position(|u| u[0] == b':' && u[1] == 0);
@@ -2469,6 +2478,13 @@ mod tests {
         damaged.resize(8 + 0x4100 * 2, 0x41);
         assert_eq!(name_kind(&damaged, 0), NameKind::Provider);
         assert_eq!(local_name(&damaged, 0), "Provider");
+        // White space around a name is not part of it, as for an XML reader of the crate's
+        // rendering; inside a name it is.
+        assert_eq!(name_kind(&entry("\nSystemTime"), 0), NameKind::SystemTime);
+        assert_eq!(name_kind(&entry(" Data\r\n"), 0), NameKind::Data);
+        assert_eq!(local_name(&entry("\t evt:EventID "), 0), "EventID");
+        assert_eq!(name_kind(&entry("Sys temTime"), 0), NameKind::Other);
+        assert_eq!(local_name(&entry(" \n"), 0), "");
     }
 
     /// Writes BinXML by hand: names inline (a string-table entry right after each reference),
