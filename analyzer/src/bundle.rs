@@ -237,7 +237,7 @@ pub fn from_zip_bytes(bytes: &[u8], limits: &Limits) -> Result<Bundle, String> {
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
-        match r.read(&mut buf[n..])? {
+        match r.read(buf.get_mut(n..).unwrap_or_default())? {
             0 => break,
             k => n += k,
         }

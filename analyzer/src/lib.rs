@@ -3,6 +3,24 @@
 //!
 //! Data flows one way: [`bundle`] reads files → [`parse`] turns each into typed values →
 //! [`evidence`] gathers them → [`checks`] produce findings → [`report`] renders them.
+//!
+//! Everything here reads what a customer sent, so no input may make it panic: outside tests,
+//! the library may not index or slice (`get` instead), unwrap, expect or panic. Clippy enforces
+//! it (CI runs it with `-D warnings`); the few places that index by positions they made
+//! themselves say so in an `allow` with its reason.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 pub mod bundle;
 pub mod checks;

@@ -94,6 +94,10 @@ fn failures(ev: &Evidence) -> Vec<Failure<'_>> {
 /// The most failures, and the most distinct users, in any window of `items` (time-sorted),
 /// and when the window with the most users ends. Counted incrementally: a flood holds
 /// tens of thousands of failures.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "start <= end < items.len(): a sliding window over the slice"
+)]
 fn window_peaks(items: &[&Failure<'_>]) -> (usize, usize, i64) {
     let mut in_window: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let (mut best_count, mut best_users, mut users_end) = (0, 0, 0);
@@ -193,7 +197,7 @@ fn source_finding(
             .cmp(&(a.peak_failures, a.total))
             .then(a.source.cmp(&b.source))
     });
-    let top = &sources[0];
+    let top = sources.first()?;
     let total: usize = sources.iter().map(|s| s.total).sum();
     let lines: Vec<String> = sources
         .iter()
@@ -301,14 +305,16 @@ fn connection_flood(ev: &Evidence) -> Option<Finding> {
         items.sort_by_key(|i| i.0);
         let mut start = 0;
         let mut peak = 0;
-        for end in 0..items.len() {
-            while items[end].0 - items[start].0 > WINDOW_MS {
+        for (end, &(time, ..)) in items.iter().enumerate() {
+            while items
+                .get(start)
+                .is_some_and(|&(first, ..)| time - first > WINDOW_MS)
+            {
                 start += 1;
             }
-            peak = peak.max(end - start + 1);
+            peak = peak.max(end + 1 - start);
         }
-        if peak >= CONNECTION_FLOOD {
-            let (_, artifact, last) = items[items.len() - 1];
+        if let (true, Some(&(_, artifact, last))) = (peak >= CONNECTION_FLOOD, items.last()) {
             floods.push((ip, peak, items.len(), (artifact, last)));
         }
     }

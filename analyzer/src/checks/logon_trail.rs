@@ -156,9 +156,12 @@ fn refused_summary(mut refused: Vec<Finding>) -> Option<Finding> {
     if refused.len() <= 1 {
         return refused.pop();
     }
-    refused.sort_by(|a, b| b.facts["time"].cmp(&a.facts["time"]));
+    refused.sort_by(|a, b| b.facts.get("time").cmp(&a.facts.get("time")));
     let lines: Vec<String> = refused.iter().take(10).map(|f| f.message.clone()).collect();
-    let users: Vec<&str> = refused.iter().map(|f| f.facts["user"].as_str()).collect();
+    let users: Vec<&str> = refused
+        .iter()
+        .filter_map(|f| f.facts.get("user").map(String::as_str))
+        .collect();
     let mut f = Finding::new(
         &CHECK,
         format!(
@@ -190,11 +193,11 @@ fn last_attempt(
 ) -> Option<Finding> {
     let last = events.last()?;
     // The attempt: the last run of events each within the gap of the one before.
-    let mut start = events.len() - 1;
-    while start > 0 && events[start].millis - events[start - 1].millis <= ATTEMPT_GAP_MS {
-        start -= 1;
-    }
-    let attempt = &events[start..];
+    let gaps = events.windows(2).rev();
+    let joined = gaps
+        .take_while(|w| matches!(w, [a, b] if b.millis - a.millis <= ATTEMPT_GAP_MS))
+        .count();
+    let attempt = events.get(events.len() - 1 - joined..).unwrap_or_default();
     let furthest = attempt.iter().map(|t| t.step).max()?;
     if furthest == Step::Session {
         return None;

@@ -211,7 +211,7 @@ pub fn parse_blob(blob: &[u8]) -> Option<(CertInfo, bool)> {
             2 => has_key = true,
             _ => {}
         }
-        rest = &rest[12 + len..];
+        rest = rest.get(12 + len..)?;
     }
     cert::parse_der(der?).ok().map(|c| (c, has_key))
 }

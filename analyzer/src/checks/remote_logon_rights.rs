@@ -326,7 +326,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         let broad = a
             .holders
             .iter()
-            .any(|h| BROAD[..3].iter().any(|(sid, n)| h.is(sid, n)) || h.domain_users());
+            .any(|h| BROAD.iter().take(3).any(|(sid, n)| h.is(sid, n)) || h.domain_users());
         let names: Vec<String> = a.holders.iter().map(|h| h.principal.display()).collect();
         let problem = if a.holders.is_empty() {
             Some((

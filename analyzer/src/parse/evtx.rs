@@ -370,7 +370,9 @@ pub fn parse_reader<R: Read + Send>(
         });
         let mut first_index = 0;
         for (batch, got) in full_rx {
-            let chunks: Vec<(usize, &[u8])> = batch[..got]
+            let chunks: Vec<(usize, &[u8])> = batch
+                .get(..got)
+                .unwrap_or_default()
                 .chunks(CHUNK_SIZE)
                 .enumerate()
                 .map(|(i, c)| (first_index + i, c))
@@ -397,7 +399,7 @@ fn short_header(len: usize) -> String {
 fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<std::io::Error>) {
     let mut filled = 0;
     while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
+        match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -411,7 +413,7 @@ fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<std::io::Erro
 fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
+        match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -544,6 +546,10 @@ pub(crate) fn cap_events(log: &mut EventLog) {
 /// than time strings, and moves events once, as it runs again and again while a flooded log
 /// is read. Gives, for each id that had more than `per_id`, the oldest event kept as the
 /// [`Gate`] keys it: older records of that id need not be built.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indices are positions in `log.events`, made here from 0..len"
+)]
 fn cap_events_to(log: &mut EventLog, per_id: usize, total: usize) -> Vec<(u32, (u64, u64))> {
     let events = &log.events;
     let mut full = Vec::new();
@@ -592,6 +598,10 @@ fn cap_events_to(log: &mut EventLog, per_id: usize, total: usize) -> Vec<(u32, (
 /// Time, then record id: the order Windows shows a log in, across wrapped and merged logs.
 /// Sorts small keys and moves each event once: comparing time strings and moving whole events
 /// made this the slowest step of reading a large log, and it runs on one thread.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indices are positions in `events`, made here from 0..len"
+)]
 pub(crate) fn sort_events(events: &mut Vec<Event>) {
     let mut order: Vec<(OrderKey, u32)> = events
         .par_iter()
@@ -974,19 +984,24 @@ impl<'a> Records<'a> {
     fn record_at(&self, at: usize, strict: bool) -> Result<RawRecord, BadRecord> {
         let d = self.data;
         let bad = |why: String, blank: bool| BadRecord { why, blank };
-        let Some(h) = d.get(at..at + RECORD_HEADER_SIZE) else {
+        let Some(h) = d
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<RECORD_HEADER_SIZE>)
+        else {
             return Err(bad(
                 format!("record header at offset {at} is cut off"),
                 true,
             ));
         };
-        if &h[..4] != RECORD_MAGIC {
-            let blank = h[..4] == [0, 0, 0, 0];
+        let [m0, m1, m2, m3, s0, s1, s2, s3, i0, i1, i2, i3, i4, i5, i6, i7, t0, t1, t2, t3, t4, t5, t6, t7] =
+            *h;
+        if [m0, m1, m2, m3] != *RECORD_MAGIC {
+            let blank = [m0, m1, m2, m3] == [0, 0, 0, 0];
             return Err(bad(format!("no record magic at offset {at}"), blank));
         }
-        let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
-        let id = u64::from_le_bytes(h[8..16].try_into().unwrap_or_default());
-        let filetime = u64::from_le_bytes(h[16..24].try_into().unwrap_or_default());
+        let size = u32::from_le_bytes([s0, s1, s2, s3]) as usize;
+        let id = u64::from_le_bytes([i0, i1, i2, i3, i4, i5, i6, i7]);
+        let filetime = u64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7]);
         if size < MIN_RECORD_SIZE {
             return Err(bad(
                 format!("record {id} at offset {at}: size {size} too small"),
@@ -1010,8 +1025,9 @@ impl<'a> Records<'a> {
         }
         if strict {
             let copy = d
-                .get(binxml_end..binxml_end + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+                .get(binxml_end..)
+                .and_then(<[u8]>::first_chunk::<4>)
+                .map(|&b| u32::from_le_bytes(b) as usize);
             if copy != Some(size) {
                 return Err(bad(format!("record {id}: size copy mismatch"), false));
             }
@@ -1218,7 +1234,9 @@ fn read_rendered(
 pub fn fuzz_chunk(chunk: &[u8]) {
     let mut data = chunk.get(..CHUNK_SIZE).unwrap_or(chunk).to_vec();
     data.resize(CHUNK_SIZE, 0);
-    data[..8].copy_from_slice(CHUNK_MAGIC);
+    if let Some(magic) = data.first_chunk_mut() {
+        *magic = *CHUNK_MAGIC;
+    }
     let Some(header) = ChunkHeader::read(&data) else {
         return;
     };

@@ -102,8 +102,9 @@ fn utf8(bytes: &[u8]) -> (String, bool) {
 }
 
 fn utf16(bytes: &[u8], enc: &'static encoding_rs::Encoding, name: &str) -> Decoded {
-    let odd = bytes.len() % 2 == 1;
-    let even = &bytes[..bytes.len() - usize::from(odd)];
+    let (pairs, rest) = bytes.as_chunks::<2>();
+    let odd = !rest.is_empty();
+    let even = pairs.as_flattened();
     let (text, had_errors) = enc.decode_without_bom_handling(even);
     Decoded {
         text: text.into_owned(),
@@ -114,16 +115,14 @@ fn utf16(bytes: &[u8], enc: &'static encoding_rs::Encoding, name: &str) -> Decod
 
 /// BOM-less UTF-16LE: text in Latin script has a zero in most odd positions and few in even ones.
 fn looks_like_utf16le(bytes: &[u8]) -> bool {
-    let sample = &bytes[..bytes.len().min(1024)];
+    let sample = bytes.get(..1024).unwrap_or(bytes);
     if sample.len() < 8 {
         return false;
     }
-    let pairs = sample.len() / 2;
-    let odd_zero = sample
-        .chunks_exact(2)
-        .filter(|p| p[1] == 0 && p[0] != 0)
-        .count();
-    let even_zero = sample.chunks_exact(2).filter(|p| p[0] == 0).count();
+    let units = sample.as_chunks::<2>().0;
+    let pairs = units.len();
+    let odd_zero = units.iter().filter(|[lo, hi]| *hi == 0 && *lo != 0).count();
+    let even_zero = units.iter().filter(|[lo, _]| *lo == 0).count();
     odd_zero * 10 >= pairs * 6 && even_zero * 10 <= pairs
 }
 

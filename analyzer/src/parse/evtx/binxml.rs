@@ -82,20 +82,15 @@ fn u8_at(d: &[u8], p: usize) -> Option<u8> {
 }
 
 fn u16_at(d: &[u8], p: usize) -> Option<u16> {
-    let b = d.get(p..p.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
+    Some(u16::from_le_bytes(*d.get(p..)?.first_chunk()?))
 }
 
 fn u32_at(d: &[u8], p: usize) -> Option<u32> {
-    let b = d.get(p..p.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    Some(u32::from_le_bytes(*d.get(p..)?.first_chunk()?))
 }
 
 fn u64_at(d: &[u8], p: usize) -> Option<u64> {
-    let b = d.get(p..p.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(b);
-    Some(u64::from_le_bytes(a))
+    Some(u64::from_le_bytes(*d.get(p..)?.first_chunk()?))
 }
 
 /// One substitution value: its type and its bytes (the descriptor's size).
@@ -224,9 +219,11 @@ fn name_is(d: &[u8], offset: u32, ascii: &str) -> bool {
     let units = local_units(units);
     units.len() == ascii.len() * 2
         && units
-            .chunks_exact(2)
+            .as_chunks::<2>()
+            .0
+            .iter()
             .zip(ascii.bytes())
-            .all(|(u, a)| u[0] == a && u[1] == 0)
+            .all(|(&u, a)| u == [a, 0])
 }
 
 /// The element and attribute names the event reads.
@@ -260,13 +257,13 @@ fn name_kind(d: &[u8], offset: u32) -> NameKind {
     if units.len() > buf.len() * 2 {
         return NameKind::Other;
     }
-    for (b, u) in buf.iter_mut().zip(units.chunks_exact(2)) {
-        if u[1] != 0 || u[0] >= 0x80 {
+    for (b, &[lo, hi]) in buf.iter_mut().zip(units.as_chunks::<2>().0) {
+        if hi != 0 || lo >= 0x80 {
             return NameKind::Other;
         }
-        *b = u[0];
+        *b = lo;
     }
-    match &buf[..units.len() / 2] {
+    match buf.get(..units.len() / 2).unwrap_or_default() {
         b"Event" => NameKind::Event,
         b"System" => NameKind::System,
         b"EventData" => NameKind::EventData,
@@ -297,8 +294,10 @@ fn local_units(units: &[u8]) -> &[u8] {
     let trail = units.chunks_exact(2).rev().take_while(|u| space(u)).count();
     let units = units.get(..units.len() - trail * 2).unwrap_or(&[]);
     let colon = units
-        .chunks_exact(2)
-        .position(|u| u[0] == b':' && u[1] == 0);
+        .as_chunks::<2>()
+        .0
+        .iter()
+        .position(|&u| u == [b':', 0]);
     match colon {
         Some(i) => units.get((i + 1) * 2..).unwrap_or(&[]),
         None => units,
@@ -321,19 +320,16 @@ fn utf16_text(units: &[u8]) -> String {
 
 fn push_utf16(out: &mut String, units: &[u8]) {
     // Nearly all text in a log is printable ASCII: copied as is.
-    if units
-        .chunks_exact(2)
-        .all(|u| u[1] == 0 && (0x20..0x7f).contains(&u[0]))
+    let pairs = units.as_chunks::<2>().0;
+    if pairs
+        .iter()
+        .all(|&[lo, hi]| hi == 0 && (0x20..0x7f).contains(&lo))
     {
-        out.reserve(units.len() / 2);
-        for u in units.chunks_exact(2) {
-            out.push(char::from(u[0]));
-        }
+        out.reserve(pairs.len());
+        out.extend(pairs.iter().map(|&[lo, _]| char::from(lo)));
         return;
     }
-    let iter = units
-        .chunks_exact(2)
-        .map(|u| u16::from_le_bytes([u[0], u[1]]));
+    let iter = pairs.iter().map(|&u| u16::from_le_bytes(u));
     for c in char::decode_utf16(iter) {
         // The crate's XML writer (utf16-simd) writes `_` for an unpaired surrogate, not U+FFFD.
         let c = c.unwrap_or('_');
@@ -351,11 +347,12 @@ fn xml_safe(c: char) -> char {
 
 /// UTF-16LE up to its first NUL unit, as the crate reads sized strings.
 fn until_nul(units: &[u8]) -> &[u8] {
-    let n = units
-        .chunks_exact(2)
-        .position(|u| u == [0, 0])
-        .unwrap_or(units.len() / 2);
-    &units[..n * 2]
+    let pairs = units.as_chunks::<2>().0;
+    let n = pairs
+        .iter()
+        .position(|&u| u == [0, 0])
+        .unwrap_or(pairs.len());
+    pairs.get(..n).unwrap_or_default().as_flattened()
 }
 
 /// Where a template keeps its event id.
@@ -1007,13 +1004,12 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                 path.push(name);
                 in_start_tag = true;
                 name_attr = false;
-                let in_system = path.len() == 3
-                    && name_is(d, path[1], "System")
-                    && name_is(d, path[0], "Event");
+                let in_system = matches!(path.as_slice(), &[event, system, _]
+                    if name_is(d, system, "System") && name_is(d, event, "Event"));
                 time_created = in_system && dependency.is_none() && name_is(d, name, "TimeCreated");
                 // EventData is a child of Event, or the root of an embedded fragment.
-                let parent_is_event_data =
-                    path.len() >= 2 && name_is(d, path[path.len() - 2], "EventData");
+                let parent_is_event_data = matches!(path.as_slice(), &[.., parent, _]
+                    if name_is(d, parent, "EventData"));
                 here = if in_system && name_is(d, name, "EventID") {
                     In::EventId
                 } else if parent_is_event_data && name_is(d, name, "Data") {
@@ -1374,8 +1370,9 @@ fn string_array(bytes: &[u8]) -> Result<Vec<String>> {
         let Some(n) = rest.chunks_exact(2).position(|u| u == [0, 0]) else {
             return miss("string array item without its NUL");
         };
-        items.push(utf16_text(&rest[..n * 2]));
-        rest = &rest[(n + 1) * 2..];
+        let (item, after) = rest.split_at_checked(n * 2).unwrap_or((rest, &[]));
+        items.push(utf16_text(item));
+        rest = after.get(2..).unwrap_or_default();
     }
     if !bytes.len().is_multiple_of(2) {
         return miss("string array of odd size");
@@ -1437,21 +1434,22 @@ fn render_value(v: Value<'_>, out: &mut String) -> Result<()> {
             }
         }
         ty::GUID => {
-            let g = b.get(..16).ok_or_else(short)?;
+            let g: &[u8; 16] = b.first_chunk().ok_or_else(short)?;
+            let [.., g8, g9, g10, g11, g12, g13, g14, g15] = *g;
             let _ = write!(
                 out,
                 "{{{:08x}-{:04x}-{:04x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}}}",
                 u32_at(g, 0).ok_or_else(short)?,
                 u16_at(g, 4).ok_or_else(short)?,
                 u16_at(g, 6).ok_or_else(short)?,
-                g[8],
-                g[9],
-                g[10],
-                g[11],
-                g[12],
-                g[13],
-                g[14],
-                g[15]
+                g8,
+                g9,
+                g10,
+                g11,
+                g12,
+                g13,
+                g14,
+                g15
             );
         }
         ty::SIZE_T if b.len() == 4 => {
@@ -1484,15 +1482,14 @@ fn render_sid(b: &[u8], out: &mut String) -> Result<()> {
     if b.len() != needed {
         return miss("SID size differs from its count");
     }
-    let mut authority = [0u8; 8];
-    authority[2..].copy_from_slice(&b[2..8]);
+    let (Some(&[_, _, a0, a1, a2, a3, a4, a5]), Some(subs)) = (b.first_chunk::<8>(), b.get(8..))
+    else {
+        return miss("SID shorter than its header");
+    };
+    let authority = [0, 0, a0, a1, a2, a3, a4, a5];
     let _ = write!(out, "S-{revision}-{}", u64::from_be_bytes(authority));
-    for sub in b[8..].chunks_exact(4) {
-        let _ = write!(
-            out,
-            "-{}",
-            u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]])
-        );
+    for &sub in subs.as_chunks::<4>().0 {
+        let _ = write!(out, "-{}", u32::from_le_bytes(sub));
     }
     Ok(())
 }
@@ -2293,21 +2290,22 @@ fn millisecond_time(t: &str) -> String {
     let b = t.as_bytes();
     let digits =
         |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
     let plain = (24..=30).contains(&b.len())
         && digits(0..4)
-        && b[4] == b'-'
+        && at(4, b'-')
         && digits(5..7)
-        && b[7] == b'-'
+        && at(7, b'-')
         && digits(8..10)
-        && b[10] == b'T'
+        && at(10, b'T')
         && digits(11..13)
-        && b[13] == b':'
+        && at(13, b':')
         && digits(14..16)
-        && b[16] == b':'
+        && at(16, b':')
         && digits(17..19)
-        && b[19] == b'.'
+        && at(19, b'.')
         && digits(20..b.len() - 1)
-        && b[b.len() - 1] == b'Z'
+        && b.last() == Some(&b'Z')
         && is_real_time(t);
     if plain {
         let mut out = String::with_capacity(24);
