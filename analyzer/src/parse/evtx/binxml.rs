@@ -305,9 +305,17 @@ fn local_units(units: &[u8]) -> &[u8] {
 }
 
 /// The local name at `offset` as text.
+///
+/// Names are written as they are, unlike values: the crate puts a name's characters into its
+/// XML unchanged, U+FFFF and control characters included (found by the `binxml` fuzz target:
+/// a damaged `UserData` element name), and does not read a name with an unpaired surrogate
+/// at all.
 fn local_name(d: &[u8], offset: u32) -> String {
     let units = name_units(d, offset).unwrap_or(&[]);
-    utf16_text(local_units(units))
+    let units = local_units(units).as_chunks::<2>().0;
+    char::decode_utf16(units.iter().map(|&u| u16::from_le_bytes(u)))
+        .map(|c| c.unwrap_or('_'))
+        .collect()
 }
 
 /// UTF-16LE as text, as the crate renders it into XML: unpaired surrogates and the characters
@@ -2483,6 +2491,11 @@ mod tests {
         assert_eq!(local_name(&entry("\t evt:EventID "), 0), "EventID");
         assert_eq!(name_kind(&entry("Sys temTime"), 0), NameKind::Other);
         assert_eq!(local_name(&entry(" \n"), 0), "");
+        // A name keeps the characters a value would have replaced.
+        assert_eq!(
+            local_name(&entry("l\u{ffff}\u{1}Name"), 0),
+            "l\u{ffff}\u{1}Name"
+        );
     }
 
     /// Writes BinXML by hand: names inline (a string-table entry right after each reference),
