@@ -288,20 +288,17 @@ fn name_kind(d: &[u8], offset: u32) -> NameKind {
 /// "\nSystemTime"); the crate writes it as is, and an XML reader of its rendering reads the
 /// name, so this reader must too.
 fn local_units(units: &[u8]) -> &[u8] {
-    let space = |u: &[u8]| matches!(u, [b' ' | b'\t' | b'\r' | b'\n', 0]);
-    let lead = units.chunks_exact(2).take_while(|u| space(u)).count();
-    let units = units.get(lead * 2..).unwrap_or(&[]);
-    let trail = units.chunks_exact(2).rev().take_while(|u| space(u)).count();
-    let units = units.get(..units.len() - trail * 2).unwrap_or(&[]);
-    let colon = units
-        .as_chunks::<2>()
-        .0
-        .iter()
-        .position(|&u| u == [b':', 0]);
-    match colon {
-        Some(i) => units.get((i + 1) * 2..).unwrap_or(&[]),
-        None => units,
-    }
+    let space = |u: &&[u8; 2]| matches!(u, [b' ' | b'\t' | b'\r' | b'\n', 0]);
+    let pairs = units.as_chunks::<2>().0;
+    let pairs = pairs.get(pairs.iter().take_while(space).count()..);
+    let pairs = pairs.unwrap_or_default();
+    let pairs = pairs.get(..pairs.len() - pairs.iter().rev().take_while(space).count());
+    let pairs = pairs.unwrap_or_default();
+    let local = match pairs.iter().position(|&u| u == [b':', 0]) {
+        Some(colon) => pairs.get(colon + 1..).unwrap_or_default(),
+        None => pairs,
+    };
+    local.as_flattened()
 }
 
 /// The local name at `offset` as text.
