@@ -361,13 +361,29 @@ impl WinePrefix {
     }
 
     /// Runs `wine64 <args>` within [`WINE_STEP_TIMEOUT`].
+    ///
+    /// Wine sometimes fails to start a builtin program at all ("ShellExecuteEx failed: Internal
+    /// error", exit 1; seen once for a `reg add` on a clean CI run, not reproduced on the
+    /// rerun). That is Wine's start-up, not the program: such a run is retried once, after the
+    /// prefix is idle, and said on stderr.
     pub fn wine(&self, args: &[&str]) -> CommandOutput {
-        run_to_files(
-            self.command(args),
-            &self.root,
-            WINE_STEP_TIMEOUT,
-            &format!("wine64 {args:?}"),
-        )
+        let run = || {
+            run_to_files(
+                self.command(args),
+                &self.root,
+                WINE_STEP_TIMEOUT,
+                &format!("wine64 {args:?}"),
+            )
+        };
+        let out = run();
+        let not_started = out.exit_code != Some(0)
+            && String::from_utf8_lossy(&out.stdout).contains("ShellExecuteEx failed");
+        if !not_started {
+            return out;
+        }
+        eprintln!("WINE: could not start {args:?} (ShellExecuteEx failed); retrying once");
+        self.wait_idle();
+        run()
     }
 
     /// `reg add KEY [/v NAME | /ve] /t KIND /d DATA /f`, asserting success.
