@@ -29,14 +29,7 @@ growth() {
         *) echo 300 ;;
     esac
 }
-# Same input cap as run_all.sh.
-max_len() {
-    case $1 in
-        gpresult_html|gpresult_xml|netsh_rules|binxml) echo -max_len=65536 ;;
-        evtx) echo -max_len=69632 ;;
-        identify|text_decode) echo -max_len=262144 ;;
-    esac
-}
+. ./max_len.sh # the input cap run_all.sh fuzzes with
 # What the corpus of $1 reaches of our code, as a signature file logs/$1.ours: the functions of
 # our files it reaches (COVERED_FUNC) and, per source line of ours, how many of that line's
 # edges it leaves unreached (UNCOVERED_PC, by the innermost inlined frame, so the std and

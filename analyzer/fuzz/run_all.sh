@@ -14,16 +14,7 @@ mode=${1:-300}
 targets=${*:-$(cargo +nightly fuzz list)}
 [ -d corpus ] || ./seed.sh >/dev/null
 mkdir -p logs
-# Large seeds make the slow parsers crawl: gpresult reports, RSoP XML and firewall rule
-# dumps are mutated in their first 64 KiB, event logs in their header and first chunk, the
-# BinXML reader in one chunk.
-max_len() {
-    case $1 in
-        gpresult_html|gpresult_xml|netsh_rules|binxml) echo -max_len=65536 ;;
-        evtx) echo -max_len=69632 ;;
-        identify|text_decode) echo -max_len=262144 ;;
-    esac
-}
+. ./max_len.sh
 files() { ls "corpus/$1" 2>/dev/null | wc -l; }
 kib() { du -sk "corpus/$1" 2>/dev/null | cut -f1; }
 # cov and ft of the last libFuzzer status line tagged $2 in log $1.
