@@ -409,18 +409,12 @@ fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<std::io::Erro
     (filled, None)
 }
 
-/// Reads until `buf` is full or the input ends; the count read.
+/// Reads until `buf` is full or the input ends; the count read. [`fill`], failing on a failure.
 fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(buf.get_mut(filled..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    match fill(reader, buf) {
+        (_, Some(e)) => Err(e),
+        (filled, None) => Ok(filled),
     }
-    Ok(filled)
 }
 
 /// A log being read: what has been gathered, and the progress bar.
