@@ -428,7 +428,11 @@ impl EventBuilder {
                 }
                 Role::Ignore
             }
-            b"TimeCreated" => {
+            // The first EventID that reads as a number and the first time given are the
+            // event's: Windows writes one of each, and taking the first lets the `.evtx`
+            // reader decide which records to build from the first few tokens (a later one
+            // would change what it decided; found by the `binxml` fuzz target).
+            b"TimeCreated" if self.event.time.is_empty() => {
                 if let Some(t) = attribute(start, b"SystemTime", reader) {
                     self.event.time = normalize_time(&t);
                 }
@@ -443,12 +447,13 @@ impl EventBuilder {
         let text = frame.text;
         match frame.role {
             Role::Ignore => {}
-            Role::EventId => {
+            Role::EventId if !self.has_event_id => {
                 if let Ok(id) = text.trim().parse() {
                     self.event.event_id = id;
                     self.has_event_id = true;
                 }
             }
+            Role::EventId => {}
             Role::RecordId => {
                 if let Ok(id) = text.trim().parse() {
                     self.event.record_id = id;

@@ -786,87 +786,228 @@ fn ends_here(d: &[u8], instance_end: usize, end: usize) -> bool {
 }
 
 /// What a record without a template says before it is built. Logs stored without templates
-/// hold records as plain elements with string values; the event id is a few tokens in, the logon type (wanted only for logon
-/// events) further on, in `EventData`.
+/// hold records as plain elements with string values; the event id is a few tokens in, the
+/// logon type (wanted only for logon events) further on, in `EventData`.
+///
+/// Building takes the first `System/EventID` that reads as a number and the first data item
+/// named `LogonType` (`Event::get` finds the first, ignoring case), so the first of each
+/// decides here too. Anything that is not plainly one text (a value in pieces or with a
+/// reference, a substitution, a `UserData` section before `EventData`) leaves the answer to
+/// building: `None`, or no logon type. Never a wrong answer: a wrong one would drop a record
+/// the filter keeps.
 fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
-    #[derive(PartialEq)]
-    enum In {
-        Other,
+    /// The element whose content is read.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Item {
         EventId,
-        Data,
         LogonType,
     }
+    /// The start tag being read: the first `EventID`'s, or an `EventData` child's.
+    enum Tag<'a> {
+        Other,
+        EventId,
+        Child {
+            is_data: bool,
+            element: u32,
+            name: Name<'a>,
+        },
+    }
+    /// An `EventData` child's `Name` (the first one names the item, as building reads it).
+    enum Name<'a> {
+        Absent,
+        Empty,
+        Text(&'a [u8]),
+        Unclear,
+    }
     let mut depth = 0usize;
-    let mut section_system = false;
-    let mut section_data = false;
-    let mut here = In::Other;
-    let mut in_start_tag = false;
-    let mut name_attr = false;
-    let mut event_id = None;
+    let mut section = NameKind::Other;
+    let mut event_id: Option<u32> = None;
+    // A data item before the one being looked for may be named `LogonType` unseen.
+    let mut logon_unclear = false;
+    let mut tag = Tag::Other;
+    // The attribute being read is the first `Name` of an `EventData` child.
+    let mut in_name = false;
+    let mut in_attribute = false;
+    let mut content: Option<(Item, Option<&[u8]>)> = None;
+    let no_logon = |event_id: Option<u32>| {
+        event_id.map(|event_id| Peek {
+            event_id,
+            logon_type: None,
+        })
+    };
     for token in Tokens::new(d, start, end, false) {
-        match token.ok()? {
+        let token = token.ok()?;
+        if let Some((item, text)) = content {
+            // The content of the element read: one text, then its end.
+            match (token, text) {
+                (Token::Text(units), None) => content = Some((item, Some(units))),
+                (Token::End, Some(units)) => {
+                    content = None;
+                    depth = depth.checked_sub(1)?;
+                    let n = utf16_text(units).trim().parse().ok();
+                    match item {
+                        Item::EventId => {
+                            let id = n?;
+                            if !matches!(id, 4624 | 4634) || logon_unclear {
+                                return no_logon(Some(id));
+                            }
+                            event_id = Some(id);
+                        }
+                        Item::LogonType => {
+                            return Some(Peek {
+                                event_id: event_id?,
+                                logon_type: n,
+                            })
+                        }
+                    }
+                }
+                _ if item == Item::EventId => return None,
+                _ => return no_logon(event_id),
+            }
+            continue;
+        }
+        match token {
             Token::Open { name, .. } => {
+                if !matches!(tag, Tag::Other) {
+                    // An element inside a start tag that was read.
+                    return no_logon(event_id.filter(|_| matches!(tag, Tag::Child { .. })));
+                }
                 let kind = name_kind(d, name);
                 match depth {
                     0 if kind != NameKind::Event => return None,
                     1 => {
-                        section_system = kind == NameKind::System;
-                        section_data = kind == NameKind::EventData;
+                        section = kind;
+                        if kind == NameKind::UserData {
+                            // Its fields are data items too, named by their elements.
+                            logon_unclear = true;
+                        }
                     }
-                    2 if section_system && kind == NameKind::EventId => here = In::EventId,
-                    2 if section_data && kind == NameKind::Data => here = In::Data,
-                    _ => here = In::Other,
+                    2 if section == NameKind::System
+                        && kind == NameKind::EventId
+                        && event_id.is_none() =>
+                    {
+                        tag = Tag::EventId;
+                    }
+                    2 if section == NameKind::EventData => {
+                        tag = Tag::Child {
+                            is_data: kind == NameKind::Data,
+                            element: name,
+                            name: Name::Absent,
+                        };
+                    }
+                    _ => {}
                 }
                 depth += 1;
-                in_start_tag = true;
-                name_attr = false;
+                in_name = false;
+                in_attribute = false;
             }
-            Token::Attribute { name } => name_attr = here == In::Data && name_is(d, name, "Name"),
-            Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
-                here = In::LogonType;
-            }
-            Token::CloseStart => in_start_tag = false,
-            Token::Text(units) if !in_start_tag && here == In::EventId => {
-                let id: u32 = utf16_text(units).trim().parse().ok()?;
-                if !matches!(id, 4624 | 4634) {
-                    return Some(Peek {
-                        event_id: id,
-                        logon_type: None,
-                    });
+            Token::Attribute { name } => {
+                in_attribute = true;
+                in_name = false;
+                if let Tag::Child { name: first, .. } = &mut tag {
+                    if matches!(first, Name::Absent) && name_kind(d, name) == NameKind::Name {
+                        *first = Name::Empty;
+                        in_name = true;
+                    }
                 }
-                event_id = Some(id);
-                here = In::Other;
             }
-            Token::Text(units) if !in_start_tag && here == In::LogonType => {
-                return Some(Peek {
-                    event_id: event_id?,
-                    logon_type: utf16_text(units).trim().parse().ok(),
-                });
+            Token::Text(units) if in_attribute => {
+                if let (true, Tag::Child { name, .. }) = (in_name, &mut tag) {
+                    *name = match name {
+                        Name::Empty => Name::Text(units),
+                        _ => Name::Unclear,
+                    };
+                }
             }
-            Token::CloseEmpty | Token::End => {
+            Token::CloseStart | Token::CloseEmpty => {
+                let empty = matches!(token, Token::CloseEmpty);
+                match std::mem::replace(&mut tag, Tag::Other) {
+                    Tag::Other => {}
+                    Tag::EventId if empty => return None,
+                    Tag::EventId => content = Some((Item::EventId, None)),
+                    Tag::Child {
+                        is_data,
+                        element,
+                        name,
+                    } => {
+                        let logon_type = match name {
+                            Name::Unclear => None,
+                            Name::Text(units) => {
+                                let name = normalize_attribute(utf16_text(units));
+                                Some(
+                                    name.is_empty()
+                                        && !is_data
+                                        && is_logon_type(&local_name(d, element))
+                                        || is_logon_type(&name),
+                                )
+                            }
+                            Name::Absent | Name::Empty => {
+                                Some(!is_data && is_logon_type(&local_name(d, element)))
+                            }
+                        };
+                        match (logon_type, event_id) {
+                            (Some(false), _) => {}
+                            (Some(true), Some(_)) if !empty && !logon_unclear => {
+                                content = Some((Item::LogonType, None));
+                            }
+                            (_, Some(_)) => return no_logon(event_id),
+                            (_, None) => logon_unclear = true,
+                        }
+                    }
+                }
+                in_attribute = false;
+                in_name = false;
+                if empty {
+                    depth = depth.checked_sub(1)?;
+                }
+            }
+            Token::End => {
+                if !matches!(tag, Tag::Other) {
+                    return no_logon(event_id.filter(|_| matches!(tag, Tag::Child { .. })));
+                }
                 depth = depth.checked_sub(1)?;
-                in_start_tag = false;
-                here = In::Other;
-                if depth == 1 && section_data {
+                if depth == 1 && section == NameKind::EventData {
                     break;
                 }
             }
             Token::Eof => break,
-            _ => {}
+            Token::Skip => {}
+            // A value or a template: it may hold the very element looked for.
+            Token::Substitution { .. } | Token::TemplateInstance(_) => {
+                event_id?;
+                return no_logon(event_id);
+            }
+            // A piece of an attribute not read, or of content not read.
+            _ if in_attribute && !in_name => {}
+            _ if !in_attribute && matches!(tag, Tag::Other) => {}
+            // A `Name` in pieces, text in a start tag read: for building to say.
+            _ => {
+                if matches!(tag, Tag::EventId) {
+                    return None;
+                }
+                event_id?;
+                return no_logon(event_id);
+            }
         }
     }
-    event_id.map(|event_id| Peek {
-        event_id,
-        logon_type: None,
-    })
+    no_logon(event_id)
+}
+
+/// Whether a data item's name is the one the logon filter reads (`Event::get("LogonType")`).
+fn is_logon_type(name: &str) -> bool {
+    name.eq_ignore_ascii_case("LogonType")
 }
 
 /// The `SystemTime` text of a plain record's `<Event><System><TimeCreated>`, when it is one
-/// text token.
+/// text token. Building takes the first time given (the first `SystemTime` of the first
+/// `TimeCreated` that has one), so that one decides; a substitution or template before it may
+/// hold another, so then there is no answer.
 fn plain_time_text(d: &[u8], start: usize, end: usize) -> Option<String> {
     let mut depth = 0usize;
     let mut in_system = false;
     let mut in_time_created = false;
+    // The element's first `SystemTime` was seen: building reads only that one.
+    let mut time_attr_seen = false;
     let mut value: Option<&[u8]> = None;
     let mut reading = false;
     for token in Tokens::new(d, start, end, false) {
@@ -889,14 +1030,22 @@ fn plain_time_text(d: &[u8], start: usize, end: usize) -> Option<String> {
                     _ => {}
                 }
                 in_time_created = depth == 2 && in_system && kind == NameKind::TimeCreated;
+                time_attr_seen = false;
                 depth += 1;
                 reading = false;
             }
             Token::Attribute { name } => {
-                reading = in_time_created && name_kind(d, name) == NameKind::SystemTime;
+                reading = in_time_created
+                    && !time_attr_seen
+                    && name_kind(d, name) == NameKind::SystemTime;
+                time_attr_seen |= reading;
             }
             Token::Text(units) if reading => value = Some(units),
-            Token::CloseStart => reading = false,
+            Token::Substitution { .. } | Token::TemplateInstance(_) => return None,
+            Token::CloseStart => {
+                reading = false;
+                in_time_created = false;
+            }
             Token::CloseEmpty | Token::End => {
                 depth = depth.checked_sub(1)?;
                 reading = false;
@@ -953,115 +1102,284 @@ fn instance_start(d: &[u8], start: usize, end: usize) -> Option<usize> {
 
 /// A value read as an event id: the integer types, or digits in a string.
 fn value_as_id(v: Value<'_>) -> Option<u32> {
+    // As building reads the value's text: a negative number or a hexadecimal one (`0x...`)
+    // is not an id.
     let b = v.bytes;
+    let signed = |n: u32, bits: u32| (n >> (bits - 1) == 0).then_some(n);
     match v.ty {
-        ty::UINT16 | ty::INT16 => u16_at(b, 0).map(u32::from),
-        ty::UINT8 | ty::INT8 => u8_at(b, 0).map(u32::from),
-        ty::UINT32 | ty::INT32 | ty::HEX_INT32 => u32_at(b, 0),
+        ty::UINT16 => u16_at(b, 0).map(u32::from),
+        ty::INT16 => signed(u32::from(u16_at(b, 0)?), 16),
+        ty::UINT8 => u8_at(b, 0).map(u32::from),
+        ty::INT8 => signed(u32::from(u8_at(b, 0)?), 8),
+        ty::UINT32 => u32_at(b, 0),
+        ty::INT32 => signed(u32_at(b, 0)?, 32),
         ty::STRING => utf16_text(until_nul(b)).trim().parse().ok(),
         _ => None,
     }
 }
 
-/// Finds `<Event><System><EventID>`'s and `<Event><EventData><Data Name='LogonType'>`'s
-/// content in a template definition.
+/// What leaves an element of a template out: the one value (if any) whose nullness leaves out
+/// it or an ancestor. Windows makes an element depend on the value it holds (`<EventID>` on
+/// its `%3`), and `<Event>` itself on the payload; a null there leaves out no more than the
+/// value itself (or the whole event, which is then not built at all).
+#[derive(Clone, Copy)]
+enum Dependency {
+    None,
+    On(u16),
+    /// More than one value: which elements remain is known only per record.
+    Several,
+}
+
+impl Dependency {
+    /// The dependencies of an element opening below `parent` with its own `dependency`; the
+    /// root `<Event>`'s is not counted.
+    fn of(
+        parent: &[(u32, Option<u16>)],
+        dependency: Option<u16>,
+        is: &impl Fn(u32, &str) -> bool,
+    ) -> Dependency {
+        let below_root = match parent {
+            [(root, _), rest @ ..] if is(*root, "Event") => rest,
+            all => all,
+        };
+        let deps = below_root.iter().map(|&(_, d)| d).chain([dependency]);
+        let mut found = Dependency::None;
+        for d in deps.flatten() {
+            found = match found {
+                Dependency::None => Dependency::On(d),
+                Dependency::On(n) if n == d => found,
+                _ => Dependency::Several,
+            };
+        }
+        found
+    }
+
+    /// `source` when the element holding it is there whenever its value is: it depends on
+    /// nothing, or on that value alone.
+    fn source(self, source: IdSource) -> IdSource {
+        match (self, source) {
+            (Dependency::None, s) => s,
+            (Dependency::On(n), IdSource::Value(v)) if n == v => source,
+            _ => IdSource::Unknown,
+        }
+    }
+}
+
+/// Where a template keeps what a record is filtered on: the first `<Event><System><EventID>`,
+/// the first `SystemTime` of the first `<Event><System><TimeCreated>` that has one, and the
+/// first `EventData` item named `LogonType` (in `<Event><EventData>`, or in an embedded
+/// `<EventData>` fragment), as building takes the first of each.
+///
+/// Each is decided by its first occurrence, and is `Unknown` (left to building, never a wrong
+/// answer) when that one is not plainly one value: it or an ancestor is left out when a value
+/// is null, its content is in pieces, its name is a value; or when a value that may be a
+/// fragment of elements comes before it, directly in `<Event>`, `<System>` or `<EventData>`.
+/// Windows' own fragment, the `EventData` of Security events, comes after `<System>`: it is
+/// the `payload`, where the logon type is looked for when the template has none before it.
 fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
-    #[derive(PartialEq)]
-    enum In {
-        Other,
+    /// An `EventData` child's start tag: the first `Name` names the item, as building reads it.
+    struct Child {
+        is_data: bool,
+        element: u32,
+        dependency: Dependency,
+        name: ChildName,
+    }
+    enum ChildName {
+        Absent,
+        Empty,
+        Literal(String),
+        Unclear,
+    }
+    #[derive(Clone, Copy)]
+    enum Item {
         EventId,
-        /// An EventData child; whether its `Name` is `LogonType` is known at its content.
-        Data,
         LogonType,
     }
     let mut info = UNKNOWN_TEMPLATE;
-    // Names of the open elements, as chunk offsets.
-    let mut path: Vec<u32> = Vec::with_capacity(4);
+    let (mut id_done, mut time_done, mut logon_done) = (false, false, false);
+    // A value that may be a fragment came directly in <Event> or <System>.
+    let mut injected = false;
+    // Open elements: name, and the value whose nullness leaves it out.
+    let mut path: Vec<(u32, Option<u16>)> = Vec::with_capacity(6);
     let mut in_start_tag = false;
-    let mut name_attr = false;
-    let mut here = In::Other;
-    // `TimeCreated` (always present: no dependency), its `SystemTime` attribute, and the one
-    // substitution that is its whole value.
-    let mut time_created = false;
-    let mut time_attr = false;
-    let mut time_value: Option<u16> = None;
+    // The start tag is the first EventID's, read when plain: what leaves it out.
+    let mut watch_id: Option<Dependency> = None;
+    // The start tag is a System/TimeCreated's: what leaves it out; its first SystemTime seen.
+    let mut time_created: Option<Dependency> = None;
+    let mut time_attr_seen = false;
+    // Reading the first SystemTime's value: what leaves it out, the one substitution it is so far.
+    let mut time_value: Option<(Dependency, Option<u16>)> = None;
+    let mut child: Option<Child> = None;
+    let mut in_name = false;
+    // Reading the content of the first EventID or LogonType: what leaves it out, what it is so
+    // far.
+    let mut content: Option<(Item, Dependency, Option<IdSource>)> = None;
+    let is = |offset: u32, ascii: &str| name_is(d, offset, ascii);
     for token in Tokens::new(d, start, end, true) {
         let Ok(token) = token else {
             return UNKNOWN_TEMPLATE;
         };
-        if time_attr {
+        if let Some((dependency, value)) = time_value {
             match token {
-                Token::Substitution { index, .. } if time_value.is_none() => {
-                    time_value = Some(index);
+                Token::Substitution { index, .. } if value.is_none() => {
+                    time_value = Some((dependency, Some(index)));
                     continue;
                 }
                 Token::Attribute { .. } | Token::CloseStart | Token::CloseEmpty => {
-                    if let (Some(n), IdSource::Unknown) = (time_value, info.time) {
-                        info.time = IdSource::Value(n);
+                    if let Some(n) = value {
+                        info.time = dependency.source(IdSource::Value(n));
                     }
-                    time_attr = false;
+                    time_value = None;
                 }
-                _ => time_attr = false,
+                _ => time_value = None,
             }
         }
+        if let Some((item, dependency, got)) = content {
+            let source = match (&token, got) {
+                (Token::Substitution { index, .. }, None) => Some(IdSource::Value(*index)),
+                (Token::Text(units), None) => Some(
+                    utf16_text(units)
+                        .trim()
+                        .parse()
+                        .map_or(IdSource::Unknown, IdSource::Literal),
+                ),
+                _ => None,
+            };
+            if source.is_some() {
+                content = Some((item, dependency, source));
+                continue;
+            }
+            content = None;
+            if let (Token::End, Some(source)) = (&token, got) {
+                let source = dependency.source(source);
+                match item {
+                    Item::EventId => info.event_id = source,
+                    Item::LogonType => info.logon_type = source,
+                }
+            }
+        }
+        let parent = path.as_slice();
+        let in_event = |p: &[(u32, Option<u16>)]| matches!(p, &[(event, _)] if is(event, "Event"));
+        let in_section = |p: &[(u32, Option<u16>)], section: &str| matches!(p, &[(event, _), (s, _)] if is(event, "Event") && is(s, section));
+        // The root of an embedded EventData fragment.
+        let in_fragment_data =
+            |p: &[(u32, Option<u16>)]| matches!(p, &[(s, _)] if is(s, "EventData"));
         match token {
             Token::Open { name, dependency } => {
-                path.push(name);
+                let left_out = Dependency::of(parent, dependency, &is);
                 in_start_tag = true;
-                name_attr = false;
-                let in_system = matches!(path.as_slice(), &[event, system, _]
-                    if name_is(d, system, "System") && name_is(d, event, "Event"));
-                time_created = in_system && dependency.is_none() && name_is(d, name, "TimeCreated");
-                // EventData is a child of Event, or the root of an embedded fragment.
-                let parent_is_event_data = matches!(path.as_slice(), &[.., parent, _]
-                    if name_is(d, parent, "EventData"));
-                here = if in_system && name_is(d, name, "EventID") {
-                    In::EventId
-                } else if parent_is_event_data && name_is(d, name, "Data") {
-                    In::Data
-                } else {
-                    In::Other
-                };
+                in_name = false;
+                time_created = None;
+                time_attr_seen = false;
+                if in_section(parent, "System") {
+                    match name_kind(d, name) {
+                        NameKind::EventId if !id_done => {
+                            id_done = true;
+                            watch_id = (!injected).then_some(left_out);
+                        }
+                        NameKind::TimeCreated => time_created = Some(left_out),
+                        _ => {}
+                    }
+                } else if in_section(parent, "EventData") || in_fragment_data(parent) {
+                    if !logon_done {
+                        child = Some(Child {
+                            is_data: name_kind(d, name) == NameKind::Data,
+                            element: name,
+                            dependency: left_out,
+                            name: ChildName::Absent,
+                        });
+                    }
+                } else if (in_event(parent) || parent.is_empty())
+                    && name_kind(d, name) == NameKind::UserData
+                {
+                    // Its fields are data items too, named by their elements.
+                    logon_done = true;
+                }
+                path.push((name, dependency));
             }
             Token::Attribute { name } => {
-                name_attr = here == In::Data && name_is(d, name, "Name");
-                time_attr = time_created && name_is(d, name, "SystemTime");
-                time_value = None;
+                in_name = false;
+                let kind = name_kind(d, name);
+                if let (Some(left_out), false, NameKind::SystemTime) =
+                    (time_created, time_attr_seen, kind)
+                {
+                    time_attr_seen = true;
+                    if !time_done {
+                        time_done = true;
+                        if !injected {
+                            time_value = Some((left_out, None));
+                        }
+                    }
+                }
+                if let Some(c) = child.as_mut() {
+                    if matches!(c.name, ChildName::Absent) && kind == NameKind::Name {
+                        c.name = ChildName::Empty;
+                        in_name = true;
+                    }
+                }
             }
-            Token::Text(units) if in_start_tag && name_attr && utf16_text(units) == "LogonType" => {
-                here = In::LogonType;
-            }
-            Token::CloseStart => {
+            Token::CloseStart | Token::CloseEmpty => {
+                let empty = matches!(token, Token::CloseEmpty);
                 in_start_tag = false;
-                time_created = false;
+                in_name = false;
+                time_created = None;
+                if let (Some(left_out), false) = (watch_id.take(), empty) {
+                    content = Some((Item::EventId, left_out, None));
+                }
+                if let Some(c) = child.take() {
+                    let element_named =
+                        |c: &Child| !c.is_data && is_logon_type(&local_name(d, c.element));
+                    let logon = match &c.name {
+                        ChildName::Unclear => None,
+                        ChildName::Literal(n) if !n.is_empty() => Some(is_logon_type(n)),
+                        _ => Some(element_named(&c)),
+                    };
+                    match logon {
+                        Some(false) => {}
+                        Some(true) => {
+                            logon_done = true;
+                            if !empty {
+                                content = Some((Item::LogonType, c.dependency, None));
+                            }
+                        }
+                        None => logon_done = true,
+                    }
+                }
+                if empty {
+                    path.pop();
+                }
             }
-            Token::CloseEmpty | Token::End => {
+            Token::End => {
                 in_start_tag = false;
-                time_created = false;
-                here = In::Other;
                 path.pop();
             }
-            Token::Substitution { index, .. }
-                if !in_start_tag && path.len() == 1 && info.payload.is_none() =>
-            {
-                info.payload = Some(index);
+            _ if in_start_tag && in_name => {
+                if let Some(c) = child.as_mut() {
+                    c.name = match (&token, &c.name) {
+                        (Token::Text(units), ChildName::Empty) => {
+                            ChildName::Literal(normalize_attribute(utf16_text(units)))
+                        }
+                        _ => ChildName::Unclear,
+                    };
+                }
             }
-            Token::Substitution { index, .. } if !in_start_tag => match here {
-                In::EventId if info.event_id == IdSource::Unknown => {
-                    info.event_id = IdSource::Value(index);
-                    here = In::Other;
+            Token::Substitution { index, .. } if !in_start_tag => {
+                if in_event(parent) {
+                    // The payload: the first value directly in <Event>.
+                    if !logon_done {
+                        logon_done = true;
+                        info.payload = Some(index);
+                    }
+                    injected = true;
+                } else if in_section(parent, "System") {
+                    injected = true;
+                } else if in_section(parent, "EventData") || in_fragment_data(parent) {
+                    logon_done = true;
                 }
-                In::LogonType if info.logon_type == IdSource::Unknown => {
-                    info.logon_type = IdSource::Value(index);
-                    here = In::Other;
-                }
-                _ => {}
-            },
-            Token::Text(units) if !in_start_tag && here == In::EventId => {
-                if let Ok(id) = utf16_text(units).trim().parse() {
-                    info.event_id = IdSource::Literal(id);
-                }
-                here = In::Other;
+            }
+            Token::TemplateInstance(_) => {
+                injected = true;
+                logon_done = true;
             }
             Token::Eof => break,
             _ => {}
@@ -2197,7 +2515,8 @@ impl Exec {
             OpKind::EventId(t) => {
                 let mut s = self.render(t, values)?;
                 normalize_eol(&mut s);
-                if let Ok(id) = s.trim().parse() {
+                // The first EventID that reads as a number is the event's, as in `event_xml`.
+                if let (false, Ok(id)) = (self.has_event_id, s.trim().parse()) {
                     self.event.event_id = id;
                     self.has_event_id = true;
                 }
@@ -2231,7 +2550,10 @@ impl Exec {
             }
             OpKind::Time(t) => {
                 let s = normalize_attribute(self.render(t, values)?);
-                self.event.time = millisecond_time(&s);
+                // The first time given is the event's, as in `event_xml`.
+                if self.event.time.is_empty() {
+                    self.event.time = millisecond_time(&s);
+                }
                 self.scratch = s;
             }
             OpKind::Data(name, t) => {
@@ -2568,6 +2890,197 @@ mod tests {
             self.0.extend([0x04, 0x04, 0x04, 0x00]);
             (start, self.0.len())
         }
+    }
+
+    impl Bx {
+        /// A plain record: `<Event><System>` with `system` written by the caller, then
+        /// `<EventData>` with `data` written by the caller.
+        fn plain(&mut self, system: impl Fn(&mut Bx), data: impl Fn(&mut Bx)) -> (usize, usize) {
+            let start = self.0.len();
+            self.0.extend([0x0f, 1, 1, 0]);
+            self.open("Event", false);
+            self.0.push(0x02);
+            self.open("System", false);
+            self.0.push(0x02);
+            system(self);
+            self.0.push(0x04);
+            self.open("EventData", false);
+            self.0.push(0x02);
+            data(self);
+            self.0.extend([0x04, 0x04, 0x00]);
+            (start, self.0.len())
+        }
+        fn time_created(&mut self, t: &str) {
+            self.open("TimeCreated", true);
+            self.attribute("SystemTime", t);
+            self.0.push(0x03);
+        }
+        fn data(&mut self, name: &str, value: &[&str]) {
+            self.open("Data", true);
+            self.attribute("Name", name);
+            self.0.push(0x02);
+            for piece in value {
+                self.text(piece);
+            }
+            self.0.push(0x04);
+        }
+    }
+
+    /// What the reader says of a record before building it is what building says, or nothing.
+    fn peeks_agree(bx: &Bx, (start, end): (usize, usize)) -> (Option<Peek>, Option<u64>, Event) {
+        let mut reader = Reader::new(&bx.0);
+        let peek = reader.peek(start, end);
+        let time = reader.time_key(start, end);
+        let event = reader.build(start, end, None).unwrap();
+        if let Some(p) = peek {
+            assert_eq!(p.event_id, event.event_id);
+            if let Some(t) = p.logon_type {
+                assert_eq!(Some(t), event.get("LogonType").and_then(|v| v.parse().ok()));
+            }
+        }
+        if let Some(t) = time {
+            assert_eq!(Some(t), time_key(&event.time));
+        }
+        (peek, time, event)
+    }
+
+    #[test]
+    fn the_first_event_id_and_time_are_the_events_and_decide_the_peek() {
+        // Found by the binxml fuzz target: a record with two TimeCreated in <System>. The gate
+        // read the first, building kept the last, so a flood's gate could drop a record newer
+        // than it thought. The first of each is now the event's, in event_xml too.
+        let mut bx = Bx::default();
+        let two_times = bx.plain(
+            |b| {
+                b.element("EventID", "131");
+                b.time_created("2021-12-16T10:19:07.912707600Z");
+                b.element("Keywords", "0x4000000000000000");
+                b.time_created("2021-12-16T10:19:07.546821200Z");
+            },
+            |_| {},
+        );
+        let (_, time, event) = peeks_agree(&bx, two_times);
+        assert_eq!(event.time, "2021-12-16T10:19:07.912Z");
+        assert_eq!(time, Some(20211216101907912));
+        let xml = "<Event><System><EventID>131</EventID>\
+            <TimeCreated SystemTime='2021-12-16T10:19:07.912707600Z'/>\
+            <TimeCreated SystemTime='2021-12-16T10:19:07.546821200Z'/></System></Event>";
+        let from_xml = super::super::super::event_xml::event_from_xml(xml).unwrap();
+        assert_eq!(from_xml.time, event.time);
+
+        // Two EventIDs: the first that reads as a number is the event's.
+        let mut bx = Bx::default();
+        let two_ids = bx.plain(
+            |b| {
+                b.element("EventID", "1");
+                b.element("EventID", "4625");
+            },
+            |_| {},
+        );
+        let (peek, _, event) = peeks_agree(&bx, two_ids);
+        assert_eq!((peek.map(|p| p.event_id), event.event_id), (Some(1), 1));
+        let mut bx = Bx::default();
+        let unreadable_first = bx.plain(
+            |b| {
+                b.element("EventID", "x");
+                b.element("EventID", "4625");
+            },
+            |_| {},
+        );
+        let (peek, _, event) = peeks_agree(&bx, unreadable_first);
+        assert_eq!((peek, event.event_id), (None, 4625));
+
+        // A SystemTime in two pieces, or after an empty one: for building to say.
+        let mut bx = Bx::default();
+        let empty_first = bx.plain(
+            |b| {
+                b.element("EventID", "131");
+                b.time_created("");
+                b.time_created("2021-12-16T10:19:07.546821200Z");
+            },
+            |_| {},
+        );
+        let (_, time, event) = peeks_agree(&bx, empty_first);
+        assert_eq!(
+            (time, event.time.as_str()),
+            (None, "2021-12-16T10:19:07.546Z")
+        );
+    }
+
+    #[test]
+    fn the_logon_type_peeked_is_the_first_item_named_so_in_any_case() {
+        let logon = |data: &dyn Fn(&mut Bx)| {
+            let mut bx = Bx::default();
+            let r = bx.plain(|b| b.element("EventID", "4624"), data);
+            let (peek, _, event) = peeks_agree(&bx, r);
+            (
+                peek.and_then(|p| p.logon_type),
+                event.get("LogonType").map(str::to_owned),
+            )
+        };
+        assert_eq!(
+            logon(&|b| b.data("LogonType", &["10"])),
+            (Some(10), Some("10".into()))
+        );
+        // Event::get ignores case and takes the first.
+        assert_eq!(
+            logon(&|b| {
+                b.data("logontype", &["3"]);
+                b.data("LogonType", &["10"]);
+            }),
+            (Some(3), Some("3".into()))
+        );
+        // A value in pieces, or named by its element: for building to say, or read as built.
+        assert_eq!(
+            logon(&|b| b.data("LogonType", &["1", "0"])),
+            (None, Some("10".into()))
+        );
+        assert_eq!(
+            logon(&|b| b.element("LogonType", "10")),
+            (Some(10), Some("10".into()))
+        );
+        assert_eq!(
+            logon(&|b| {
+                b.data("", &["7"]);
+                b.element("LOGONTYPE", "3");
+                b.data("LogonType", &["10"]);
+            }),
+            (Some(3), Some("3".into()))
+        );
+    }
+
+    #[test]
+    fn ids_are_read_from_values_as_building_reads_their_text() {
+        let v = |ty, bytes: &'static [u8]| value_as_id(Value { ty, bytes });
+        assert_eq!(v(ty::UINT16, &[0xff, 0xff]), Some(65535));
+        assert_eq!(v(ty::INT16, &[0xff, 0xff]), None);
+        assert_eq!(v(ty::INT16, &[0x29, 0x12]), Some(4649));
+        assert_eq!(v(ty::INT8, &[0x80]), None);
+        assert_eq!(v(ty::INT32, &[0, 0, 0, 0x80]), None);
+        assert_eq!(v(ty::UINT32, &[0, 0, 0, 0x80]), Some(0x8000_0000));
+        assert_eq!(v(ty::HEX_INT32, &[0x11, 0x12, 0, 0]), None);
+    }
+
+    #[test]
+    fn an_element_counts_as_there_when_it_depends_on_its_own_value_only() {
+        let names = ["Event", "System", "EventID", "EventData"];
+        let is = |offset: u32, n: &str| names.get(offset as usize) == Some(&n);
+        // <Event> (on the payload, 17) > <System> > <EventID> on its own value 3.
+        let id = Dependency::of(&[(0, Some(17)), (1, None)], Some(3), &is);
+        assert_eq!(id.source(IdSource::Value(3)), IdSource::Value(3));
+        assert_eq!(id.source(IdSource::Value(4)), IdSource::Unknown);
+        assert_eq!(id.source(IdSource::Literal(4625)), IdSource::Unknown);
+        let plain = Dependency::of(&[(0, Some(17)), (1, None)], None, &is);
+        assert_eq!(
+            plain.source(IdSource::Literal(4625)),
+            IdSource::Literal(4625)
+        );
+        // <System> left out by another value: which EventID remains is known per record.
+        let nested = Dependency::of(&[(0, None), (1, Some(9))], Some(3), &is);
+        assert_eq!(nested.source(IdSource::Value(3)), IdSource::Unknown);
+        // An embedded fragment's root counts: it is not the event's root.
+        let fragment = Dependency::of(&[(3, Some(9))], None, &is);
+        assert_eq!(fragment.source(IdSource::Value(8)), IdSource::Unknown);
     }
 
     #[test]
