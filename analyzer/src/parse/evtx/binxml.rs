@@ -934,15 +934,10 @@ fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
                             Name::Unclear => None,
                             Name::Text(units) => {
                                 let name = normalize_attribute(utf16_text(units));
-                                Some(
-                                    name.is_empty()
-                                        && !is_data
-                                        && is_logon_type(&local_name(d, element))
-                                        || is_logon_type(&name),
-                                )
+                                Some(names_logon_type(d, is_data, element, &name))
                             }
                             Name::Absent | Name::Empty => {
-                                Some(!is_data && is_logon_type(&local_name(d, element)))
+                                Some(names_logon_type(d, is_data, element, ""))
                             }
                         };
                         match (logon_type, event_id) {
@@ -993,9 +988,16 @@ fn peek_direct(d: &[u8], start: usize, end: usize) -> Option<Peek> {
     no_logon(event_id)
 }
 
-/// Whether a data item's name is the one the logon filter reads (`Event::get("LogonType")`).
-fn is_logon_type(name: &str) -> bool {
-    name.eq_ignore_ascii_case("LogonType")
+/// Whether an `EventData` child is the item the logon filter reads (`Event::get("LogonType")`
+/// ignores case). Building names it by its first `Name` (`name`, normalized), or when that is
+/// empty by its element, unless it is an unnamed `Data` (`Data1`, `Data2`...).
+fn names_logon_type(d: &[u8], is_data: bool, element: u32, name: &str) -> bool {
+    let is_logon_type = |n: &str| n.eq_ignore_ascii_case("LogonType");
+    if name.is_empty() {
+        !is_data && is_logon_type(&local_name(d, element))
+    } else {
+        is_logon_type(name)
+    }
 }
 
 /// The `SystemTime` text of a plain record's `<Event><System><TimeCreated>`, when it is one
@@ -1259,11 +1261,14 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
             }
         }
         let parent = path.as_slice();
-        let in_event = |p: &[(u32, Option<u16>)]| matches!(p, &[(event, _)] if is(event, "Event"));
-        let in_section = |p: &[(u32, Option<u16>)], section: &str| matches!(p, &[(event, _), (s, _)] if is(event, "Event") && is(s, section));
-        // The root of an embedded EventData fragment.
-        let in_fragment_data =
-            |p: &[(u32, Option<u16>)]| matches!(p, &[(s, _)] if is(s, "EventData"));
+        // The open elements are these, outermost first.
+        let within = |names: &[&str]| {
+            parent.len() == names.len() && parent.iter().zip(names).all(|(&(n, _), s)| is(n, s))
+        };
+        let in_event = within(&["Event"]);
+        let in_system = within(&["Event", "System"]);
+        // In <Event><EventData>, or the root of an embedded EventData fragment.
+        let in_event_data = within(&["Event", "EventData"]) || within(&["EventData"]);
         match token {
             Token::Open { name, dependency } => {
                 let left_out = Dependency::of(parent, dependency, &is);
@@ -1271,7 +1276,7 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                 in_name = false;
                 time_created = None;
                 time_attr_seen = false;
-                if in_section(parent, "System") {
+                if in_system {
                     match name_kind(d, name) {
                         NameKind::EventId if !id_done => {
                             id_done = true;
@@ -1280,7 +1285,7 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                         NameKind::TimeCreated => time_created = Some(left_out),
                         _ => {}
                     }
-                } else if in_section(parent, "EventData") || in_fragment_data(parent) {
+                } else if in_event_data {
                     if !logon_done {
                         child = Some(Child {
                             is_data: name_kind(d, name) == NameKind::Data,
@@ -1289,7 +1294,7 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                             name: ChildName::Absent,
                         });
                     }
-                } else if (in_event(parent) || parent.is_empty())
+                } else if (in_event || parent.is_empty())
                     && name_kind(d, name) == NameKind::UserData
                 {
                     // Its fields are data items too, named by their elements.
@@ -1327,12 +1332,12 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                     content = Some((Item::EventId, left_out, None));
                 }
                 if let Some(c) = child.take() {
-                    let element_named =
-                        |c: &Child| !c.is_data && is_logon_type(&local_name(d, c.element));
                     let logon = match &c.name {
                         ChildName::Unclear => None,
-                        ChildName::Literal(n) if !n.is_empty() => Some(is_logon_type(n)),
-                        _ => Some(element_named(&c)),
+                        ChildName::Literal(n) => Some(names_logon_type(d, c.is_data, c.element, n)),
+                        ChildName::Absent | ChildName::Empty => {
+                            Some(names_logon_type(d, c.is_data, c.element, ""))
+                        }
                     };
                     match logon {
                         Some(false) => {}
@@ -1364,16 +1369,16 @@ fn find_sources(d: &[u8], start: usize, end: usize) -> TemplateInfo {
                 }
             }
             Token::Substitution { index, .. } if !in_start_tag => {
-                if in_event(parent) {
+                if in_event {
                     // The payload: the first value directly in <Event>.
                     if !logon_done {
                         logon_done = true;
                         info.payload = Some(index);
                     }
                     injected = true;
-                } else if in_section(parent, "System") {
+                } else if in_system {
                     injected = true;
-                } else if in_section(parent, "EventData") || in_fragment_data(parent) {
+                } else if in_event_data {
                     logon_done = true;
                 }
             }
