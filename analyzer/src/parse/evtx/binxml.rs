@@ -2951,20 +2951,21 @@ mod tests {
 
     #[test]
     fn the_first_event_id_and_time_are_the_events_and_decide_the_peek() {
+        // A record whose <System> the caller writes: what the peek, the gate and building say.
+        let system = |write: &dyn Fn(&mut Bx)| {
+            let mut bx = Bx::default();
+            let r = bx.plain(write, |_| {});
+            peeks_agree(&bx, r)
+        };
         // Found by the binxml fuzz target: a record with two TimeCreated in <System>. The gate
         // read the first, building kept the last, so a flood's gate could drop a record newer
         // than it thought. The first of each is now the event's, in event_xml too.
-        let mut bx = Bx::default();
-        let two_times = bx.plain(
-            |b| {
-                b.element("EventID", "131");
-                b.time_created("2021-12-16T10:19:07.912707600Z");
-                b.element("Keywords", "0x4000000000000000");
-                b.time_created("2021-12-16T10:19:07.546821200Z");
-            },
-            |_| {},
-        );
-        let (_, time, event) = peeks_agree(&bx, two_times);
+        let (_, time, event) = system(&|b| {
+            b.element("EventID", "131");
+            b.time_created("2021-12-16T10:19:07.912707600Z");
+            b.element("Keywords", "0x4000000000000000");
+            b.time_created("2021-12-16T10:19:07.546821200Z");
+        });
         assert_eq!(event.time, "2021-12-16T10:19:07.912Z");
         assert_eq!(time, Some(20211216101907912));
         let xml = "<Event><System><EventID>131</EventID>\
@@ -2974,38 +2975,23 @@ mod tests {
         assert_eq!(from_xml.time, event.time);
 
         // Two EventIDs: the first that reads as a number is the event's.
-        let mut bx = Bx::default();
-        let two_ids = bx.plain(
-            |b| {
-                b.element("EventID", "1");
-                b.element("EventID", "4625");
-            },
-            |_| {},
-        );
-        let (peek, _, event) = peeks_agree(&bx, two_ids);
+        let (peek, _, event) = system(&|b| {
+            b.element("EventID", "1");
+            b.element("EventID", "4625");
+        });
         assert_eq!((peek.map(|p| p.event_id), event.event_id), (Some(1), 1));
-        let mut bx = Bx::default();
-        let unreadable_first = bx.plain(
-            |b| {
-                b.element("EventID", "x");
-                b.element("EventID", "4625");
-            },
-            |_| {},
-        );
-        let (peek, _, event) = peeks_agree(&bx, unreadable_first);
+        let (peek, _, event) = system(&|b| {
+            b.element("EventID", "x");
+            b.element("EventID", "4625");
+        });
         assert_eq!((peek, event.event_id), (None, 4625));
 
-        // A SystemTime in two pieces, or after an empty one: for building to say.
-        let mut bx = Bx::default();
-        let empty_first = bx.plain(
-            |b| {
-                b.element("EventID", "131");
-                b.time_created("");
-                b.time_created("2021-12-16T10:19:07.546821200Z");
-            },
-            |_| {},
-        );
-        let (_, time, event) = peeks_agree(&bx, empty_first);
+        // A time after an empty one: building takes the second, so the gate does not answer.
+        let (_, time, event) = system(&|b| {
+            b.element("EventID", "131");
+            b.time_created("");
+            b.time_created("2021-12-16T10:19:07.546821200Z");
+        });
         assert_eq!(
             (time, event.time.as_str()),
             (None, "2021-12-16T10:19:07.546Z")
