@@ -2869,35 +2869,26 @@ mod tests {
         }
         /// A plain 4625 record with one `Data`; `char_ref` appends `&#65;` to its value.
         fn record(&mut self, data_name: &str, value: &str, char_ref: bool) -> (usize, usize) {
-            let start = self.0.len();
-            self.0.extend([0x0f, 1, 1, 0]);
-            self.open("Event", false);
-            self.0.push(0x02);
-            self.open("System", false);
-            self.0.push(0x02);
-            self.open("Provider", true);
-            self.attribute("Name", "Microsoft-Windows-Security-Auditing");
-            self.0.push(0x03);
-            self.element("EventID", "4625");
-            self.open("TimeCreated", true);
-            self.attribute("SystemTime", "2026-03-01T10:00:00.1234567Z");
-            self.0.push(0x03);
-            self.0.push(0x04);
-            self.open("EventData", false);
-            self.0.push(0x02);
-            self.open("Data", true);
-            self.attribute("Name", data_name);
-            self.0.push(0x02);
-            self.text(value);
-            if char_ref {
-                self.0.extend([0x08, 65, 0]);
-            }
-            self.0.extend([0x04, 0x04, 0x04, 0x00]);
-            (start, self.0.len())
+            self.plain(
+                |b| {
+                    b.open("Provider", true);
+                    b.attribute("Name", "Microsoft-Windows-Security-Auditing");
+                    b.0.push(0x03);
+                    b.element("EventID", "4625");
+                    b.time_created("2026-03-01T10:00:00.1234567Z");
+                },
+                |b| {
+                    b.open("Data", true);
+                    b.attribute("Name", data_name);
+                    b.0.push(0x02);
+                    b.text(value);
+                    if char_ref {
+                        b.0.extend([0x08, 65, 0]);
+                    }
+                    b.0.push(0x04);
+                },
+            )
         }
-    }
-
-    impl Bx {
         /// A plain record: `<Event><System>` with `system` written by the caller, then
         /// `<EventData>` with `data` written by the caller.
         fn plain(&mut self, system: impl Fn(&mut Bx), data: impl Fn(&mut Bx)) -> (usize, usize) {
