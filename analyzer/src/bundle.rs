@@ -74,6 +74,10 @@ pub struct Bundle {
     pub manifest: Option<Manifest>,
     pub files: Vec<InputFile>,
     pub problems: Vec<InputProblem>,
+    /// Set when the input is laid out as a Windows volume (`Windows/System32/config` and the
+    /// rest): the label of its root inside the input (`""` at the top). Only the files a
+    /// diagnosis reads were taken from it.
+    pub volume: Option<String>,
 }
 
 /// Why an input could not be read at all (exit code 2).
@@ -401,6 +405,13 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             ),
         });
     }
+    let names: Vec<String> = zip
+        .file_names()
+        .take(limits.max_entries)
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .collect();
+    let volume = volume_root(names.iter().map(String::as_str));
     let mut total = 0u64;
     let mut files_seen = 0usize;
     let mut encrypted = 0usize;
@@ -440,6 +451,20 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
         }
         if is_dir {
             continue;
+        }
+        if let Some(root) = &volume {
+            // A zipped Windows volume: only the files a diagnosis reads.
+            let wanted = label
+                .get(root.len()..)
+                .filter(|_| {
+                    label
+                        .to_ascii_lowercase()
+                        .starts_with(&root.to_ascii_lowercase())
+                })
+                .is_some_and(volume_wants);
+            if !wanted {
+                continue;
+            }
         }
         files_seen += 1;
         if is_encrypted {
@@ -508,6 +533,7 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             }),
         }
     }
+    bundle.volume = volume;
     if files_seen > 0 && encrypted == files_seen {
         return Err(
             "every entry of the zip is encrypted (password-protected); ask for the bundle \
@@ -584,7 +610,172 @@ fn read_bounded(
     }
 }
 
+// ------------------------------------------------------------------ Windows volumes
+
+/// Event logs read from a Windows volume (`Windows/System32/winevt/Logs`): those the checks
+/// read, by the names Windows gives them (`/` in a channel name is `%4`).
+const VOLUME_EVENT_LOGS: &[&str] = &[
+    "security.evtx",
+    "system.evtx",
+    "microsoft-windows-terminalservices-remoteconnectionmanager%4operational.evtx",
+    "microsoft-windows-terminalservices-remoteconnectionmanager%4admin.evtx",
+    "microsoft-windows-terminalservices-localsessionmanager%4operational.evtx",
+    "microsoft-windows-remotedesktopservices-rdpcorets%4operational.evtx",
+];
+
+/// Hives read from `Windows/System32/config`, with their transaction logs.
+const VOLUME_HIVES: &[&str] = &["system", "software"];
+
+const CONFIG_DIR: &str = "windows/system32/config/";
+const LOGS_DIR: &str = "windows/system32/winevt/logs/";
+
+/// Whether `rel` (a `/`-separated path below a volume's root) is a file the diagnoses read:
+/// the SYSTEM and SOFTWARE hives with their logs, and the RDP-related event logs. Everything
+/// else on a volume (hundreds of thousands of files) is left alone.
+pub fn volume_wants(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    if let Some(name) = lower.strip_prefix(CONFIG_DIR) {
+        let stem = [".log1", ".log2", ".log"]
+            .iter()
+            .find_map(|ext| name.strip_suffix(ext))
+            .unwrap_or(name);
+        return VOLUME_HIVES.contains(&stem);
+    }
+    if let Some(name) = lower.strip_prefix(LOGS_DIR) {
+        return VOLUME_EVENT_LOGS.contains(&name);
+    }
+    false
+}
+
+/// The volume root inside a list of `/`-separated names, if one of them is a SYSTEM or
+/// SOFTWARE hive at `<root>Windows/System32/config/`: `""` at the top, or the folder the
+/// volume was zipped in (`C/`).
+fn volume_root<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+    names
+        .filter_map(|n| {
+            let lower = n.replace('\\', "/").to_ascii_lowercase();
+            let at = lower.find(CONFIG_DIR)?;
+            let hive = lower.get(at + CONFIG_DIR.len()..)?;
+            let root = lower.get(..at)?;
+            (VOLUME_HIVES.contains(&hive) && (root.is_empty() || root.ends_with('/')))
+                .then(|| clean_label(n.get(..at).unwrap_or("")))
+                .map(|r| {
+                    if r == "(unnamed)" {
+                        String::new()
+                    } else {
+                        format!("{r}/")
+                    }
+                })
+        })
+        .min_by_key(String::len)
+}
+
+/// A child of `dir` named `name` in any letter case (volumes mounted from NTFS keep Windows'
+/// case: `Windows/System32/config`, `winevt/Logs`).
+fn child_ci(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+}
+
+/// Reads the files a diagnosis needs from a folder laid out as a Windows volume (a mounted
+/// disk, or a copy of its folders), or `None` when `root` is not one.
+fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
+    let system32 = child_ci(&child_ci(root, "Windows")?, "System32")?;
+    let config = child_ci(&system32, "config")?;
+    let mut bundle = Bundle {
+        volume: Some(String::new()),
+        ..Bundle::default()
+    };
+    let mut total = 0u64;
+    let mut found_hive = false;
+    let logs = child_ci(&system32, "winevt").and_then(|w| child_ci(&w, "Logs"));
+    for dir in [Some(config), logs].into_iter().flatten() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            bundle.problems.push(InputProblem {
+                path: rel_label(root, &dir),
+                message: "cannot list folder".into(),
+            });
+            continue;
+        };
+        let mut entries: Vec<_> = entries
+            .filter_map(Result::ok)
+            .take(limits.max_entries)
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let label = rel_label(root, &path);
+            if !volume_wants(&label) {
+                continue;
+            }
+            found_hive |= label.to_ascii_lowercase().starts_with(CONFIG_DIR);
+            read_one(&mut bundle, &path, label, limits, &mut total);
+        }
+    }
+    found_hive.then_some(bundle)
+}
+
+/// Reads one regular file into `bundle` within the limits (a symbolic link is not followed).
+fn read_one(bundle: &mut Bundle, path: &Path, label: String, limits: &Limits, total: &mut u64) {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return;
+    };
+    if meta.is_symlink() {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: "a symbolic link; not followed (it could point anywhere on this machine)"
+                .into(),
+        });
+        return;
+    }
+    if !meta.is_file() {
+        return;
+    }
+    let budget = limits
+        .max_entry_bytes
+        .min(limits.max_total_bytes.saturating_sub(*total));
+    if meta.len() > budget {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("{} bytes, over the limit of {budget} bytes", meta.len()),
+        });
+        return;
+    }
+    match fs::File::open(path).and_then(|f| {
+        let mut v = Vec::new();
+        f.take(budget + 1).read_to_end(&mut v).map(|_| v)
+    }) {
+        Ok(bytes) if bytes.len() as u64 > budget => bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("grew past the limit of {budget} bytes while being read"),
+        }),
+        Ok(bytes) => {
+            *total += bytes.len() as u64;
+            match nested_archive(&bytes) {
+                Some(kind) => bundle.problems.push(InputProblem {
+                    path: label,
+                    message: format!(
+                        "{kind} inside the folder; archives in a folder are not opened: \
+                         analyze it on its own"
+                    ),
+                }),
+                None => bundle.files.push(InputFile { path: label, bytes }),
+            }
+        }
+        Err(e) => bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("cannot read: {e}"),
+        }),
+    }
+}
+
 fn read_folder(root: &Path, limits: &Limits) -> Bundle {
+    if let Some(volume) = read_volume(root, limits) {
+        return volume;
+    }
     let mut bundle = Bundle::default();
     let mut stack = vec![root.to_path_buf()];
     let mut seen = 0usize;
@@ -642,42 +833,7 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 continue;
             }
             let label = rel_label(root, &path);
-            let budget = limits
-                .max_entry_bytes
-                .min(limits.max_total_bytes.saturating_sub(total));
-            if meta.len() > budget {
-                bundle.problems.push(InputProblem {
-                    path: label,
-                    message: format!("{} bytes, over the limit of {budget} bytes", meta.len()),
-                });
-                continue;
-            }
-            match fs::File::open(&path).and_then(|f| {
-                let mut v = Vec::new();
-                f.take(budget + 1).read_to_end(&mut v).map(|_| v)
-            }) {
-                Ok(bytes) if bytes.len() as u64 > budget => bundle.problems.push(InputProblem {
-                    path: label,
-                    message: format!("grew past the limit of {budget} bytes while being read"),
-                }),
-                Ok(bytes) => {
-                    total += bytes.len() as u64;
-                    match nested_archive(&bytes) {
-                        Some(kind) => bundle.problems.push(InputProblem {
-                            path: label,
-                            message: format!(
-                                "{kind} inside the folder; archives in a folder are not opened: \
-                                 analyze it on its own"
-                            ),
-                        }),
-                        None => bundle.files.push(InputFile { path: label, bytes }),
-                    }
-                }
-                Err(e) => bundle.problems.push(InputProblem {
-                    path: label,
-                    message: format!("cannot read: {e}"),
-                }),
-            }
+            read_one(&mut bundle, &path, label, limits, &mut total);
         }
     }
     bundle.files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -6,8 +6,9 @@
 use crate::bundle::{Bundle, InputProblem};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
-    cert, certutil, evtx, gpresult, icacls, net_localgroup, netsh_profiles, netsh_rules, netstat,
-    nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist, w32tm,
+    cert, certutil, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles, netsh_rules,
+    netstat, nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist,
+    w32tm,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -58,6 +59,11 @@ pub struct Evidence {
     pub source: String,
     pub manifest: Option<Manifest>,
     pub registry: Vec<Located<reg::RegFile>>,
+    /// Raw hive files read (their mapped keys are in `registry`, under the same artifact).
+    pub hives: Vec<Located<hive::Hive>>,
+    /// Set when the input is the disk of a machine that was not running (a Windows volume, or
+    /// a collector bundle taken with `--offline`): what it says about the input.
+    pub offline: Option<String>,
     pub gpresult: Vec<Located<gpresult::GpReport>>,
     pub netstat: Vec<Located<netstat::Netstat>>,
     pub qwinsta: Vec<Located<qwinsta::Sessions>>,
@@ -99,15 +105,42 @@ impl Evidence {
                 .and_then(|m| m.artifacts.iter().find(|a| a.path == path))
                 .and_then(|a| a.code_page)
         };
-        let parsed: Vec<ParsedFile> = bundle
-            .files
+        let files = &bundle.files;
+        let parsed: Vec<ParsedFile> = files
             .par_iter()
-            .map(|f| identify::parse_file(&f.path, &f.bytes, code_page_of(&f.path)))
+            .map(|f| {
+                let logs = if hive::sniff(&f.bytes) {
+                    logs_beside(files, &f.path)
+                } else {
+                    Vec::new()
+                };
+                identify::parse_file_beside(&f.path, &f.bytes, code_page_of(&f.path), &logs)
+            })
             .collect();
+        let offline = bundle
+            .volume
+            .as_ref()
+            .map(|root| {
+                format!(
+                    "offline disk: a Windows volume ({})",
+                    if root.is_empty() {
+                        "at the top of the input".to_string()
+                    } else {
+                        root.clone()
+                    }
+                )
+            })
+            .or_else(|| {
+                manifest
+                    .as_ref()
+                    .and_then(|m| m.offline.as_ref())
+                    .map(|v| format!("offline disk: collected from the attached volume {v}"))
+            });
 
         let mut ev = Evidence {
             source: bundle.source,
             input_problems: bundle.problems,
+            offline,
             as_of: manifest
                 .as_ref()
                 .and_then(|m| parse_rfc3339(&m.finished_utc))
@@ -160,6 +193,21 @@ impl Evidence {
     fn add(&mut self, artifact: String, parsed: Parsed) {
         match parsed {
             Parsed::Registry(v) => self.registry.push(Located { artifact, value: v }),
+            Parsed::Hive(mut h) => {
+                let reg = std::mem::replace(
+                    &mut h.reg,
+                    reg::RegFile::from_keys(reg::RegVersion::Regedit5, Vec::new(), Vec::new()),
+                );
+                self.registry.push(Located {
+                    artifact: artifact.clone(),
+                    value: reg,
+                });
+                self.hives.push(Located {
+                    artifact,
+                    value: *h,
+                });
+            }
+            Parsed::HiveLog => {}
             Parsed::Gpresult(v) => self.gpresult.push(Located {
                 artifact,
                 value: *v,
@@ -228,12 +276,28 @@ impl Evidence {
     /// Whether some export covers `key`'s tree (it or an ancestor was exported), so that the
     /// absence of `key` is meaningful rather than just not collected.
     pub fn reg_covers(&self, key: &str) -> bool {
-        let want = reg::normalize_key_path(key);
-        self.registry.iter().any(|f| {
-            f.value.keys.iter().any(|k| {
-                let have = reg::normalize_key_path(&k.path);
-                want == have || want.starts_with(&format!("{have}\\"))
-            })
+        self.registry.iter().any(|f| f.value.covers(key))
+    }
+
+    /// "cannot tell" with the reason, when `key` is in a part of a hive that could not be read
+    /// (a damaged subkey list on the way to it).
+    pub fn hive_cannot_tell(&self, key: &str) -> Option<String> {
+        let want = control_set_generic(&reg::normalize_key_path(key));
+        let below = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}\\"));
+        self.hives.iter().find_map(|h| {
+            h.value
+                .unreadable
+                .iter()
+                .find(|u| {
+                    let u = control_set_generic(&reg::normalize_key_path(u));
+                    below(&want, &u) || below(&u, &want)
+                })
+                .map(|u| {
+                    format!(
+                        "cannot tell: {u} cannot be read in the damaged hive {}",
+                        h.artifact
+                    )
+                })
         })
     }
 
@@ -338,6 +402,43 @@ impl Evidence {
             .iter()
             .find_map(|t| t.value.by_pid(pid).map(|p| (t.artifact.as_str(), p)))
     }
+}
+
+/// A normalized path with its control set number dropped (`...\SYSTEM\CONTROLSET001\X` and
+/// `...\SYSTEM\CURRENTCONTROLSET\X` both become `...\SYSTEM\CONTROLSET\X`), for comparing
+/// paths from hives with the CurrentControlSet paths checks ask for.
+fn control_set_generic(normalized: &str) -> String {
+    let mut parts: Vec<String> = normalized.split('\\').map(str::to_string).collect();
+    if let Some(p) = parts.get_mut(2) {
+        if p.starts_with("CONTROLSET") || p == "CURRENTCONTROLSET" {
+            *p = "CONTROLSET".into();
+        }
+    }
+    parts.join("\\")
+}
+
+/// The transaction logs beside the hive `path` in the input (`SYSTEM.LOG1`, `SYSTEM.LOG2`,
+/// `SYSTEM.LOG`; any letter case), oldest format first, as Windows names them.
+fn logs_beside<'a>(files: &'a [crate::bundle::InputFile], path: &str) -> Vec<hive::LogFile<'a>> {
+    let mut logs: Vec<hive::LogFile<'a>> = files
+        .iter()
+        .filter(|f| {
+            f.path
+                .get(..path.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(path))
+                && f.path.get(path.len()..).is_some_and(|tail| {
+                    [".LOG", ".LOG1", ".LOG2"]
+                        .iter()
+                        .any(|t| tail.eq_ignore_ascii_case(t))
+                })
+        })
+        .map(|f| hive::LogFile {
+            label: f.path.clone(),
+            bytes: &f.bytes,
+        })
+        .collect();
+    logs.sort_by(|a, b| a.label.cmp(&b.label));
+    logs
 }
 
 /// Parses an RFC 3339 UTC timestamp to unix seconds.
@@ -820,6 +921,7 @@ pub(crate) mod testing {
                 })
                 .collect(),
             problems: Vec::new(),
+            volume: None,
         })
     }
 
@@ -928,6 +1030,7 @@ pub(crate) mod testing {
             manifest: None,
             files,
             problems: Vec::new(),
+            volume: None,
         }))
     }
 }

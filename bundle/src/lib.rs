@@ -94,6 +94,10 @@ pub struct Manifest {
     pub options: Vec<String>,
     /// One record per step, in collection order, including failed ones.
     pub artifacts: Vec<ArtifactRecord>,
+    /// Set by `rdp-collect --offline <volume>`: the Windows volume (of a machine that was not
+    /// running) the bundle was read from, e.g. `D:\`. Absent for a live collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<String>,
 }
 
 /// One collection step and the file it produced (or would have produced).
@@ -620,6 +624,7 @@ mod tests {
             elevated: Some(true),
             options: vec![],
             artifacts: vec![],
+            offline: None,
         }
     }
 

@@ -440,6 +440,7 @@ pub fn collect<W: Write + Seek>(
         elevated: facts.elevated,
         options: opts.as_manifest_options(),
         artifacts: Vec::new(),
+        offline: None,
     };
     let records_manifest = Manifest {
         artifacts: c.zip.records().to_vec(),

@@ -36,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
             })
             .collect(),
         problems: Vec::new(),
+        volume: None,
     };
     let rep = rdp_analyze::analyze_bundle(bundle);
     let _ = report::text::render(&rep);

@@ -20,6 +20,7 @@ mod certificate_services_not_running;
 mod certificate_thumbprint_unknown;
 mod clock_skew;
 mod collection_step_failed;
+mod control_set_selection;
 mod credential_failures;
 mod credssp_encryption_oracle;
 mod edition_cannot_host;
@@ -48,6 +49,7 @@ mod rdp_disabled;
 mod rdp_disabled_by_policy;
 mod rdp_key_file_acl;
 mod rdp_stack_replaced;
+mod registry_hive_unreliable;
 mod remote_desktop_users;
 mod remote_logon_rights;
 mod schannel_errors;
@@ -262,6 +264,8 @@ pub fn all() -> &'static [&'static Check] {
         &edition_cannot_host::CHECK,
         &listener_probe::CHECK,
         &served_certificate::CHECK,
+        &registry_hive_unreliable::CHECK,
+        &control_set_selection::CHECK,
         &account_locked_out::CHECK,
         &credential_failures::CHECK,
         &brute_force::CHECK,
@@ -325,6 +329,9 @@ pub fn run_all(ev: &Evidence) -> Outcome {
 /// listed as not evaluated, with the reason. Keyed by check ID so `Check` stays unchanged.
 type Missing = fn(&Evidence) -> Option<String>;
 static REQUIRES: &[(&str, Missing)] = &[
+    ("RDP001", rdp_disabled::missing),
+    ("RDP003", termservice_not_running::missing),
+    ("RDP006", non_default_port::missing),
     ("RDP015", security_negotiation::missing),
     ("RDP016", credssp_encryption_oracle::missing),
     ("RDP017", tls_protocols_disabled::missing),
@@ -360,12 +367,19 @@ fn why_not_evaluated(ev: &Evidence, check: &Check) -> Option<String> {
     if check.needs.is_empty() || check.needs.iter().any(|k| has_kind(ev, *k)) {
         return None;
     }
+    if ev.offline.is_some() && check.needs.iter().all(|k| is_live_state(*k)) {
+        let kinds: Vec<&str> = check.needs.iter().map(|k| k.describe()).collect();
+        return Some(format!(
+            "{OFFLINE_NO_LIVE_STATE} (it reads {}, which only the running system gives)",
+            kinds.join(" or ")
+        ));
+    }
     let mut reasons = Vec::new();
     for kind in check.needs {
         let related: Vec<_> = ev
             .artifacts
             .iter()
-            .filter(|a| a.kind == *kind || (a.kind == Kind::EventXml && *kind == Kind::Evtx))
+            .filter(|a| a.kind == *kind || stands_for(a.kind) == Some(*kind))
             .collect();
         if related.is_empty() {
             reasons.push(format!("no {} in the input", kind.describe()));
@@ -394,7 +408,50 @@ fn why_not_evaluated(ev: &Evidence, check: &Check) -> Option<String> {
 }
 
 fn has_kind(ev: &Evidence, kind: Kind) -> bool {
-    ev.has(kind) || (kind == Kind::Evtx && ev.has(Kind::EventXml))
+    ev.has(kind)
+        || ev
+            .artifacts
+            .iter()
+            .any(|a| a.present && a.error.is_none() && stands_for(a.kind) == Some(kind))
+}
+
+/// The kind an artifact serves as: event XML for event logs, a raw hive for registry exports
+/// (its keys are mapped onto the same model).
+fn stands_for(kind: Kind) -> Option<Kind> {
+    match kind {
+        Kind::EventXml => Some(Kind::Evtx),
+        Kind::RegistryHive => Some(Kind::Registry),
+        _ => None,
+    }
+}
+
+/// Why a check is not evaluated on the disk of a machine that was not running.
+pub const OFFLINE_NO_LIVE_STATE: &str = "offline disk: no live state";
+
+/// Artifacts only a running system gives: service and listener state, sockets, sessions, the
+/// handshake probe, and the outputs of commands that ask the running system (firewall state,
+/// effective policy, group membership, ACLs as `icacls` shows them).
+fn is_live_state(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Netstat
+            | Kind::Qwinsta
+            | Kind::Tasklist
+            | Kind::ScQuery
+            | Kind::HandshakeProbe
+            | Kind::FirewallRules
+            | Kind::FirewallProfiles
+            | Kind::Icacls
+            | Kind::Certutil
+            | Kind::CertIndex
+            | Kind::Gpresult
+            | Kind::GpresultXml
+            | Kind::Secedit
+            | Kind::NetLocalgroup
+            | Kind::Nltest
+            | Kind::W32tm
+            | Kind::SecurityCenter
+    )
 }
 
 #[cfg(test)]

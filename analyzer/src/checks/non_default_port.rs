@@ -39,3 +39,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     .evidence(support::reg_ref(&hit))
     .fact("port", port)]
 }
+
+/// Not evaluated when a damaged hive hides the key it reads: "cannot tell", never "fine".
+pub fn missing(ev: &Evidence) -> Option<String> {
+    ev.hive_cannot_tell(crate::evidence::RDP_TCP_KEY)
+}

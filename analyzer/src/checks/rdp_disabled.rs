@@ -53,3 +53,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     ))
     .fact("value", "1")]
 }
+
+/// Not evaluated when a damaged hive hides the key it reads: "cannot tell", never "fine".
+pub fn missing(ev: &Evidence) -> Option<String> {
+    ev.hive_cannot_tell(crate::evidence::TERMINAL_SERVER_KEY)
+}

@@ -339,7 +339,13 @@ pub fn missing_because(ev: &Evidence, artifact: &str, what: &str) -> String {
 
 /// `None` when some registry export covers `key`; otherwise why not, for the not-evaluated list.
 pub fn missing_key(ev: &Evidence, key: &str, artifact: &str) -> Option<String> {
-    (!ev.reg_covers(key)).then(|| missing_because(ev, artifact, &format!("export of {key}")))
+    if ev.reg_covers(key) {
+        return None;
+    }
+    if let Some(why) = ev.hive_cannot_tell(key) {
+        return Some(why);
+    }
+    Some(missing_because(ev, artifact, &format!("export of {key}")))
 }
 
 /// The manifest says the key does not exist on the machine (`not_found`): the defaults apply,

@@ -28,3 +28,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .into_iter()
         .collect()
 }
+
+/// Not evaluated when a damaged hive hides the key it reads: "cannot tell", never "fine".
+pub fn missing(ev: &Evidence) -> Option<String> {
+    ev.hive_cannot_tell(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\TermService")
+}

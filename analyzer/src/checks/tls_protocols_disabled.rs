@@ -222,6 +222,7 @@ mod tests {
             elevated: Some(true),
             options: Vec::new(),
             artifacts: Vec::new(),
+            offline: None,
         });
         ev
     }

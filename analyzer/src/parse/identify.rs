@@ -7,9 +7,9 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, event_xml, evtx, gpresult, icacls, net_localgroup, netsh_profiles, netsh_rules,
-    netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist, w32tm,
-    ParseError,
+    cert, certutil, event_xml, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles,
+    netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist,
+    w32tm, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -18,6 +18,10 @@ use rdp_bundle::{paths, CertIndexEntry};
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Registry,
+    /// A raw registry hive file (`regf`): SYSTEM, SOFTWARE...
+    RegistryHive,
+    /// A hive's transaction log (`.LOG1`, `.LOG2`), applied to the hive beside it.
+    HiveLog,
     Gpresult,
     GpresultXml,
     Netstat,
@@ -46,6 +50,8 @@ impl Kind {
     pub fn describe(self) -> &'static str {
         match self {
             Kind::Registry => "registry export (.reg)",
+            Kind::RegistryHive => "registry hive (regf)",
+            Kind::HiveLog => "registry hive transaction log",
             Kind::Gpresult => "gpresult /H report",
             Kind::GpresultXml => "gpresult /X (RSoP XML) report",
             Kind::Netstat => "netstat output",
@@ -75,6 +81,9 @@ impl Kind {
 #[derive(Debug)]
 pub enum Parsed {
     Registry(reg::RegFile),
+    Hive(Box<hive::Hive>),
+    /// A transaction log: read with its hive, nothing of its own.
+    HiveLog,
     Gpresult(Box<gpresult::GpReport>),
     Netstat(netstat::Netstat),
     Qwinsta(qwinsta::Sessions),
@@ -156,6 +165,12 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     if cert::sniff(bytes) {
         return Kind::Certificate;
     }
+    if hive::sniff(bytes) {
+        return Kind::RegistryHive;
+    }
+    if hive::sniff_log(bytes) {
+        return Kind::HiveLog;
+    }
     let Some(d) = decoded else {
         return Kind::Unknown;
     };
@@ -192,7 +207,17 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
 
 /// Identifies and parses one file. Never panics; a parse failure is in `result`.
 pub fn parse_file(path: &str, bytes: &[u8], code_page: Option<u32>) -> ParsedFile {
-    let binary = evtx::sniff(bytes) || cert::sniff(bytes);
+    parse_file_beside(path, bytes, code_page, &[])
+}
+
+/// [`parse_file`], with the files found beside it that belong to it: a hive's transaction logs.
+pub fn parse_file_beside(
+    path: &str,
+    bytes: &[u8],
+    code_page: Option<u32>,
+    beside: &[hive::LogFile<'_>],
+) -> ParsedFile {
+    let binary = is_binary(bytes);
     let decoded = (!binary).then(|| text::decode(bytes, code_page));
     let sniffed = identify(bytes, decoded.as_ref());
     // The manifest path is a hint for outputs too small to sniff; content wins when it speaks.
@@ -205,7 +230,10 @@ pub fn parse_file(path: &str, bytes: &[u8], code_page: Option<u32>) -> ParsedFil
         None => (None, false),
     };
     let text = decoded.as_ref().map(|d| d.text.as_str()).unwrap_or("");
-    let result = parse_as(kind, bytes, text);
+    let result = match kind {
+        Kind::RegistryHive => hive::parse(bytes, beside).map(|h| Parsed::Hive(Box::new(h))),
+        _ => parse_as(kind, bytes, text),
+    };
     ParsedFile {
         path: path.to_string(),
         kind,
@@ -215,12 +243,19 @@ pub fn parse_file(path: &str, bytes: &[u8], code_page: Option<u32>) -> ParsedFil
     }
 }
 
+/// Kinds recognized by their binary magic, never decoded as text.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    evtx::sniff(bytes) || cert::sniff(bytes) || hive::base_block(bytes).is_some()
+}
+
 fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> {
     // RDP-relevant ids, and only RDP logon types (7, 10, 12) of 4624/4634: no check reads other
     // logons, and skipping them before they are built is what makes the event stage fast.
     let wanted = evtx::EventFilter::rdp();
     Ok(match kind {
         Kind::Registry => Parsed::Registry(reg::parse(text)?),
+        Kind::RegistryHive => Parsed::Hive(Box::new(hive::parse(bytes, &[])?)),
+        Kind::HiveLog => Parsed::HiveLog,
         Kind::Gpresult => Parsed::Gpresult(Box::new(gpresult::parse(text)?)),
         Kind::GpresultXml => Parsed::Gpresult(Box::new(gpresult::parse_xml(text)?)),
         Kind::Netstat => Parsed::Netstat(netstat::parse(text)?),

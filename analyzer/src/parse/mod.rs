@@ -42,6 +42,7 @@ pub mod certutil;
 pub mod event_xml;
 pub mod evtx;
 pub mod gpresult;
+pub mod hive;
 pub mod icacls;
 pub mod net_localgroup;
 pub mod netsh_profiles;

@@ -53,6 +53,8 @@ pub struct RegFile {
     pub warnings: Vec<ParseError>,
     /// Lookup index over `keys`; built once, so treat `keys` as read-only.
     index: KeyIndex,
+    /// Normalized paths known not to exist (a hive read whole says so; an export cannot).
+    known_absent: Vec<String>,
 }
 
 /// One `[key]` (or `[-key]`) section.
@@ -950,6 +952,7 @@ impl RegFile {
             keys,
             warnings,
             index,
+            known_absent: Vec::new(),
         };
         file.index.current_control_set = file
             .value("HKEY_LOCAL_MACHINE\\SYSTEM\\Select", "Current")
@@ -1064,6 +1067,28 @@ impl RegFile {
             .zip(self.index.normalized.iter())
             .filter(move |(_, n)| is_at_or_below(n, &wanted))
             .map(|(k, _)| k)
+    }
+
+    /// Records keys known to be absent from the source (a hive whose parent key was read
+    /// completely), so that [`RegFile::covers`] counts them as covered.
+    pub fn with_known_absent(mut self, paths: &[String]) -> Self {
+        self.known_absent = paths.iter().map(|p| normalize_key_path(p)).collect();
+        self
+    }
+
+    /// Whether this file holds `path` or one of its ancestors (CurrentControlSet and
+    /// ControlSetNNN accepted for each other), so that `path`'s absence means it is absent.
+    pub fn covers(&self, path: &str) -> bool {
+        let want = normalize_key_path(path);
+        let alias = control_set_alias(&want, self.index.current_control_set);
+        self.index
+            .normalized
+            .iter()
+            .chain(self.known_absent.iter())
+            .any(|have| {
+                is_at_or_below(&want, have)
+                    || alias.as_deref().is_some_and(|a| is_at_or_below(a, have))
+            })
     }
 
     fn any_under(&self, normalized_prefix: &str) -> bool {

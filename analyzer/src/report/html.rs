@@ -211,6 +211,12 @@ fn header(s: &mut String, report: &Report) {
     if let Some(v) = &report.host.collector_version {
         row("Collector", format!("rdp-collect {}", escape(v)));
     }
+    if let Some(o) = &report.host.offline {
+        row(
+            "Offline",
+            format!("<b>{}</b> (live state not evaluated)", escape(o)),
+        );
+    }
     row(
         "Input",
         format!("<span class=\"mono\">{}</span>", escape(&report.source)),

@@ -125,6 +125,9 @@ pub fn render(report: &Report) -> String {
         Some(false) => meta.push("**Elevated:** no (some evidence missing)".into()),
         None => {}
     }
+    if let Some(o) = &report.host.offline {
+        meta.push(format!("**{}** (live state not evaluated)", text(o)));
+    }
     meta.push(format!("**Input:** {}", code(&report.source, false)));
     meta.push(format!("rdp-analyze {}", text(report.analyzer_version)));
     let _ = writeln!(s, "{}\n", meta.join(" · "));

@@ -57,6 +57,10 @@ pub struct HostInfo {
     pub collected_utc: Option<String>,
     pub elevated: Option<bool>,
     pub collector_version: Option<String>,
+    /// Set when the input is the disk of a machine that was not running: `offline disk: …`
+    /// (live state such as services, listeners and sockets is then not evaluated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -79,6 +83,36 @@ pub struct ArtifactRow {
     pub sha256: Option<String>,
     pub producer: Option<String>,
     pub message: Option<String>,
+}
+
+const COMPUTER_NAME_KEY: &str =
+    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName";
+
+/// Windows edition and build from a SOFTWARE hive's `CurrentVersion` (offline disks have no
+/// manifest). `CurrentBuild` is text on NT 4 (`1.511.1 () (Obsolete data - do not use)`), so
+/// the number is `CurrentBuildNumber` there.
+fn hive_os(ev: &Evidence) -> Option<String> {
+    if ev.hives.is_empty() {
+        return None;
+    }
+    const CV: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+    let text = |name: &str| {
+        ev.reg_value(CV, name)
+            .and_then(|h| h.value.data.as_str().map(|s| s.trim().to_string()))
+            .filter(|s| !s.is_empty())
+    };
+    let build = text("CurrentBuild")
+        .filter(|b| b.chars().all(|c| c.is_ascii_digit()))
+        .or_else(|| text("CurrentBuildNumber"));
+    let parts: Vec<String> = [
+        text("ProductName").or_else(|| text("CurrentVersion").map(|v| format!("Windows NT {v}"))),
+        text("DisplayVersion").or_else(|| text("CSDVersion")),
+        build.map(|b| format!("build {b}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 impl Report {
@@ -106,14 +140,24 @@ impl Report {
                 collected_utc: Some(m.finished_utc.clone()),
                 elevated: m.elevated,
                 collector_version: Some(m.collector_version.clone()),
+                offline: None,
             },
             None => HostInfo {
                 host_name: ev
                     .gpresult
                     .iter()
-                    .find_map(|g| g.value.computer_name.clone()),
+                    .find_map(|g| g.value.computer_name.clone())
+                    .or_else(|| {
+                        ev.reg_value(COMPUTER_NAME_KEY, "ComputerName")
+                            .and_then(|h| h.value.data.as_str().map(str::to_string))
+                    }),
+                os: hive_os(ev),
                 ..HostInfo::default()
             },
+        };
+        let host = HostInfo {
+            offline: ev.offline.clone(),
+            ..host
         };
         let artifacts = ev
             .artifacts

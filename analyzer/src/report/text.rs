@@ -26,6 +26,9 @@ pub fn render(report: &Report) -> String {
         }
         s.push('\n');
     }
+    if let Some(o) = &report.host.offline {
+        let _ = writeln!(s, "Input: {} (live state not evaluated)", clean(o));
+    }
     let _ = writeln!(
         s,
         "{} error(s), {} warning(s), {} info\n",
