@@ -127,3 +127,25 @@ fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
         "failed logons from the real Security logs: {ids:?}"
     );
 }
+
+/// A Windows volume folder is one offline machine: the binary's header says so, and live
+/// state is listed as not evaluated for that reason.
+#[test]
+fn offline_volume_report_says_offline_disk() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/offline-volume");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdp-analyze"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("offline disk"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("[RDP007]") && l.contains("offline disk: no live state")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Windows/System32/config/SYSTEM") || text.contains("WS-OFFLINE01"),
+        "{text}"
+    );
+}

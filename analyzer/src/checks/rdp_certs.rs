@@ -10,6 +10,10 @@ use crate::parse::reg::RegData;
 
 pub const RDP_STORE_KEY: &str =
     r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\Remote Desktop\Certificates";
+/// The local machine's Personal store, where a CA-issued RDP certificate lives (an offline
+/// SOFTWARE hive holds it; a live bundle has it as `certs/my/`).
+pub const MY_STORE_KEY: &str =
+    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\SystemCertificates\My\Certificates";
 
 /// A certificate seen in a store.
 #[derive(Debug, Clone)]
@@ -110,7 +114,11 @@ pub fn seen_certs(ev: &Evidence) -> Vec<SeenCert> {
         }
     }
     for rf in &ev.registry {
-        for key in rf.value.keys_under(RDP_STORE_KEY) {
+        let stores = [(RDP_STORE_KEY, "Remote Desktop"), (MY_STORE_KEY, "My")];
+        for (key, store) in stores
+            .iter()
+            .flat_map(|(k, s)| rf.value.keys_under(k).map(move |key| (key, *s)))
+        {
             let Some(thumb) = key.path.rsplit('\\').next().filter(|t| t.len() == 40) else {
                 continue;
             };
@@ -127,13 +135,13 @@ pub fn seen_certs(ev: &Evidence) -> Vec<SeenCert> {
             match parsed {
                 Some((info, has_key)) => push(
                     &mut out,
-                    from_info(&info, Some("Remote Desktop".into()), Some(has_key), ev_ref),
+                    from_info(&info, Some(store.into()), Some(has_key), ev_ref),
                 ),
                 None => push(
                     &mut out,
                     SeenCert {
                         thumbprint: cert::normalize_thumbprint(thumb),
-                        store: "Remote Desktop".into(),
+                        store: store.into(),
                         subject: None,
                         not_before: None,
                         not_after: None,
