@@ -220,6 +220,61 @@ class Hive:
         return bytes(base) + bytes(self.data)
 
 
+# ---------------------------------------------------------------- transaction logs (new format)
+
+
+def marvin32(data, seed=0x82EF4D887A4E55C5):
+    """Marvin32, the hash of HvLE log entries (seed as Windows uses it for hive logs)."""
+    m = 0xFFFFFFFF
+    rotl = lambda x, n: ((x << n) | (x >> (32 - n))) & m
+    s0, s1 = seed & m, seed >> 32
+
+    def block(a, b):
+        b ^= a
+        a = (rotl(a, 20) + b) & m
+        b = rotl(b, 9) ^ a
+        a = (rotl(a, 27) + b) & m
+        b = rotl(b, 19)
+        return a, b
+
+    i = 0
+    while len(data) - i > 3:
+        s0 = (s0 + struct.unpack_from("<I", data, i)[0]) & m
+        s0, s1 = block(s0, s1)
+        i += 4
+    rest = data[i:]
+    tail = {0: 0x80, 1: 0x8000 | rest[0] if rest else 0, 2: 0, 3: 0}[len(rest)]
+    if len(rest) == 2:
+        tail = 0x800000 | struct.unpack("<H", rest)[0]
+    elif len(rest) == 3:
+        tail = 0x80000000 | (rest[2] << 16) | struct.unpack("<H", rest[:2])[0]
+    s0 = (s0 + tail) & m
+    s0, s1 = block(s0, s1)
+    s0, s1 = block(s0, s1)
+    return s0 | (s1 << 32)
+
+
+def log_file(base, old_bins, new_bins, seq):
+    """A new-format transaction log (`.LOG1`): a 512-byte base block (type 6) and one `HvLE`
+    entry holding the 4096-byte pages of the hive bins that differ between the hive on disk
+    and the hive as Windows last had it in memory."""
+    pages = [o for o in range(0, len(new_bins), 4096) if new_bins[o : o + 4096] != old_bins[o : o + 4096]]
+    body = b"".join(struct.pack("<II", o, 4096) for o in pages) + b"".join(new_bins[o : o + 4096] for o in pages)
+    size = (40 + len(body) + 511) // 512 * 512
+    entry = bytearray(struct.pack("<4sIIIII", b"HvLE", size, 0, seq, len(new_bins), len(pages)) + b"\0" * 16 + body)
+    entry += b"\0" * (size - len(entry))
+    struct.pack_into("<Q", entry, 24, marvin32(bytes(entry[40:size])))
+    struct.pack_into("<Q", entry, 32, marvin32(bytes(entry[:32])))
+    head = bytearray(base[:512])
+    struct.pack_into("<II", head, 4, seq, seq)
+    struct.pack_into("<I", head, 28, 6)
+    csum = 0
+    for i in range(0, 508, 4):
+        csum ^= struct.unpack_from("<I", head, i)[0]
+    struct.pack_into("<I", head, 508, {0: 1, 0xFFFFFFFF: 0xFFFFFFFE}.get(csum, csum))
+    return bytes(head) + bytes(entry)
+
+
 # ---------------------------------------------------------------- scenario content
 
 HEALTHY = os.path.join(FIX, "healthy", "registry")
@@ -272,30 +327,58 @@ def write_hive(path, tree, name, seq=(7, 7), damage=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(data)
-    cross_check(path, damage is None)
+    cross_check(path, h, tree, damage is None)
     return h
 
 
-def cross_check(path, must_walk):
+def cross_check(path, h, tree, intact):
+    """Reads the file back with regipy: every key and value written must be there, with its
+    data (a damaged hive must come back short)."""
     try:
         from regipy.registry import RegistryHive
     except ImportError:
         return
+    want = {}
+
+    def collect(k, p):
+        want[p.upper()] = {(n.upper(), t, d) for n, t, d in k.values}
+        for c in k.children.values():
+            collect(c, f"{p}\\{c.name}")
+
+    collect(tree, "")
+    got = {}
     try:
-        n = sum(1 for _ in RegistryHive(path).recurse_subkeys(as_json=False))
-    except Exception as e:  # the damaged hive must fail, the others must not
-        if must_walk:
+        for sk in RegistryHive(path).recurse_subkeys(as_json=False):
+            got[sk.path.upper()] = len(sk.values)
+    except Exception as e:
+        if intact:
             raise
-        print(f"  regipy stops on {os.path.relpath(path, ROOT)} as expected: {type(e).__name__}")
+        print(f"  regipy stops on {os.path.relpath(path, ROOT)}: {type(e).__name__}")
         return
-    print(f"  regipy reads {os.path.relpath(path, ROOT)}: {n} keys")
+    rel = os.path.relpath(path, ROOT)
+    if intact:
+        missing = [p for p in want if p and p not in got]
+        assert not missing, f"{rel}: regipy does not see {missing[:3]}"
+        bad = [p for p, n in got.items() if n != len(want.get(p, ()))]
+        assert not bad, f"{rel}: value counts differ at {bad[:3]}"
+    else:
+        assert len(got) < len(want) - 1, f"{rel}: the damage is not seen by regipy"
+    print(f"  regipy reads {rel}: {len(got)} keys of {len(want) - 1}")
 
 
-def volume(name, description, system=None, software=None, expected=None, events=False, seq=(7, 7), damage=None):
+def volume(name, description, system=None, software=None, expected=None, events=False, seq=(7, 7), damage=None, flushed=None):
     d = os.path.join(FIX, name)
     shutil.rmtree(d, ignore_errors=True)
     config = os.path.join(d, "Windows", "System32", "config")
-    write_hive(os.path.join(config, "SYSTEM"), system or system_tree(), "\\SystemRoot\\System32\\Config\\SYSTEM", seq, damage)
+    stale = write_hive(os.path.join(config, "SYSTEM"), system or system_tree(), "\\SystemRoot\\System32\\Config\\SYSTEM", seq, damage)
+    if flushed is not None:
+        # The SYSTEM hive as Windows had it when it stopped: its changes are in SYSTEM.LOG1 only
+        # (SYSTEM.LOG2 empty, as Windows leaves the second log between flushes).
+        new = Hive().write(flushed, "\\SystemRoot\\System32\\Config\\SYSTEM")
+        assert len(new.data) == len(stale.data), "the log scenario keeps the hive's layout"
+        with open(os.path.join(config, "SYSTEM.LOG1"), "wb") as f:
+            f.write(log_file(stale.base, bytes(stale.data), bytes(new.data), seq[1]))
+        open(os.path.join(config, "SYSTEM.LOG2"), "wb").close()
     write_hive(os.path.join(config, "SOFTWARE"), software or software_tree(), "\\SystemRoot\\System32\\Config\\SOFTWARE")
     if events:
         logs = os.path.join(d, "Windows", "System32", "winevt", "Logs")
@@ -355,10 +438,22 @@ def main():
            damage="ControlSet001\\Control",
            expected={"must": [{"id": "RDP046", "severity": "warning", "facts": {"artifact": "Windows/System32/config/SYSTEM", "problem": "damaged"}}],
                      "must_not": ["RDP001", "RDP006"], "not_evaluated": ["RDP001", "RDP006"] + LIVE})
+    # A machine that stopped right after TermService was set back from disabled (4) to manual
+    # (3): the hive on disk still says 4, the log holds the change.
+    stale = system_tree()
+    stale.child("ControlSet001\\Services\\TermService").set("Start", 4, dword(4))
     volume("offline-hive-dirty",
-           "Offline disk: the SYSTEM hive is dirty (sequence numbers 9 and 8) and its .LOG1/.LOG2 were not copied with it.",
-           seq=(9, 8),
-           expected={"must": [{"id": "RDP046", "severity": "warning", "facts": {"problem": "dirty"}}], "not_evaluated": LIVE})
+           "Offline disk: the SYSTEM hive is dirty (sequence numbers 9 and 8) and its .LOG1/.LOG2 were not copied with it: "
+           "it still says TermService is disabled, a change its logs would have undone.",
+           system=stale, seq=(9, 8),
+           expected={"must": [{"id": "RDP046", "severity": "warning", "facts": {"problem": "dirty"}}], "tolerate": ["RDP003"], "not_evaluated": LIVE})
+    stale = system_tree()
+    stale.child("ControlSet001\\Services\\TermService").set("Start", 4, dword(4))
+    volume("offline-hive-log-replay",
+           "Offline disk: the same dirty SYSTEM hive with its SYSTEM.LOG1 beside it; replaying the log gives TermService Start = 3, "
+           "so nothing is wrong and the hive is not reported stale.",
+           system=stale, seq=(9, 8), flushed=system_tree(),
+           expected={"must": [], "must_not": ["RDP003", "RDP046"], "not_evaluated": LIVE})
     volume("offline-control-set",
            "Offline disk: Select\\Current = 2 while Default and LastKnownGood are 1; CurrentControlSet is ControlSet002.",
            system=system_tree(sets=(1, 2), current=2, default=1, lkg=1),

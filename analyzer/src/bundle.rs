@@ -1043,6 +1043,40 @@ mod tests {
     }
 
     #[test]
+    fn a_windows_volume_is_recognized_and_only_its_evidence_read() {
+        assert!(volume_wants("Windows/System32/config/SYSTEM"));
+        assert!(volume_wants("WINDOWS/system32/CONFIG/software.LOG2"));
+        assert!(volume_wants(
+            "Windows/System32/winevt/Logs/Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx"
+        ));
+        assert!(!volume_wants("Windows/System32/config/SAM"));
+        assert!(!volume_wants(
+            "Windows/System32/winevt/Logs/Application.evtx"
+        ));
+        assert!(!volume_wants("Users/jdoe/NTUSER.DAT"));
+        let names = ["C/Windows/System32/config/SYSTEM", "C/Users/x.txt"];
+        assert_eq!(volume_root(names.into_iter()), Some("C/".to_string()));
+        assert_eq!(
+            volume_root(["Windows\\System32\\config\\SOFTWARE"].into_iter()),
+            Some(String::new())
+        );
+        assert_eq!(
+            volume_root(["registry/terminal-server.reg"].into_iter()),
+            None
+        );
+        // A zipped volume: the hive is read, the rest of the volume is not.
+        let z = zip_of(&[
+            ("C/Windows/System32/config/SYSTEM", b"regf"),
+            ("C/Windows/System32/config/SAM", b"regf"),
+            ("C/Users/jdoe/Desktop/notes.txt", b"hello"),
+        ]);
+        let b = from_zip_bytes(&z, &Limits::default()).unwrap();
+        assert_eq!(b.volume.as_deref(), Some("C/"));
+        let paths: Vec<&str> = b.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["C/Windows/System32/config/SYSTEM"]);
+    }
+
+    #[test]
     fn garbage_is_not_a_zip() {
         assert!(from_zip_bytes(b"PK\x03\x04garbage", &Limits::default()).is_err());
     }

@@ -66,6 +66,41 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 )),
             );
         }
+        let stopped: Vec<&String> = hive
+            .log_notes
+            .iter()
+            .filter(|n| n.starts_with("Stopping") || n.contains("hash mismatch"))
+            .collect();
+        if !hive.logs_applied.is_empty() && !stopped.is_empty() {
+            out.push(
+                Finding::new(
+                    &CHECK,
+                    format!(
+                        "{}: its transaction logs ({}) were applied only in part: {}. Changes \
+                         after that point are missing from what was read.",
+                        h.artifact,
+                        hive.logs_applied.join(", "),
+                        stopped
+                            .iter()
+                            .take(3)
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                )
+                .title(format!("{}: transaction logs applied in part", h.artifact))
+                .fact("artifact", &h.artifact)
+                .fact("problem", "logs-incomplete")
+                .evidence(EvidenceRef::file(
+                    &h.artifact,
+                    stopped
+                        .iter()
+                        .take(1)
+                        .map(|s| s.as_str())
+                        .collect::<String>(),
+                )),
+            );
+        }
         if !hive.damage.is_empty() {
             let cannot_tell = hive.damage.iter().any(|d| d.contains("cannot tell"));
             let mut f = Finding::new(
