@@ -366,7 +366,20 @@ def cross_check(path, h, tree, intact):
     print(f"  regipy reads {rel}: {len(got)} keys of {len(want) - 1}")
 
 
-def volume(name, description, system=None, software=None, expected=None, events=False, seq=(7, 7), damage=None, flushed=None):
+def machine_keys(d, names):
+    keys = os.path.join(d, "ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys")
+    os.makedirs(keys)
+    for n in names:
+        # A CryptoAPI key file starts with its version (2); the analyzer reads names only.
+        with open(os.path.join(keys, n), "wb") as f:
+            f.write(b"\x02\x00\x00\x00" + b"\x00" * 60)
+
+
+GUID = "5e4c1e0a-7d3b-4c1e-9a55-2f6e8b1d0c42"
+RDP_KEY = f"f686aace6942fb7f7ceb231212eef4a4_{GUID}"
+
+
+def volume(name, description, system=None, software=None, expected=None, events=False, seq=(7, 7), damage=None, flushed=None, keys=None):
     d = os.path.join(FIX, name)
     shutil.rmtree(d, ignore_errors=True)
     config = os.path.join(d, "Windows", "System32", "config")
@@ -388,10 +401,9 @@ def volume(name, description, system=None, software=None, expected=None, events=
             # Windows names channel files with %4 for the / of the channel name.
             target = f.replace("-Operational.evtx", "%4Operational.evtx")
             shutil.copy(os.path.join(src, f), os.path.join(logs, target))
-        keys = os.path.join(d, "ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys")
-        os.makedirs(keys)
-        with open(os.path.join(keys, "f686aace6942fb7f7ceb231212eef4a4_5e4c1e0a-7d3b-4c1e-9a55-2f6e8b1d0c42"), "wb") as f:
-            f.write(b"\x02\x00\x00\x00" + b"\x00" * 60)
+        machine_keys(d, [RDP_KEY, f"c2319c42033a5ca7f44e731bfd3fa2b5_{GUID}"])
+    elif keys is not None:
+        machine_keys(d, keys)
     expected = dict(expected or {})
     expected["description"] = description
     with open(os.path.join(d, "expected.json"), "w") as f:
@@ -454,6 +466,11 @@ def main():
            "so nothing is wrong and the hive is not reported stale.",
            system=stale, seq=(9, 8), flushed=system_tree(),
            expected={"must": [], "must_not": ["RDP003", "RDP046"], "not_evaluated": LIVE})
+    volume("offline-certificate-no-private-key",
+           "Offline disk: the Remote Desktop store in the SOFTWARE hive holds the self-signed certificate (key container "
+           "TSSecKeySet1), but MachineKeys has no f686aace..._<MachineGuid> file: its private key is gone.",
+           keys=[f"c2319c42033a5ca7f44e731bfd3fa2b5_{GUID}"],
+           expected={"must": [{"id": "RDP011", "severity": "error", "facts": {"problem": "no-private-key"}}], "not_evaluated": LIVE})
     volume("offline-control-set",
            "Offline disk: Select\\Current = 2 while Default and LastKnownGood are 1; CurrentControlSet is ControlSet002.",
            system=system_tree(sets=(1, 2), current=2, default=1, lkg=1),

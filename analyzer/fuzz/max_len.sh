@@ -6,6 +6,7 @@ max_len() {
     case $1 in
         gpresult_html|gpresult_xml|netsh_rules|binxml) echo -max_len=65536 ;;
         evtx) echo -max_len=69632 ;;
+        hive) echo -max_len=65536 ;;
         identify|text_decode) echo -max_len=262144 ;;
     esac
 }

@@ -29,6 +29,19 @@ seed cert_der $(each "$fix" "$here/../src/parse/testdata" -name '*.cer' -o -name
 seed cert_index $(each "$fix" -name 'index.json')
 seed event_xml $(each "$fix" -name '*.xml' -path '*events*') $(each "$samples/event-xml" -name '*.xml')
 seed evtx $(each "$samples/evtx" -name '*.evtx')
+# hive: the fixture hives (small, in the exact regf layout), the fixture log with its hive, and
+# the small sample hives (the big ones slow every execution down).
+seed hive $(each "$fix" -path '*System32/config/*' ! -name '*.LOG*' -size -64k) $(each "$samples/hives" -size -600k ! -name '*.LOG*' ! -name '*.tsv')
+f="$fix/offline-hive-log-replay/Windows/System32/config"
+if [ -f "$f/SYSTEM" ]; then
+    # The hive and its log padded to the same length, as the target splits its input in halves.
+    python3 - "$f/SYSTEM" "$f/SYSTEM.LOG1" "$here/corpus/hive/with-log" <<'PY'
+import sys
+h, l = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+n = max(len(h), len(l))
+open(sys.argv[3], "wb").write(h.ljust(n, b"\0") + l.ljust(n, b"\0"))
+PY
+fi
 # binxml: each 64 KiB chunk of the sample logs (after the 4 KiB file header), one seed each;
 # zeroed (preallocated) chunks are skipped.
 mkdir -p "$here/corpus/binxml"

@@ -78,6 +78,9 @@ pub struct Bundle {
     /// rest): the label of its root inside the input (`""` at the top). Only the files a
     /// diagnosis reads were taken from it.
     pub volume: Option<String>,
+    /// A Windows volume's `ProgramData/Microsoft/Crypto/RSA/MachineKeys`: its label and the
+    /// names of the key files in it (names only: the key files themselves are never read).
+    pub machine_keys: Option<(String, Vec<String>)>,
 }
 
 /// Why an input could not be read at all (exit code 2).
@@ -533,6 +536,9 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             }),
         }
     }
+    bundle.machine_keys = volume
+        .as_deref()
+        .and_then(|root| zipped_machine_keys(&names, root));
     bundle.volume = volume;
     if files_seen > 0 && encrypted == files_seen {
         return Err(
@@ -627,6 +633,10 @@ const VOLUME_EVENT_LOGS: &[&str] = &[
 const VOLUME_HIVES: &[&str] = &["system", "software"];
 
 const CONFIG_DIR: &str = "windows/system32/config/";
+const MACHINE_KEYS_DIR: &str = "programdata/microsoft/crypto/rsa/machinekeys/";
+
+/// Most key file names listed from MachineKeys (a server has a few hundred).
+const MAX_MACHINE_KEYS: usize = 10_000;
 const LOGS_DIR: &str = "windows/system32/winevt/logs/";
 
 /// Whether `rel` (a `/`-separated path below a volume's root) is a file the diagnoses read:
@@ -715,7 +725,54 @@ fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
             read_one(&mut bundle, &path, label, limits, &mut total);
         }
     }
+    let keys = ["ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys"]
+        .iter()
+        .try_fold(root.to_path_buf(), |dir, name| child_ci(&dir, name));
+    if let Some(dir) = keys {
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .take(MAX_MACHINE_KEYS)
+                    .map(|e| clean_label(&e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        bundle.machine_keys = Some((rel_label(root, &dir), names));
+    }
     found_hive.then_some(bundle)
+}
+
+/// The MachineKeys listing of a zipped volume: the names of the entries in that folder.
+fn zipped_machine_keys(names: &[String], root: &str) -> Option<(String, Vec<String>)> {
+    let prefix = format!("{}{MACHINE_KEYS_DIR}", root.to_ascii_lowercase());
+    let mut found = false;
+    let mut keys: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            let label = clean_label(n);
+            let rest = label
+                .to_ascii_lowercase()
+                .strip_prefix(&prefix)
+                .map(str::len)?;
+            found = true;
+            let name = label.get(label.len() - rest..)?;
+            (!name.is_empty() && !name.contains('/')).then(|| name.to_string())
+        })
+        .take(MAX_MACHINE_KEYS)
+        .collect();
+    keys.sort();
+    let folder = names.iter().any(|n| {
+        let l = clean_label(n).to_ascii_lowercase();
+        l == prefix.trim_end_matches('/')
+    });
+    (found || folder).then(|| {
+        (
+            format!("{root}{}", "ProgramData/Microsoft/Crypto/RSA/MachineKeys"),
+            keys,
+        )
+    })
 }
 
 /// Reads one regular file into `bundle` within the limits (a symbolic link is not followed).

@@ -64,6 +64,8 @@ pub struct Evidence {
     /// Set when the input is the disk of a machine that was not running (a Windows volume, or
     /// a collector bundle taken with `--offline`): what it says about the input.
     pub offline: Option<String>,
+    /// An offline volume's MachineKeys folder: its label and the key file names in it.
+    pub machine_keys: Option<(String, Vec<String>)>,
     pub gpresult: Vec<Located<gpresult::GpReport>>,
     pub netstat: Vec<Located<netstat::Netstat>>,
     pub qwinsta: Vec<Located<qwinsta::Sessions>>,
@@ -140,6 +142,7 @@ impl Evidence {
         let mut ev = Evidence {
             source: bundle.source,
             input_problems: bundle.problems,
+            machine_keys: bundle.machine_keys.clone(),
             offline,
             as_of: manifest
                 .as_ref()
@@ -922,6 +925,7 @@ pub(crate) mod testing {
                 .collect(),
             problems: Vec::new(),
             volume: None,
+            machine_keys: None,
         })
     }
 
@@ -1031,6 +1035,7 @@ pub(crate) mod testing {
             files,
             problems: Vec::new(),
             volume: None,
+            machine_keys: None,
         }))
     }
 }

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
             .collect(),
         problems: Vec::new(),
         volume: None,
+        machine_keys: None,
     };
     let rep = rdp_analyze::analyze_bundle(bundle);
     let _ = report::text::render(&rep);

@@ -133,10 +133,39 @@ pub fn seen_certs(ev: &Evidence) -> Vec<SeenCert> {
             let line = blob.map(|v| v.line).unwrap_or(key.line);
             let ev_ref = EvidenceRef::line(&rf.artifact, line, format!("[{}]", key.path));
             match parsed {
-                Some((info, has_key)) => push(
-                    &mut out,
-                    from_info(&info, Some(store.into()), Some(has_key), ev_ref),
-                ),
+                Some((info, has_key)) => {
+                    // On an offline volume the key file itself can be looked for: the
+                    // self-signed RDP certificate's key container (TSSecKeySet1) is the
+                    // MachineKeys file `f686aace6942fb7f7ceb231212eef4a4_<MachineGuid>`.
+                    let blob_bytes = match blob.map(|v| &v.data) {
+                        Some(RegData::Binary(b)) => b.as_slice(),
+                        _ => &[],
+                    };
+                    let key_file = ev
+                        .machine_keys
+                        .as_ref()
+                        .filter(|_| has_key && names_container(blob_bytes, RDP_KEY_CONTAINER));
+                    let (has_key, ev_ref) = match key_file {
+                        Some((folder, names)) => {
+                            let present = names.iter().any(|n| {
+                                n.get(..RDP_KEY_PREFIX.len())
+                                    .is_some_and(|p| p.eq_ignore_ascii_case(RDP_KEY_PREFIX))
+                            });
+                            let note = if present {
+                                "its key file is in MachineKeys"
+                            } else {
+                                "no key file f686aace6942fb7f7ceb231212eef4a4_* in MachineKeys"
+                            };
+                            let excerpt = format!("[{}] ({note}, {folder})", key.path);
+                            (present, EvidenceRef::line(&rf.artifact, line, excerpt))
+                        }
+                        None => (has_key, ev_ref),
+                    };
+                    push(
+                        &mut out,
+                        from_info(&info, Some(store.into()), Some(has_key), ev_ref),
+                    )
+                }
                 None => push(
                     &mut out,
                     SeenCert {
@@ -222,6 +251,39 @@ pub fn parse_blob(blob: &[u8]) -> Option<(CertInfo, bool)> {
         rest = rest.get(12 + len..)?;
     }
     cert::parse_der(der?).ok().map(|c| (c, has_key))
+}
+
+/// The key container of Windows' self-signed RDP certificate.
+const RDP_KEY_CONTAINER: &str = "TSSecKeySet1";
+/// Its key file name in MachineKeys, before `_<MachineGuid>` (see rdp_key_file_acl).
+const RDP_KEY_PREFIX: &str = super::rdp_key_file_acl::RDP_KEY_PREFIX;
+
+/// Whether a serialized certificate's key provider info (property 2) names `container`
+/// (UTF-16LE, as `CRYPT_KEY_PROV_INFO` stores it).
+fn names_container(blob: &[u8], container: &str) -> bool {
+    let needle: Vec<u8> = container
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let mut rest = blob;
+    while rest.len() >= 12 {
+        let field = |at: usize| {
+            rest.get(at..at + 4)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_le_bytes)
+        };
+        let (Some(id), Some(len)) = (field(0), field(8)) else {
+            return false;
+        };
+        let Some(data) = rest.get(12..12 + len as usize) else {
+            return false;
+        };
+        if id == 2 && data.windows(needle.len()).any(|w| w == needle.as_slice()) {
+            return true;
+        }
+        rest = rest.get(12 + len as usize..).unwrap_or_default();
+    }
+    false
 }
 
 /// The thumbprint the listener is configured to use (`SSLCertificateSHA1Hash`), with evidence.
