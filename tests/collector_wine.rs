@@ -752,3 +752,114 @@ fn collector_under_wine_end_to_end() {
     assert!(b.stdout.contains("does not exist"), "{}", b.stdout);
     assert_eq!(file_names(work), after, "failed runs leave nothing behind");
 }
+
+/// All files below `dir` with their bytes, sorted: to prove a collection left them as they were.
+fn tree_bytes(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `rdp-collect --offline <volume>` on a "rescue machine": the attached volume is a copy of the
+/// offline-rdp-disabled fixture (regf hives) with the event logs and MachineKeys of the
+/// offline-volume fixture. The zip holds the hives, logs and key listing under offline/, the
+/// manifest says offline, the volume is unchanged, and the analyzer diagnoses from the hives.
+#[test]
+fn collector_offline_volume_under_wine() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let copy_tree = |from: &Path, to: &Path| {
+        for (p, bytes) in tree_bytes(from) {
+            let dest = to.join(p.strip_prefix(from).unwrap());
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::write(dest, bytes).unwrap();
+        }
+    };
+    let root_for_arg = std::env::temp_dir().join(format!("rdp-offline-vol-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root_for_arg);
+    copy_tree(&fixtures.join("offline-volume"), &root_for_arg);
+    copy_tree(&fixtures.join("offline-rdp-disabled"), &root_for_arg);
+    std::fs::remove_file(root_for_arg.join("expected.json")).unwrap();
+    let before = tree_bytes(&root_for_arg);
+    let vol_arg = windows_path(&root_for_arg);
+    let args = ["--offline", vol_arg.as_str(), "--no-pause"];
+    let Some(collected) = support::collect_under_wine("offline", &args, |_, _| {}) else {
+        let _ = std::fs::remove_dir_all(&root_for_arg);
+        return;
+    };
+    let volume = root_for_arg;
+    eprintln!("offline collection:\n{}", collected.run.stdout);
+    assert_eq!(tree_bytes(&volume), before, "the volume was changed");
+
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&collected.zip).unwrap()).unwrap();
+    let manifest: Manifest = serde_json::from_slice(&read_entry(&mut zip, MANIFEST_PATH)).unwrap();
+    assert_eq!(manifest.offline.as_deref(), Some(vol_arg.as_str()));
+    for path in [
+        "offline/Windows/System32/config/SYSTEM",
+        "offline/Windows/System32/config/SOFTWARE",
+        "offline/Windows/System32/winevt/Logs/Security.evtx",
+        rdp_collect::offline::MACHINE_KEYS_LISTING,
+    ] {
+        let rec = record(&manifest, path);
+        assert_eq!(rec.status, Status::Ok, "{path}: {:?}", rec.message);
+        let bytes = read_entry(&mut zip, path);
+        assert_eq!(
+            Some(rdp_collect::bundle::sha256_hex(&bytes)),
+            rec.sha256,
+            "{path}"
+        );
+    }
+    // Copied byte for byte.
+    assert_eq!(
+        read_entry(&mut zip, "offline/Windows/System32/config/SYSTEM"),
+        std::fs::read(volume.join("Windows/System32/config/SYSTEM")).unwrap()
+    );
+    let listing = String::from_utf8(read_entry(
+        &mut zip,
+        rdp_collect::offline::MACHINE_KEYS_LISTING,
+    ))
+    .unwrap();
+    assert!(
+        listing.contains("f686aace6942fb7f7ceb231212eef4a4_"),
+        "{listing}"
+    );
+
+    let report = rdp_analyze::analyze_path(&collected.zip, &rdp_analyze::bundle::Limits::default())
+        .expect("the analyzer reads the offline bundle");
+    let report = serde_json::to_value(&report).unwrap();
+    assert!(
+        report["host"]["offline"]
+            .as_str()
+            .unwrap()
+            .contains("offline disk"),
+        "{}",
+        report["host"]
+    );
+    assert_eq!(report["host"]["host_name"], "WS-OFFLINE01");
+    let findings = report["findings"].as_array().unwrap();
+    let rdp001 = findings
+        .iter()
+        .find(|f| f["id"] == "RDP001")
+        .expect("fDenyTSConnections = 1 in the hive is diagnosed");
+    assert_eq!(
+        rdp001["evidence"][0]["artifact"],
+        "offline/Windows/System32/config/SYSTEM"
+    );
+    let not_evaluated = report["not_evaluated"].as_array().unwrap();
+    assert!(not_evaluated.iter().any(|n| n["id"] == "RDP007"
+        && n["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("offline disk: no live state")));
+    let _ = std::fs::remove_dir_all(&volume);
+}

@@ -536,9 +536,9 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             }),
         }
     }
-    bundle.machine_keys = volume
-        .as_deref()
-        .and_then(|root| zipped_machine_keys(&names, root));
+    bundle.machine_keys = volume.as_deref().and_then(|root| {
+        listed_machine_keys(&mut bundle.files, root).or_else(|| zipped_machine_keys(&names, root))
+    });
     bundle.volume = volume;
     if files_seen > 0 && encrypted == files_seen {
         return Err(
@@ -742,6 +742,29 @@ fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
         bundle.machine_keys = Some((rel_label(root, &dir), names));
     }
     found_hive.then_some(bundle)
+}
+
+/// Where `rdp-collect --offline` lists the MachineKeys file names (one a line), below the
+/// volume's root in the zip.
+const KEYS_LISTING: &str = "ProgramData/Microsoft/Crypto/RSA/MachineKeys.listing.txt";
+
+/// Takes the collector's MachineKeys listing out of the files, as the folder's label and names.
+fn listed_machine_keys(files: &mut Vec<InputFile>, root: &str) -> Option<(String, Vec<String>)> {
+    let want = format!("{root}{KEYS_LISTING}");
+    let at = files
+        .iter()
+        .position(|f| f.path.eq_ignore_ascii_case(&want))?;
+    let file = files.remove(at);
+    let names: Vec<String> = String::from_utf8_lossy(&file.bytes)
+        .lines()
+        .map(|l| clean_label(l.trim()))
+        .filter(|l| l != "(unnamed)")
+        .take(MAX_MACHINE_KEYS)
+        .collect();
+    Some((
+        format!("{root}ProgramData/Microsoft/Crypto/RSA/MachineKeys"),
+        names,
+    ))
 }
 
 /// The MachineKeys listing of a zipped volume: the names of the entries in that folder.

@@ -119,24 +119,21 @@ impl Evidence {
                 identify::parse_file_beside(&f.path, &f.bytes, code_page_of(&f.path), &logs)
             })
             .collect();
-        let offline = bundle
-            .volume
+        // The collector's record first (it names the volume as the rescue machine saw it),
+        // else the layout of the input.
+        let offline = manifest
             .as_ref()
-            .map(|root| {
-                format!(
-                    "offline disk: a Windows volume ({})",
-                    if root.is_empty() {
+            .and_then(|m| m.offline.as_ref())
+            .map(|v| format!("offline disk: collected from the attached volume {v}"))
+            .or_else(|| {
+                bundle.volume.as_ref().map(|root| {
+                    let at = if root.is_empty() {
                         "at the top of the input".to_string()
                     } else {
                         root.clone()
-                    }
-                )
-            })
-            .or_else(|| {
-                manifest
-                    .as_ref()
-                    .and_then(|m| m.offline.as_ref())
-                    .map(|v| format!("offline disk: collected from the attached volume {v}"))
+                    };
+                    format!("offline disk: a Windows volume ({at})")
+                })
             });
 
         let mut ev = Evidence {

@@ -88,6 +88,9 @@ pub fn run(
     let cwd = cwd.as_path();
     let clock = Instant::now();
     let started = SystemTime::now();
+    if let Some(volume) = &opts.collect.offline {
+        return run_offline(source, volume, opts, cwd, temp_root, out, clock, started);
+    }
     let facts = source.system_facts();
     let _ = writeln!(
         out,
@@ -182,6 +185,79 @@ for example: rdp-collect --output %USERPROFILE%\\Desktop",
         }
     };
     report_done(out, &zip, &outcome, facts.elevated, clock);
+    RunResult {
+        exit_code: EXIT_OK,
+        zip: Some(zip),
+        outcome: Some(outcome),
+    }
+}
+
+/// `--offline VOLUME`: the files of a Windows volume that does not run, into the same zip.
+#[allow(clippy::too_many_arguments)]
+fn run_offline(
+    source: &mut dyn Source,
+    volume: &Path,
+    opts: &CliOptions,
+    cwd: &Path,
+    _temp_root: &Path,
+    out: &mut dyn Write,
+    clock: Instant,
+    started: SystemTime,
+) -> RunResult {
+    if !crate::offline::is_windows_volume(volume) {
+        let _ = writeln!(
+            out,
+            "ERROR: {} is not a Windows volume (no Windows\\System32\\config folder in it). Give the \
+drive letter or folder of the attached disk, for example: rdp-collect --offline D:\\",
+            volume.display()
+        );
+        return failed(EXIT_WRITE_FAILED);
+    }
+    let elevated = source.system_facts().elevated;
+    let _ = writeln!(
+        out,
+        "rdp-collect {COLLECTOR_VERSION}: copying Remote Desktop evidence from the Windows volume {} \
+(read-only)",
+        volume.display()
+    );
+    let file_name = default_file_name(&crate::offline::host_label(volume), started);
+    let final_path = match resolve_output_path(opts.output.as_deref(), cwd, &file_name) {
+        Ok(p) => p,
+        Err(msg) => {
+            let _ = writeln!(out, "ERROR: {msg}");
+            return failed(EXIT_WRITE_FAILED);
+        }
+    };
+    let (pending, file) = match PendingFile::create(&final_path) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = writeln!(out, "ERROR: cannot write {}: {e}", final_path.display());
+            return failed(EXIT_WRITE_FAILED);
+        }
+    };
+    let _ = writeln!(out, "Writing {}", pending.temp_path().display());
+    let writer = BufWriter::with_capacity(256 * 1024, file);
+    let result =
+        crate::offline::collect_offline(volume, &opts.collect, elevated, started, writer, out)
+            .and_then(|(w, outcome)| {
+                let file = w.into_inner().map_err(|e| e.into_error())?;
+                Ok((file, outcome))
+            });
+    let (file, outcome) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            report_write_error(out, &final_path, &e);
+            return failed(EXIT_WRITE_FAILED);
+        }
+    };
+    let zip = match pending.commit(file) {
+        Ok(p) => p,
+        Err(e) => {
+            report_write_error(out, &final_path, &e);
+            return failed(EXIT_WRITE_FAILED);
+        }
+    };
+    report_done(out, &zip, &outcome, elevated, clock);
     RunResult {
         exit_code: EXIT_OK,
         zip: Some(zip),

@@ -69,6 +69,13 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Action, String
             "--list" => list = true,
             "--no-events" => opts.collect.events = false,
             "--no-probe" => opts.collect.probe = false,
+            "--offline" => {
+                let v = value("the folder of a Windows volume (D:\\)")?;
+                if v.is_empty() {
+                    return Err(format!("{name} needs the folder of a Windows volume"));
+                }
+                opts.collect.offline = Some(PathBuf::from(v));
+            }
             "-v" | "--verbose" => {
                 opts.verbose = true;
                 opts.collect.verbose = true;
@@ -146,6 +153,10 @@ Options:
       --days N           event logs: only the last N days (default 14; 0 = everything)
       --no-events        do not export event logs
       --no-probe         do not connect to the local RDP listener (handshake probe)
+      --offline VOLUME   instead of this machine, read the disk of one that does not run
+                         (attached to this rescue machine, e.g. D:\\): its registry hives
+                         with their logs, RDP event logs and the MachineKeys file names;
+                         read-only on that volume
       --timeout SECS     time limit for each command, gpresult included (default 60)
       --event-timeout SECS
                          time limit for each event log export (default 600)
@@ -162,6 +173,8 @@ Examples:
       write the zip into D:\\support
   rdp-collect --output C:\\temp\\server1.zip --days 3
       name the zip yourself; only 3 days of events
+  rdp-collect --offline D:\\
+      the OS disk of a machine that cannot be reached, attached as D:
   rdp-collect --no-events --timeout 20
       quick run without event logs, commands stopped after 20 s
   rdp-collect --list
@@ -236,6 +249,10 @@ mod tests {
         assert!(h.contains("Examples:") && h.contains("--days N") && h.contains("--list"));
         assert!(h.contains("--no-probe"));
         assert!(!run(&["--no-probe"]).collect.probe);
+        assert_eq!(
+            run(&["--offline", "D:\\"]).collect.offline,
+            Some(PathBuf::from("D:\\"))
+        );
         assert!(run(&[]).collect.probe);
         assert!(version_text().starts_with("rdp-collect "));
     }

@@ -44,6 +44,9 @@ pub struct CollectOptions {
     pub verbose: bool,
     /// Run the local RDP handshake probe (`--no-probe` clears it).
     pub probe: bool,
+    /// `--offline VOLUME`: read the files of an attached Windows volume instead of this
+    /// machine (see [`crate::offline`]).
+    pub offline: Option<std::path::PathBuf>,
 }
 
 impl Default for CollectOptions {
@@ -56,6 +59,7 @@ impl Default for CollectOptions {
             reg_limits: RegLimits::default(),
             verbose: false,
             probe: true,
+            offline: None,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod app;
 pub use rdp_bundle as bundle;
 pub mod cli;
 pub mod collect;
+pub mod offline;
 pub mod output;
 pub mod probe;
 pub mod process;

@@ -123,7 +123,21 @@ impl Report {
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
         };
+        // A bundle taken with --offline knows the volume, not the machine: its name and Windows
+        // version are in the hives.
+        let hive_host = || {
+            ev.reg_value(COMPUTER_NAME_KEY, "ComputerName")
+                .and_then(|h| h.value.data.as_str().map(str::to_string))
+        };
         let host = match &ev.manifest {
+            Some(m) if m.offline.is_some() => HostInfo {
+                host_name: hive_host().or_else(|| Some(m.host_name.clone())),
+                os: hive_os(ev),
+                collected_utc: Some(m.finished_utc.clone()),
+                elevated: m.elevated,
+                collector_version: Some(m.collector_version.clone()),
+                offline: None,
+            },
             Some(m) => HostInfo {
                 host_name: Some(m.host_name.clone()),
                 os: {
@@ -147,10 +161,7 @@ impl Report {
                     .gpresult
                     .iter()
                     .find_map(|g| g.value.computer_name.clone())
-                    .or_else(|| {
-                        ev.reg_value(COMPUTER_NAME_KEY, "ComputerName")
-                            .and_then(|h| h.value.data.as_str().map(str::to_string))
-                    }),
+                    .or_else(hive_host),
                 os: hive_os(ev),
                 ..HostInfo::default()
             },
