@@ -233,6 +233,17 @@ pub fn parse(bytes: &[u8], logs: &[LogFile<'_>]) -> Result<Hive, ParseError> {
             "a hive transaction log, not a hive: it is applied to the hive beside it",
         ));
     }
+    // Fields the crate trusts for its arithmetic: a root cell outside the hive bins makes it
+    // compute an offset past the end (fuzzing found the overflow), so such a hive is refused
+    // here, with the reason.
+    let root = le_u32(bytes, 36).map(|r| r as i32).unwrap_or(-1);
+    let bins = le_u32(bytes, 40).unwrap_or(0);
+    if root < 0 || root as u32 >= bins {
+        return Err(ParseError::new(format!(
+            "the hive's base block is damaged: its root cell offset ({root}) is outside its hive \
+             bins ({bins} bytes); nothing in it can be told"
+        )));
+    }
     // The crate guards its reads, but a hive is untrusted input: a panic inside it must not
     // take the whole analysis down.
     let owned = bytes.to_vec();
@@ -886,6 +897,13 @@ mod tests {
         // A base block with nothing behind it is an error, not a panic.
         block[28] = 0;
         assert!(parse(&block, &[]).is_err());
+        // A root cell before the hive bins (fuzzing: the crate's offset arithmetic overflows).
+        block[36..40].copy_from_slice(&(-1i32).to_le_bytes());
+        block[40..44].copy_from_slice(&4096u32.to_le_bytes());
+        let mut file = block.clone();
+        file.extend_from_slice(&[0u8; 4096]);
+        let e = parse(&file, &[]).unwrap_err();
+        assert!(e.message.contains("root cell offset"), "{e}");
     }
 
     #[test]
