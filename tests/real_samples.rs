@@ -149,3 +149,84 @@ fn offline_volume_report_says_offline_disk() {
         "{text}"
     );
 }
+
+/// Each real SYSTEM hive (with its logs when it has them) put where a Windows volume keeps it:
+/// the diagnoses come from the hive, evidence names the hive file and the key, the dirty hive
+/// is replayed from its logs, the damaged one says "cannot tell".
+#[test]
+fn real_hives_in_a_volume_layout_are_diagnosed_from_the_hive() {
+    let Some(dir) = samples_dir() else { return };
+    let hives = dir.join("hives");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&hives).unwrap().map(Result::unwrap) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let bytes = std::fs::read(entry.path()).unwrap();
+        if !rdp_analyze::parse::hive::sniff(&bytes) {
+            continue;
+        }
+        let root = std::env::temp_dir().join(format!("rdp-real-vol-{}-{name}", std::process::id()));
+        let config = root.join("Windows/System32/config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(config.join("SYSTEM"), &bytes).unwrap();
+        for ext in ["LOG1", "LOG2"] {
+            if let Ok(log) = std::fs::read(hives.join(format!("{name}.{ext}"))) {
+                std::fs::write(config.join(format!("SYSTEM.{ext}")), log).unwrap();
+            }
+        }
+        let report = rdp_analyze::analyze_path(&root, &Limits::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        let json = serde_json::to_value(&report).unwrap();
+        assert!(json["host"]["offline"].as_str().is_some(), "{name}");
+        let finding = |id: &str| {
+            json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == id)
+                .cloned()
+        };
+        let not_evaluated = |id: &str| {
+            json["not_evaluated"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["id"] == id)
+                .map(|n| n["reason"].as_str().unwrap().to_string())
+        };
+        eprintln!(
+            "{name}: {} finding(s)",
+            json["findings"].as_array().unwrap().len()
+        );
+        match name.as_str() {
+            "regipy__SYSTEM_B" | "dissect__SYSTEM" => {
+                seen += 1;
+                let f = finding("RDP001").unwrap_or_else(|| panic!("{name}: RDP001"));
+                let e = &f["evidence"][0];
+                assert_eq!(e["artifact"], "Windows/System32/config/SYSTEM", "{name}");
+                assert!(
+                    e["excerpt"].as_str().unwrap().contains(
+                        r#"[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Terminal Server] "fDenyTSConnections" = 0x00000001"#
+                    ),
+                    "{name}: {e}"
+                );
+                // SYSTEM_B is dirty, but its logs are beside it.
+                assert!(finding("RDP046").is_none(), "{name}");
+                assert!(finding("RDP006").is_none(), "{name}: port 3389");
+            }
+            "regipy__corrupted_system_hive" => {
+                seen += 1;
+                assert!(finding("RDP046").is_some());
+                assert!(finding("RDP001").is_none());
+                let why = not_evaluated("RDP001").expect("RDP001 cannot be told");
+                assert!(why.starts_with("cannot tell"), "{why}");
+            }
+            "aiowinreg__nt4_SYSTEM" => {
+                seen += 1;
+                assert!(finding("RDP046").is_none());
+                assert!(finding("RDP001").is_none());
+            }
+            _ => {}
+        }
+    }
+    assert!(seen > 0, "no known SYSTEM hive among the samples");
+}

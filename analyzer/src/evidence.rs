@@ -276,7 +276,15 @@ impl Evidence {
     /// Whether some export covers `key`'s tree (it or an ancestor was exported), so that the
     /// absence of `key` is meaningful rather than just not collected.
     pub fn reg_covers(&self, key: &str) -> bool {
-        self.registry.iter().any(|f| f.value.covers(key))
+        self.reg_covering(key).is_some()
+    }
+
+    /// The artifact (export or hive) whose keys cover `key`'s tree, see [`Evidence::reg_covers`].
+    pub fn reg_covering(&self, key: &str) -> Option<&str> {
+        self.registry
+            .iter()
+            .find(|f| f.value.covers(key))
+            .map(|f| f.artifact.as_str())
     }
 
     /// "cannot tell" with the reason, when `key` is in a part of a hive that could not be read

@@ -71,8 +71,10 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if ev.reg_covers(&winstations) && ev.reg_key(RDP_TCP_KEY).is_none() {
         let artifact = ev
             .reg_key(TERMINAL_SERVER_KEY)
-            .map(|(a, _)| a.to_string())
-            .unwrap_or_default();
+            .map(|(a, _)| a)
+            .or_else(|| ev.reg_covering(&winstations))
+            .unwrap_or_default()
+            .to_string();
         problems.push("the WinStations\\RDP-Tcp registry key is missing".into());
         f = f
             .evidence(EvidenceRef::file(
