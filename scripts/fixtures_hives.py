@@ -471,6 +471,12 @@ def main():
            "TSSecKeySet1), but MachineKeys has no f686aace..._<MachineGuid> file: its private key is gone.",
            keys=[f"c2319c42033a5ca7f44e731bfd3fa2b5_{GUID}"],
            expected={"must": [{"id": "RDP011", "severity": "error", "facts": {"problem": "no-private-key"}}], "not_evaluated": LIVE})
+    volume("offline-control-set-missing",
+           "Offline disk: Select\\Current = 3 but the hive has only ControlSet001: CurrentControlSet cannot be resolved "
+           "(Windows cannot boot it), so the CurrentControlSet settings cannot be told.",
+           system=system_tree(sets=(1,), current=3, default=1, lkg=1),
+           expected={"must": [{"id": "RDP047", "severity": "error", "facts": {"problem": "current-missing", "current": "3"}}],
+                     "must_not": ["RDP001", "RDP003"], "not_evaluated": ["RDP001", "RDP003", "RDP006"] + LIVE})
     volume("offline-control-set",
            "Offline disk: Select\\Current = 2 while Default and LastKnownGood are 1; CurrentControlSet is ControlSet002.",
            system=system_tree(sets=(1, 2), current=2, default=1, lkg=1),

@@ -302,7 +302,7 @@ impl Evidence {
                 })
                 .map(|u| {
                     format!(
-                        "cannot tell: {u} cannot be read in the damaged hive {}",
+                        "cannot tell: {u} cannot be read from the hive {}",
                         h.artifact
                     )
                 })

@@ -350,8 +350,13 @@ fn read(bytes: Vec<u8>, base: BaseBlock, logs: Vec<(String, Vec<u8>)>) -> Result
                 Some(tail) => match &ccs_name {
                     Some(ccs) => format!(r"{ccs}\{tail}"),
                     // No current control set to read it from: the finding on the selection
-                    // says so; nothing below CurrentControlSet is mapped.
-                    None => continue,
+                    // (RDP047) says so; what is below CurrentControlSet cannot be told.
+                    None => {
+                        walker
+                            .unreadable
+                            .push(format!(r"{mount}\CurrentControlSet\{tail}"));
+                        continue;
+                    }
                 },
                 None => (*rel).to_string(),
             };
