@@ -48,7 +48,7 @@ PRODUCERS = {
     PATH_CORETS: "wevtutil.exe qe " + CH_CORETS + " /f:xml",
 }
 
-NEW_IDS = ["RDP050", "RDP051", "RDP052", "RDP053", "RDP054", "RDP055", "RDP056", "RDP057", "RDP058", "RDP059"]
+NEW_IDS = ["RDP050", "RDP051", "RDP052", "RDP053", "RDP054", "RDP057", "RDP059"]
 
 
 def esc(s):
@@ -212,7 +212,7 @@ def scenarios():
         "must": [{"id": "RDP050", "severity": "error", "facts": {"user": "jdoe", "caller_computer": mf.HOST, "failures_before": "6", "top_source": "10.0.0.51"}},
                  {"id": "RDP051", "severity": "warning", "facts": {"user": "jdoe"}},
                  {"id": "RDP014", "severity": "error", "facts": {"status": "0xC0000234"}}],
-        "must_not": ["RDP052", "RDP054", "RDP055", "RDP056", "RDP057", "RDP058", "RDP059"]})
+        "must_not": ["RDP052", "RDP054", "RDP057", "RDP059"]})
 
     # RDP051: asmith's account is disabled in AD; mlee mistypes.
     sec = base[PATH_SECURITY] + [
@@ -269,7 +269,7 @@ def scenarios():
     scenario("rdp-certificate-not-created", dict(base, **{PATH_SYSTEM: system_events}), {
         "description": "TermService cannot create its self-signed certificate: event 1057 'Keyset does not exist' twice after the last good certificate (1056).",
         "must": [{"id": "RDP054", "severity": "error", "facts": {"event_id": "1057", "status": "Keyset does not exist", "count": "2", "recovered": "false"}}],
-        "must_not": ["RDP053", "RDP055", "RDP059"]})
+        "must_not": ["RDP053", "RDP059"]})
 
     # Schannel (36870/36874/36888), LocalSessionManager 34 and licensing (1128/1130/1131) are
     # diagnosed by the catalogue's RDP020, RDP031 and RDP040 (scripts/fixtures_catalogue.py).

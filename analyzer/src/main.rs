@@ -1,7 +1,7 @@
 //! `rdp-analyze`: command-line front end.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rdp_analyze::{bundle::Limits, checks, report};
+use rdp_analyze::{bundle::Limits, report};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,8 +33,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List every check with its ID, severity and one-line description.
-    Checks,
+    /// List every check with its ID, severity and one-line description, or explain one.
+    Checks {
+        /// Print one check in full: what it detects, what to do, the evidence it reads and its
+        /// fixture. Give its ID (RDP024) or name (remote-logon-rights).
+        #[arg(long, value_name = "ID")]
+        explain: Option<String>,
+    },
     /// Analyze a bundle (the default when a path is given).
     Analyze(AnalyzeArgs),
 }
@@ -77,27 +82,30 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Checks) => {
-            print_checks();
-            ExitCode::SUCCESS
-        }
+        Some(Command::Checks { explain: None }) => print(&report::catalogue::list()),
+        Some(Command::Checks {
+            explain: Some(query),
+        }) => explain_check(&query),
         Some(Command::Analyze(a)) => analyze(a),
         None => analyze(cli.analyze),
     }
 }
 
-fn print_checks() {
-    let mut out = String::new();
-    for c in checks::all() {
-        out.push_str(&format!(
-            "{}  {:<32} {:<8} {}\n",
-            c.id,
-            c.name,
-            c.severity.as_str(),
-            c.title
-        ));
+fn print(text: &str) -> ExitCode {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// `checks --explain ID`: exit 2 for an unknown ID, saying where a retired one went.
+fn explain_check(query: &str) -> ExitCode {
+    if let Some(c) = report::catalogue::find(query) {
+        return print(&report::catalogue::explain(c));
     }
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    match report::catalogue::retired(query) {
+        Some(went) => eprintln!("rdp-analyze: {query} is retired: {went}"),
+        None => eprintln!("rdp-analyze: no check {query:?} (see rdp-analyze checks)"),
+    }
+    ExitCode::from(2)
 }
 
 fn analyze(a: AnalyzeArgs) -> ExitCode {

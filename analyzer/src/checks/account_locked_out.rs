@@ -32,6 +32,7 @@ pub static CHECK: Check = Check {
                   the user), or the account locks again.",
     needs: &[Kind::Evtx],
     fixture: "fixtures/account-locked-out",
+    requires: None,
     run,
 };
 

@@ -20,6 +20,7 @@ pub static CHECK: Check = Check {
                   file.txt`) rather than copying it from the console window.",
     needs: &[],
     fixture: "fixtures/corrupt-artifacts",
+    requires: None,
     run,
 };
 

@@ -33,6 +33,7 @@ pub static CHECK: Check = Check {
                   targeted accounts for successful logons from these addresses.",
     needs: &[Kind::Evtx],
     fixture: "fixtures/brute-force",
+    requires: None,
     run,
 };
 

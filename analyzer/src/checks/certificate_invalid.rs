@@ -31,6 +31,7 @@ pub static CHECK: Check = Check {
         Kind::Registry,
     ],
     fixture: "fixtures/certificate-expired",
+    requires: None,
     run,
 };
 

@@ -28,6 +28,7 @@ pub static CHECK: Check = Check {
                   certificate, then restart TermService.",
     needs: &[Kind::Certificate, Kind::Registry],
     fixture: "fixtures/certificate-no-server-auth",
+    requires: None,
     run,
 };
 

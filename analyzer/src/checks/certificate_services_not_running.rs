@@ -29,6 +29,7 @@ pub static CHECK: Check = Check {
                   disabled them, exempt these services there.",
     needs: &[Kind::ScQuery, Kind::Registry],
     fixture: "fixtures/certificate-services-disabled",
+    requires: Some(missing),
     run,
 };
 
@@ -90,7 +91,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated when no state or start type of CryptSvc, KeyIso or CertPropSvc was collected.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let known = SERVICES
         .iter()
         .any(|(n, _, _)| ev.service(n).is_some() || support::service_start(ev, n).is_some());

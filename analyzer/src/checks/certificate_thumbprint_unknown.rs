@@ -25,6 +25,7 @@ pub static CHECK: Check = Check {
                   restart TermService. If a GPO sets the certificate template, fix it there.",
     needs: &[Kind::Registry],
     fixture: "fixtures/certificate-thumbprint-unknown",
+    requires: None,
     run,
 };
 

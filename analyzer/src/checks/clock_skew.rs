@@ -32,6 +32,7 @@ pub static CHECK: Check = Check {
                   external time source.",
     needs: &[Kind::W32tm, Kind::Evtx],
     fixture: "fixtures/clock-skew",
+    requires: None,
     run,
 };
 

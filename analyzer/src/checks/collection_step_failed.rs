@@ -20,6 +20,7 @@ pub static CHECK: Check = Check {
                   collector's timeout.",
     needs: &[],
     fixture: "fixtures/not-elevated",
+    requires: None,
     run,
 };
 

@@ -29,6 +29,7 @@ pub static CHECK: Check = Check {
                   last set that booted to a logon).",
     needs: &[Kind::RegistryHive],
     fixture: "fixtures/offline-control-set",
+    requires: None,
     run,
 };
 

@@ -33,6 +33,7 @@ pub static CHECK: Check = Check {
                   fix time synchronization with the domain controller.",
     needs: &[Kind::Evtx],
     fixture: "fixtures/credential-validation-failures",
+    requires: None,
     run,
 };
 

@@ -30,6 +30,7 @@ pub static CHECK: Check = Check {
                   Do not leave it at Vulnerable once the clients are patched.",
     needs: &[Kind::Registry],
     fixture: "fixtures/credssp-oracle-vulnerable",
+    requires: Some(missing),
     run,
 };
 
@@ -92,7 +93,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 
 /// Not evaluated without the CredSSP policy export, unless the manifest says the key does not
 /// exist (then the default, Mitigated, applies).
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     if support::key_absent_on_machine(ev, "registry/credssp-policy.reg") {
         return None;
     }

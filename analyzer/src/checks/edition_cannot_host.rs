@@ -24,6 +24,7 @@ pub static CHECK: Check = Check {
                   another remote-assistance tool (Quick Assist) for this machine.",
     needs: &[],
     fixture: "fixtures/edition-home",
+    requires: Some(missing),
     run,
 };
 
@@ -72,7 +73,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the manifest's OS facts or an export of CurrentVersion.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let manifest = ev
         .manifest
         .as_ref()

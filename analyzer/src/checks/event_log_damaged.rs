@@ -25,6 +25,7 @@ pub static CHECK: Check = Check {
                   for a log that is damaged on the machine itself, clear it after saving a copy.",
     needs: &[Kind::Evtx],
     fixture: "fixtures/event-log-damaged",
+    requires: None,
     run,
 };
 

@@ -28,6 +28,7 @@ pub static CHECK: Check = Check {
                   Rights Assignment (gpresult names the GPO).",
     needs: &[Kind::Evtx],
     fixture: "fixtures/failed-logons",
+    requires: None,
     run,
 };
 

@@ -29,6 +29,7 @@ pub static CHECK: Check = Check {
                   Windows App / Remote Desktop apps).",
     needs: &[Kind::Registry, Kind::Secedit, Kind::Gpresult],
     fixture: "fixtures/fips-mode",
+    requires: Some(missing),
     run,
 };
 
@@ -129,7 +130,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the Lsa export or a secedit export of security options.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let secedit = ev
         .secedit
         .iter()

@@ -27,6 +27,7 @@ pub static CHECK: Check = Check {
                   listed below. If the rules come from Group Policy, change them in the GPO.",
     needs: &[Kind::FirewallRules],
     fixture: "fixtures/firewall-rule-disabled",
+    requires: None,
     run,
 };
 

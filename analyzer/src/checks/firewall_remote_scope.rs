@@ -22,6 +22,7 @@ pub static CHECK: Check = Check {
                   should be allowed, or have them connect from an allowed network.",
     needs: &[Kind::FirewallRules],
     fixture: "fixtures/firewall-remote-scope",
+    requires: None,
     run,
 };
 

@@ -22,6 +22,7 @@ pub static CHECK: Check = Check {
                   known addresses).",
     needs: &[Kind::Evtx],
     fixture: "fixtures/incomplete-connection-flood",
+    requires: None,
     run,
 };
 

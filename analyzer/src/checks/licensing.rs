@@ -34,6 +34,7 @@ pub static CHECK: Check = Check {
                   (lsdiag.msc).",
     needs: &[Kind::Registry, Kind::Evtx],
     fixture: "fixtures/rds-licensing",
+    requires: None,
     run,
 };
 

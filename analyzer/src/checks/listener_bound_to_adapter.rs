@@ -26,6 +26,7 @@ pub static CHECK: Check = Check {
                   it listens on 0.0.0.0.",
     needs: &[Kind::Registry],
     fixture: "fixtures/listener-bound-to-adapter",
+    requires: Some(missing),
     run,
 };
 
@@ -75,6 +76,6 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the RDP-Tcp key.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     support::missing_key(ev, RDP_TCP_KEY, "registry/terminal-server.reg")
 }

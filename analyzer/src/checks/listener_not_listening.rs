@@ -26,6 +26,7 @@ pub static CHECK: Check = Check {
                   and `net start TermService`) and check that `qwinsta` lists rdp-tcp as Listen.",
     needs: &[Kind::Qwinsta, Kind::Registry],
     fixture: "fixtures/listener-missing",
+    requires: None,
     run,
 };
 

@@ -32,6 +32,7 @@ pub static CHECK: Check = Check {
                   Desktop Users 'User Access' rather than adding individual users.",
     needs: &[Kind::Registry],
     fixture: "fixtures/listener-permissions",
+    requires: Some(missing),
     run,
 };
 
@@ -125,7 +126,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the WinStations key.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     support::missing_key(
         ev,
         &format!(r"{TERMINAL_SERVER_KEY}\WinStations"),

@@ -27,6 +27,7 @@ pub static CHECK: Check = Check {
                   client.",
     needs: &[Kind::HandshakeProbe],
     fixture: "fixtures/probe-refused",
+    requires: None,
     run,
 };
 

@@ -42,6 +42,7 @@ pub static CHECK: Check = Check {
                   firewall in between.",
     needs: &[Kind::Evtx],
     fixture: "fixtures/logon-trail",
+    requires: None,
     run,
 };
 

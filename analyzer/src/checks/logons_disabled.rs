@@ -25,6 +25,7 @@ pub static CHECK: Check = Check {
                   This clears TSServerDrainMode and WinStationsDisabled; no restart is needed.",
     needs: &[Kind::Registry],
     fixture: "fixtures/logons-disabled",
+    requires: Some(missing),
     run,
 };
 
@@ -82,6 +83,6 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the Terminal Server key.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     support::missing_key(ev, TERMINAL_SERVER_KEY, "registry/terminal-server.reg")
 }

@@ -25,6 +25,7 @@ pub static CHECK: Check = Check {
                   to regenerate it.",
     needs: &[Kind::Icacls],
     fixture: "fixtures/machinekeys-acl",
+    requires: None,
     run,
 };
 

@@ -11,63 +11,97 @@ use crate::parse::identify::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-mod account_locked_out;
-mod artifact_unreadable;
-mod brute_force;
-mod certificate_invalid;
-mod certificate_no_server_auth;
-mod certificate_services_not_running;
-mod certificate_thumbprint_unknown;
-mod clock_skew;
-mod collection_step_failed;
-mod control_set_selection;
-mod credential_failures;
-mod credssp_encryption_oracle;
-mod edition_cannot_host;
-mod event_log_damaged;
-mod failed_logons;
-mod fips_mode;
-mod firewall_blocks_rdp;
-mod firewall_remote_scope;
-mod incomplete_connections;
-mod licensing;
-mod listener_bound_to_adapter;
-mod listener_not_listening;
-mod listener_permissions;
-mod listener_probe;
-mod logon_trail;
-mod logons_disabled;
-mod machinekeys_acl;
-mod network_profile;
-mod non_default_port;
-mod not_elevated;
-mod port_conflict;
-mod port_not_listening;
-mod rdp_certificate_events;
+/// The one place a check is registered: its module (one file under `checks/`), one per line,
+/// in ID order. The list declares the modules and builds [`all`]; the tests below check that
+/// every file here is listed, that the order is by ID, and that no retired ID comes back.
+macro_rules! register {
+    ($($module:ident,)*) => {
+        $(mod $module;)*
+
+        /// Every check, in ID order. `rdp-analyze checks` prints this.
+        pub fn all() -> &'static [&'static Check] {
+            static ALL: &[&Check] = &[$(&$module::CHECK),*];
+            ALL
+        }
+    };
+}
+
+register! {
+    rdp_disabled,
+    rdp_disabled_by_policy,
+    termservice_not_running,
+    umrdpservice_not_running,
+    listener_not_listening,
+    non_default_port,
+    port_not_listening,
+    port_conflict,
+    firewall_blocks_rdp,
+    firewall_remote_scope,
+    certificate_invalid,
+    certificate_thumbprint_unknown,
+    machinekeys_acl,
+    failed_logons,
+    security_negotiation,
+    credssp_encryption_oracle,
+    tls_protocols_disabled,
+    fips_mode,
+    tls_cipher_suites,
+    schannel_errors,
+    certificate_no_server_auth,
+    rdp_key_file_acl,
+    certificate_services_not_running,
+    remote_logon_rights,
+    remote_desktop_users,
+    listener_permissions,
+    listener_bound_to_adapter,
+    session_limit,
+    logons_disabled,
+    rdp_stack_replaced,
+    setup_in_progress,
+    udp_transport,
+    termservice_config,
+    sessionenv_not_running,
+    service_dependency_stopped,
+    network_profile,
+    third_party_firewall,
+    secure_channel_broken,
+    clock_skew,
+    licensing,
+    edition_cannot_host,
+    listener_probe,
+    served_certificate,
+    registry_hive_unreliable,
+    control_set_selection,
+    account_locked_out,
+    credential_failures,
+    brute_force,
+    logon_trail,
+    rdp_certificate_events,
+    incomplete_connections,
+    event_log_damaged,
+    artifact_unreadable,
+    collection_step_failed,
+    not_elevated,
+}
+
+/// IDs that were used once and must never be reused, with where their diagnosis went.
+pub const RETIRED: &[(&str, &str)] = &[
+    (
+        "RDP055",
+        "TLS and Schannel errors: folded into RDP020 (schannel-errors)",
+    ),
+    (
+        "RDP056",
+        "setup events: folded into RDP031 (setup-in-progress)",
+    ),
+    (
+        "RDP058",
+        "RDS licensing events: folded into RDP040 (rds-licensing)",
+    ),
+];
+
 mod rdp_certs;
-mod rdp_disabled;
-mod rdp_disabled_by_policy;
-mod rdp_key_file_acl;
-mod rdp_stack_replaced;
-mod registry_hive_unreliable;
-mod remote_desktop_users;
-mod remote_logon_rights;
-mod schannel_errors;
-mod secure_channel_broken;
-mod security_negotiation;
-mod served_certificate;
-mod service_dependency_stopped;
-mod session_limit;
-mod sessionenv_not_running;
-mod setup_in_progress;
 mod support;
-mod termservice_config;
-mod termservice_not_running;
-mod third_party_firewall;
-mod tls_cipher_suites;
-mod tls_protocols_disabled;
-mod udp_transport;
-mod umrdpservice_not_running;
 
 /// How bad a finding is. Ordered most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -110,6 +144,10 @@ pub struct Check {
     pub needs: &'static [Kind],
     /// The fixture folder that makes it fire.
     pub fixture: &'static str,
+    /// For checks that need a particular registry key or command output, not just an artifact
+    /// kind: the reason it is absent, or `None` when it is there. Without it such a check would
+    /// pass silently on a bundle that merely lacks the data, so it is listed as not evaluated.
+    pub requires: Option<fn(&Evidence) -> Option<String>>,
     pub run: fn(&Evidence) -> Vec<Finding>,
 }
 
@@ -218,68 +256,6 @@ impl Finding {
     }
 }
 
-/// Every check, in ID order. `rdp-analyze checks` prints this.
-pub fn all() -> &'static [&'static Check] {
-    static ALL: &[&Check] = &[
-        &rdp_disabled::CHECK,
-        &rdp_disabled_by_policy::CHECK,
-        &termservice_not_running::CHECK,
-        &umrdpservice_not_running::CHECK,
-        &listener_not_listening::CHECK,
-        &non_default_port::CHECK,
-        &port_not_listening::CHECK,
-        &port_conflict::CHECK,
-        &firewall_blocks_rdp::CHECK,
-        &firewall_remote_scope::CHECK,
-        &certificate_invalid::CHECK,
-        &certificate_thumbprint_unknown::CHECK,
-        &machinekeys_acl::CHECK,
-        &failed_logons::CHECK,
-        &security_negotiation::CHECK,
-        &credssp_encryption_oracle::CHECK,
-        &tls_protocols_disabled::CHECK,
-        &fips_mode::CHECK,
-        &tls_cipher_suites::CHECK,
-        &schannel_errors::CHECK,
-        &certificate_no_server_auth::CHECK,
-        &rdp_key_file_acl::CHECK,
-        &certificate_services_not_running::CHECK,
-        &remote_logon_rights::CHECK,
-        &remote_desktop_users::CHECK,
-        &listener_permissions::CHECK,
-        &listener_bound_to_adapter::CHECK,
-        &session_limit::CHECK,
-        &logons_disabled::CHECK,
-        &rdp_stack_replaced::CHECK,
-        &setup_in_progress::CHECK,
-        &udp_transport::CHECK,
-        &termservice_config::CHECK,
-        &sessionenv_not_running::CHECK,
-        &service_dependency_stopped::CHECK,
-        &network_profile::CHECK,
-        &third_party_firewall::CHECK,
-        &secure_channel_broken::CHECK,
-        &clock_skew::CHECK,
-        &licensing::CHECK,
-        &edition_cannot_host::CHECK,
-        &listener_probe::CHECK,
-        &served_certificate::CHECK,
-        &registry_hive_unreliable::CHECK,
-        &control_set_selection::CHECK,
-        &account_locked_out::CHECK,
-        &credential_failures::CHECK,
-        &brute_force::CHECK,
-        &logon_trail::CHECK,
-        &rdp_certificate_events::CHECK,
-        &incomplete_connections::CHECK,
-        &event_log_damaged::CHECK,
-        &artifact_unreadable::CHECK,
-        &collection_step_failed::CHECK,
-        &not_elevated::CHECK,
-    ];
-    ALL
-}
-
 /// A check that could not be evaluated, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotEvaluated {
@@ -303,7 +279,7 @@ pub fn run_all(ev: &Evidence) -> Outcome {
         .iter()
         .copied()
         .filter(
-            |c| match why_not_evaluated(ev, c).or_else(|| missing_evidence(ev, c.id)) {
+            |c| match why_not_evaluated(ev, c).or_else(|| c.requires.and_then(|f| f(ev))) {
                 Some(reason) => {
                     not_evaluated.push(NotEvaluated {
                         id: c.id,
@@ -322,43 +298,6 @@ pub fn run_all(ev: &Evidence) -> Outcome {
         findings,
         not_evaluated,
     }
-}
-
-/// Checks that need a particular registry key or command output, not just an artifact kind.
-/// Without it they would pass silently on a bundle that merely lacks the data, so they are
-/// listed as not evaluated, with the reason. Keyed by check ID so `Check` stays unchanged.
-type Missing = fn(&Evidence) -> Option<String>;
-static REQUIRES: &[(&str, Missing)] = &[
-    ("RDP001", rdp_disabled::missing),
-    ("RDP003", termservice_not_running::missing),
-    ("RDP006", non_default_port::missing),
-    ("RDP015", security_negotiation::missing),
-    ("RDP016", credssp_encryption_oracle::missing),
-    ("RDP017", tls_protocols_disabled::missing),
-    ("RDP018", fips_mode::missing),
-    ("RDP019", tls_cipher_suites::missing),
-    ("RDP020", schannel_errors::missing),
-    ("RDP022", rdp_key_file_acl::missing),
-    ("RDP023", certificate_services_not_running::missing),
-    ("RDP024", remote_logon_rights::missing),
-    ("RDP026", listener_permissions::missing),
-    ("RDP027", listener_bound_to_adapter::missing),
-    ("RDP028", session_limit::missing),
-    ("RDP029", logons_disabled::missing),
-    ("RDP030", rdp_stack_replaced::missing),
-    ("RDP031", setup_in_progress::missing),
-    ("RDP033", termservice_config::missing),
-    ("RDP034", sessionenv_not_running::missing),
-    ("RDP036", network_profile::missing),
-    ("RDP038", secure_channel_broken::missing),
-    ("RDP041", edition_cannot_host::missing),
-];
-
-fn missing_evidence(ev: &Evidence, id: &str) -> Option<String> {
-    REQUIRES
-        .iter()
-        .find(|(i, _)| *i == id)
-        .and_then(|(_, f)| f(ev))
 }
 
 /// `None` when `check` has evidence to work from; otherwise the reason it has none, naming the
@@ -492,5 +431,87 @@ mod tests {
                 c.fixture
             );
         }
+    }
+
+    /// Like clippy's `update_lints --check`: a check file that is not registered is never
+    /// compiled, so nothing else would notice it.
+    #[test]
+    fn every_check_file_is_registered_once() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");
+        let source = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+        let list = source
+            .split("register! {")
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+            .unwrap();
+        let listed: Vec<&str> = list
+            .lines()
+            .map(|l| l.trim().trim_end_matches(','))
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(listed.len(), all().len());
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter_map(|n| n.strip_suffix(".rs").map(str::to_string))
+            .filter(|n| !["mod", "support", "rdp_certs"].contains(&n.as_str()))
+            .collect();
+        files.sort();
+        let mut sorted = listed.clone();
+        sorted.sort();
+        assert_eq!(sorted, files, "checks/*.rs and the register! list differ");
+    }
+
+    #[test]
+    fn all_is_in_id_order_and_no_retired_id_is_live() {
+        let ids: Vec<&str> = all().iter().map(|c| c.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "register! must list checks in ID order");
+        for (id, went) in RETIRED {
+            assert!(!ids.contains(id), "{id} is retired ({went}) but live again");
+            assert!(id.len() == 6 && id.starts_with("RDP"), "{id}");
+        }
+    }
+
+    /// Every ID a fixture names is live or retired, and no fixture requires a retired one.
+    #[test]
+    fn fixtures_name_only_known_ids() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let live: std::collections::HashSet<&str> = all().iter().map(|c| c.id).collect();
+        let retired: std::collections::HashSet<&str> = RETIRED.iter().map(|(id, _)| *id).collect();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path().join("expected.json");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for (section, items) in json.as_object().unwrap() {
+                let Some(items) = items.as_array() else {
+                    continue;
+                };
+                for item in items {
+                    let id = item
+                        .as_str()
+                        .or_else(|| item.get("id").and_then(|v| v.as_str()));
+                    let Some(id) = id.filter(|s| s.starts_with("RDP")) else {
+                        continue;
+                    };
+                    seen += 1;
+                    assert!(
+                        live.contains(id) || retired.contains(id),
+                        "{}: {section} names unknown {id}",
+                        path.display()
+                    );
+                    assert!(
+                        !(section == "must" && retired.contains(id)),
+                        "{}: must names retired {id}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(seen > 0, "no IDs read from {}", root.display());
     }
 }

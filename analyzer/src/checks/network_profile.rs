@@ -30,6 +30,7 @@ pub static CHECK: Check = Check {
                   enable=Yes profile=any` (or narrow the scope instead of the profile).",
     needs: &[Kind::FirewallProfiles],
     fixture: "fixtures/network-profile-public",
+    requires: Some(missing),
     run,
 };
 
@@ -116,7 +117,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without `netsh advfirewall show currentprofile`.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let current = ev
         .firewall_profiles
         .iter()

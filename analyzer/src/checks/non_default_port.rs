@@ -21,6 +21,7 @@ pub static CHECK: Check = Check {
                   restart TermService.",
     needs: &[Kind::Registry],
     fixture: "fixtures/non-default-port",
+    requires: Some(missing),
     run,
 };
 

@@ -18,6 +18,7 @@ pub static CHECK: Check = Check {
                   complete bundle.",
     needs: &[],
     fixture: "fixtures/not-elevated",
+    requires: None,
     run,
 };
 

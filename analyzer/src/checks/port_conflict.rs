@@ -22,6 +22,7 @@ pub static CHECK: Check = Check {
                   TermService\"`).",
     needs: &[Kind::Netstat],
     fixture: "fixtures/port-conflict",
+    requires: None,
     run,
 };
 

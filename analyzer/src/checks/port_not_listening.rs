@@ -19,6 +19,7 @@ pub static CHECK: Check = Check {
                   :PORT` that the port is LISTENING under TermService's svchost PID.",
     needs: &[Kind::Netstat],
     fixture: "fixtures/port-not-listening",
+    requires: None,
     run,
 };
 

@@ -31,6 +31,7 @@ pub static CHECK: Check = Check {
                   TermService: a new one is created (event 1056).",
     needs: &[Kind::Evtx],
     fixture: "fixtures/rdp-certificate-not-created",
+    requires: None,
     run,
 };
 

@@ -23,6 +23,7 @@ pub static CHECK: Check = Check {
                   No reboot is needed.",
     needs: &[Kind::Registry],
     fixture: "fixtures/rdp-disabled",
+    requires: Some(missing),
     run,
 };
 

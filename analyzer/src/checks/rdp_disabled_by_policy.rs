@@ -27,6 +27,7 @@ pub static CHECK: Check = Check {
                   run gpupdate /force. If it is 'Local Group Policy', change it with gpedit.msc.",
     needs: &[Kind::Registry, Kind::Gpresult, Kind::GpresultXml],
     fixture: "fixtures/rdp-blocked-by-gpo",
+    requires: None,
     run,
 };
 

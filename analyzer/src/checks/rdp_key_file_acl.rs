@@ -32,6 +32,7 @@ pub static CHECK: Check = Check {
                   right permissions.",
     needs: &[Kind::Icacls, Kind::CertIndex],
     fixture: "fixtures/rdp-key-file-acl",
+    requires: Some(missing),
     run,
 };
 
@@ -167,7 +168,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without an icacls listing of the key file(s) or the collector's key check.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let listed = ev.icacls.iter().any(|i| {
         i.value.paths.iter().any(|p| {
             let l = p.path.to_ascii_lowercase();

@@ -30,6 +30,7 @@ pub static CHECK: Check = Check {
                   update it to a version made for this Windows build.",
     needs: &[Kind::Registry],
     fixture: "fixtures/rdp-stack-replaced",
+    requires: Some(missing),
     run,
 };
 
@@ -104,6 +105,6 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the RDP-Tcp key.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     support::missing_key(ev, RDP_TCP_KEY, "registry/terminal-server.reg")
 }

@@ -29,6 +29,7 @@ pub static CHECK: Check = Check {
                   offline.",
     needs: &[Kind::RegistryHive],
     fixture: "fixtures/offline-hive-damaged",
+    requires: None,
     run,
 };
 

@@ -27,6 +27,7 @@ pub static CHECK: Check = Check {
                   again to get the new membership.",
     needs: &[Kind::NetLocalgroup],
     fixture: "fixtures/remote-desktop-users",
+    requires: None,
     run,
 };
 

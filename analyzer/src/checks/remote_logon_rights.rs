@@ -36,6 +36,7 @@ pub static CHECK: Check = Check {
                   logons get the new rights.",
     needs: &[Kind::Secedit, Kind::Gpresult],
     fixture: "fixtures/remote-logon-rights",
+    requires: Some(missing),
     run,
 };
 
@@ -381,7 +382,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the user rights (secedit) or gpresult rows for them.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let secedit = ev.secedit.iter().any(|s| s.value.has_user_rights());
     let gp = support::security_setting_gpo(ev, ALLOW_RDP_LOGON_RIGHT_NAMES).is_some()
         || support::security_setting_gpo(ev, DENY_RDP_LOGON_RIGHT_NAMES).is_some();

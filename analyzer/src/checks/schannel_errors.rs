@@ -35,6 +35,7 @@ pub static CHECK: Check = Check {
                   the failed RDP attempts.",
     needs: &[Kind::Evtx, Kind::HandshakeProbe],
     fixture: "fixtures/schannel-errors",
+    requires: Some(missing),
     run,
 };
 
@@ -195,7 +196,7 @@ fn likely_cause(ev: &Evidence, id: u32, group: &[&(&str, &Event)]) -> Option<Str
 }
 
 /// Not evaluated without the System log (where Schannel writes) or a handshake probe.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     (!support::has_system_log(ev) && ev.handshake.is_empty())
         .then(|| support::missing_because(ev, "events/System.evtx", "System event log"))
 }

@@ -28,6 +28,7 @@ pub static CHECK: Check = Check {
                   account was reset or deleted, rejoin the domain.",
     needs: &[Kind::Nltest, Kind::Evtx],
     fixture: "fixtures/secure-channel-broken",
+    requires: Some(missing),
     run,
 };
 
@@ -110,7 +111,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without nltest output or the System log (where Netlogon writes 5719).
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     (ev.secure_channel.is_empty() && !support::has_system_log(ev)).then(|| {
         support::missing_because(
             ev,

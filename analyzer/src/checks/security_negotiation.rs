@@ -35,6 +35,7 @@ pub static CHECK: Check = Check {
                   The listener applies them to new connections.",
     needs: &[Kind::Registry, Kind::HandshakeProbe],
     fixture: "fixtures/security-negotiation",
+    requires: Some(missing),
     run,
 };
 
@@ -214,7 +215,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the RDP-Tcp key (nor a handshake probe).
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     if !ev.handshake.is_empty() {
         return None;
     }

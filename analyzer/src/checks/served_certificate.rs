@@ -27,6 +27,7 @@ pub static CHECK: Check = Check {
                   certificate you intend to serve.",
     needs: &[Kind::HandshakeProbe],
     fixture: "fixtures/served-certificate-mismatch",
+    requires: None,
     run,
 };
 

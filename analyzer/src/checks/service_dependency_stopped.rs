@@ -26,6 +26,7 @@ pub static CHECK: Check = Check {
                   the RDP service. Read System log events 7001/7003 for the chain.",
     needs: &[Kind::Registry, Kind::ScQuery],
     fixture: "fixtures/service-dependency-stopped",
+    requires: None,
     run,
 };
 

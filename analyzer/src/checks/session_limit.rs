@@ -28,6 +28,7 @@ pub static CHECK: Check = Check {
                   HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp.",
     needs: &[Kind::Registry],
     fixture: "fixtures/session-limit",
+    requires: Some(missing),
     run,
 };
 
@@ -135,6 +136,6 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the RDP-Tcp key.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     support::missing_key(ev, RDP_TCP_KEY, "registry/terminal-server.reg")
 }

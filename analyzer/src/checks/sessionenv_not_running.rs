@@ -24,6 +24,7 @@ pub static CHECK: Check = Check {
                   TermService`), which starts SessionEnv with it.",
     needs: &[Kind::ScQuery, Kind::Registry],
     fixture: "fixtures/sessionenv-disabled",
+    requires: Some(missing),
     run,
 };
 
@@ -46,7 +47,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated when nothing about SessionEnv was collected.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let known =
         ev.service("SessionEnv").is_some() || support::service_start(ev, "SessionEnv").is_some();
     (!known).then(|| {

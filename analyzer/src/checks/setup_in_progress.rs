@@ -26,6 +26,7 @@ pub static CHECK: Check = Check {
                   HKLM\\SYSTEM\\Setup and reboot.",
     needs: &[Kind::Registry, Kind::Evtx],
     fixture: "fixtures/setup-in-progress",
+    requires: Some(missing),
     run,
 };
 
@@ -71,7 +72,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the Setup key or the LocalSessionManager log.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let lsm = ev.events.iter().any(|l| {
         l.artifact.contains("LocalSessionManager")
             || l.value

@@ -29,6 +29,7 @@ pub static CHECK: Check = Check {
                   restart/60000/restart/60000//`. Restart the computer afterwards.",
     needs: &[Kind::Registry, Kind::ScQuery],
     fixture: "fixtures/termservice-config",
+    requires: Some(missing),
     run,
 };
 
@@ -121,7 +122,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without TermService's key or an `sc qc` of it.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     if ev.service_start_type("TermService").is_some() {
         return None;
     }

@@ -20,6 +20,7 @@ pub static CHECK: Check = Check {
                   Service Control Manager events 7023/7024/7031 naming the error.",
     needs: &[Kind::ScQuery, Kind::Registry],
     fixture: "fixtures/termservice-stopped",
+    requires: Some(missing),
     run,
 };
 

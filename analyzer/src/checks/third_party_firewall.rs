@@ -24,6 +24,7 @@ pub static CHECK: Check = Check {
                   to confirm.",
     needs: &[Kind::SecurityCenter],
     fixture: "fixtures/third-party-firewall",
+    requires: None,
     run,
 };
 

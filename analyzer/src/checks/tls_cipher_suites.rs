@@ -35,6 +35,7 @@ pub static CHECK: Check = Check {
                   if a hardening tool turned them off. Restart the computer afterwards.",
     needs: &[Kind::Registry, Kind::Gpresult],
     fixture: "fixtures/tls-cipher-suites",
+    requires: Some(missing),
     run,
 };
 
@@ -225,7 +226,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the cipher-suite policy export (or its step's not_found) and SCHANNEL.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     let policy = ev.reg_covers(SUITE_POLICY_KEY)
         || support::key_absent_on_machine(ev, "registry/cipher-suite-policy.reg");
     if !policy {

@@ -32,6 +32,7 @@ pub static CHECK: Check = Check {
                   hardening GPO or tool (IIS Crypto, a CIS script) wrote them, fix it there too.",
     needs: &[Kind::Registry],
     fixture: "fixtures/tls-protocols-disabled",
+    requires: Some(missing),
     run,
 };
 
@@ -180,7 +181,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 }
 
 /// Not evaluated without the SCHANNEL export.
-pub fn missing(ev: &Evidence) -> Option<String> {
+fn missing(ev: &Evidence) -> Option<String> {
     support::missing_key(
         ev,
         r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL",

@@ -28,6 +28,7 @@ pub static CHECK: Check = Check {
                   Mode (UDP-In)\" new enable=Yes`), and restart TermService.",
     needs: &[Kind::Netstat, Kind::FirewallRules, Kind::Registry],
     fixture: "fixtures/udp-transport",
+    requires: None,
     run,
 };
 

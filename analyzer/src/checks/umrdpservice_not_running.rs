@@ -22,6 +22,7 @@ pub static CHECK: Check = Check {
                   (`net start UmRdpService`), or restart TermService, which starts it.",
     needs: &[Kind::ScQuery, Kind::Registry],
     fixture: "fixtures/umrdpservice-disabled",
+    requires: None,
     run,
 };
 

@@ -5,6 +5,7 @@ use crate::checks::{Finding, NotEvaluated, Outcome, Severity};
 use crate::evidence::Evidence;
 use serde::Serialize;
 
+pub mod catalogue;
 pub mod html;
 pub mod json;
 pub mod markdown;
