@@ -24,10 +24,15 @@ pub static CHECK: Check = Check {
     run,
 };
 
+/// The checks an unreadable artifact of `kind` leaves without evidence (a hive serves every
+/// registry check).
 fn dependents(kind: Kind) -> String {
     let ids: Vec<_> = all()
         .iter()
-        .filter(|c| c.needs.contains(&kind))
+        .filter(|c| {
+            c.needs.contains(&kind)
+                || super::stands_for(kind).is_some_and(|served| c.needs.contains(&served))
+        })
         .map(|c| c.id)
         .collect();
     if ids.is_empty() {

@@ -356,7 +356,7 @@ fn has_kind(ev: &Evidence, kind: Kind) -> bool {
 
 /// The kind an artifact serves as: event XML for event logs, a raw hive for registry exports
 /// (its keys are mapped onto the same model).
-fn stands_for(kind: Kind) -> Option<Kind> {
+pub(crate) fn stands_for(kind: Kind) -> Option<Kind> {
     match kind {
         Kind::EventXml => Some(Kind::Evtx),
         Kind::RegistryHive => Some(Kind::Registry),
