@@ -693,10 +693,33 @@ fn child_ci(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
 /// Reads the files a diagnosis needs from a folder laid out as a Windows volume (a mounted
 /// disk, or a copy of its folders), or `None` when `root` is not one.
 fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
-    let system32 = child_ci(&child_ci(root, "Windows")?, "System32")?;
+    read_volume_at(root, root, limits).or_else(|| {
+        // The volume one folder down (a folder holding the copy of a drive, `case/C/...`).
+        let mut subdirs: Vec<_> = fs::read_dir(root)
+            .ok()?
+            .filter_map(Result::ok)
+            .take(64)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .collect();
+        subdirs.sort();
+        subdirs
+            .iter()
+            .find_map(|sub| read_volume_at(root, sub, limits))
+    })
+}
+
+/// [`read_volume`] of the volume at `volume`, labels relative to the input's `root`.
+fn read_volume_at(root: &Path, volume: &Path, limits: &Limits) -> Option<Bundle> {
+    let system32 = child_ci(&child_ci(volume, "Windows")?, "System32")?;
     let config = child_ci(&system32, "config")?;
+    let prefix = if volume == root {
+        String::new()
+    } else {
+        format!("{}/", rel_label(root, volume))
+    };
     let mut bundle = Bundle {
-        volume: Some(String::new()),
+        volume: Some(prefix.clone()),
         ..Bundle::default()
     };
     let mut total = 0u64;
@@ -718,16 +741,16 @@ fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
         for entry in entries {
             let path = entry.path();
             let label = rel_label(root, &path);
-            if !volume_wants(&label) {
+            let Some(rel) = label.get(prefix.len()..).filter(|r| volume_wants(r)) else {
                 continue;
-            }
-            found_hive |= label.to_ascii_lowercase().starts_with(CONFIG_DIR);
+            };
+            found_hive |= rel.to_ascii_lowercase().starts_with(CONFIG_DIR);
             read_one(&mut bundle, &path, label, limits, &mut total);
         }
     }
     let keys = ["ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys"]
         .iter()
-        .try_fold(root.to_path_buf(), |dir, name| child_ci(&dir, name));
+        .try_fold(volume.to_path_buf(), |dir, name| child_ci(&dir, name));
     if let Some(dir) = keys {
         let mut names: Vec<String> = fs::read_dir(&dir)
             .map(|entries| {
@@ -1154,6 +1177,51 @@ mod tests {
         assert_eq!(b.volume.as_deref(), Some("C/"));
         let paths: Vec<&str> = b.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["C/Windows/System32/config/SYSTEM"]);
+    }
+
+    #[test]
+    fn a_volume_folder_is_read_for_its_evidence_only() {
+        let root = std::env::temp_dir().join(format!("rdp-vol-test-{}", std::process::id()));
+        let vol = root.join("C");
+        let _ = fs::remove_dir_all(&root);
+        for (p, b) in [
+            ("WINDOWS/System32/config/SYSTEM", &b"regf"[..]),
+            ("WINDOWS/System32/config/SYSTEM.LOG1", b"regf"),
+            ("WINDOWS/System32/config/SAM", b"regf"),
+            ("WINDOWS/System32/winevt/Logs/Security.evtx", b"ElfFile"),
+            ("WINDOWS/System32/winevt/Logs/Application.evtx", b"ElfFile"),
+            (
+                "ProgramData/Microsoft/Crypto/RSA/MachineKeys/f686aace_x",
+                b"k",
+            ),
+            ("Users/jdoe/secret.txt", b"no"),
+        ] {
+            let f = vol.join(p);
+            fs::create_dir_all(f.parent().unwrap()).unwrap();
+            fs::write(f, b).unwrap();
+        }
+        // The volume one folder down is found too; labels stay relative to the input.
+        for (input, prefix) in [(&vol, ""), (&root, "C/")] {
+            let b = read_folder(input, &Limits::default());
+            assert_eq!(b.volume.as_deref(), Some(prefix));
+            let paths: Vec<&str> = b.files.iter().map(|f| f.path.as_str()).collect();
+            let want: Vec<String> = [
+                "WINDOWS/System32/config/SYSTEM",
+                "WINDOWS/System32/config/SYSTEM.LOG1",
+                "WINDOWS/System32/winevt/Logs/Security.evtx",
+            ]
+            .iter()
+            .map(|p| format!("{prefix}{p}"))
+            .collect();
+            assert_eq!(paths, want);
+            let (folder, names) = b.machine_keys.unwrap();
+            assert_eq!(
+                folder,
+                format!("{prefix}ProgramData/Microsoft/Crypto/RSA/MachineKeys")
+            );
+            assert_eq!(names, ["f686aace_x"]);
+        }
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
