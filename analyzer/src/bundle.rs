@@ -693,7 +693,7 @@ fn child_ci(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
 /// Reads the files a diagnosis needs from a folder laid out as a Windows volume (a mounted
 /// disk, or a copy of its folders), or `None` when `root` is not one.
 fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
-    read_volume_at(root, root, limits).or_else(|| {
+    let mut bundle = read_volume_at(root, root, limits).or_else(|| {
         // The volume one folder down (a folder holding the copy of a drive, `case/C/...`).
         let mut subdirs: Vec<_> = fs::read_dir(root)
             .ok()?
@@ -706,7 +706,9 @@ fn read_volume(root: &Path, limits: &Limits) -> Option<Bundle> {
         subdirs
             .iter()
             .find_map(|sub| read_volume_at(root, sub, limits))
-    })
+    })?;
+    bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Some(bundle)
 }
 
 /// [`read_volume`] of the volume at `volume`, labels relative to the input's `root`.
@@ -746,6 +748,26 @@ fn read_volume_at(root: &Path, volume: &Path, limits: &Limits) -> Option<Bundle>
             };
             found_hive |= rel.to_ascii_lowercase().starts_with(CONFIG_DIR);
             read_one(&mut bundle, &path, label, limits, &mut total);
+        }
+    }
+    // An extracted `rdp-collect --offline` bundle: its manifest and MachineKeys listing.
+    let manifest = root.join(MANIFEST_PATH);
+    if manifest.is_file() {
+        read_one(
+            &mut bundle,
+            &manifest,
+            MANIFEST_PATH.into(),
+            limits,
+            &mut total,
+        );
+    }
+    let listing = volume.join(KEYS_LISTING);
+    if listing.is_file() {
+        let label = rel_label(root, &listing);
+        read_one(&mut bundle, &listing, label, limits, &mut total);
+        if let Some(keys) = listed_machine_keys(&mut bundle.files, &prefix) {
+            bundle.machine_keys = Some(keys);
+            return found_hive.then_some(bundle);
         }
     }
     let keys = ["ProgramData", "Microsoft", "Crypto", "RSA", "MachineKeys"]
@@ -1221,6 +1243,31 @@ mod tests {
             );
             assert_eq!(names, ["f686aace_x"]);
         }
+        fs::remove_dir_all(&root).unwrap();
+
+        // An extracted `rdp-collect --offline` bundle keeps its manifest and key listing.
+        let root = std::env::temp_dir().join(format!("rdp-offbundle-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        for (p, b) in [
+            ("manifest.json", &b"{}"[..]),
+            ("offline/Windows/System32/config/SOFTWARE", b"regf"),
+            (
+                "offline/ProgramData/Microsoft/Crypto/RSA/MachineKeys.listing.txt",
+                b"a_1\r\nf686aace6942fb7f7ceb231212eef4a4_2\r\n",
+            ),
+        ] {
+            let f = root.join(p);
+            fs::create_dir_all(f.parent().unwrap()).unwrap();
+            fs::write(f, b).unwrap();
+        }
+        let b = read_folder(&root, &Limits::default());
+        assert_eq!(b.volume.as_deref(), Some("offline/"));
+        let paths: Vec<&str> = b.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["manifest.json", "offline/Windows/System32/config/SOFTWARE"]
+        );
+        assert_eq!(b.machine_keys.unwrap().1.len(), 2);
         fs::remove_dir_all(&root).unwrap();
     }
 
