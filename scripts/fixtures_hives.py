@@ -379,6 +379,34 @@ GUID = "5e4c1e0a-7d3b-4c1e-9a55-2f6e8b1d0c42"
 RDP_KEY = f"f686aace6942fb7f7ceb231212eef4a4_{GUID}"
 
 
+def cross_check_log(config, flushed):
+    """Replays SYSTEM.LOG1 with regipy (an independent implementation) and compares every value
+    of the result with the hive as Windows had it."""
+    try:
+        from regipy.recovery import apply_transaction_logs
+        from regipy.registry import RegistryHive
+    except ImportError:
+        return
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "SYSTEM")
+        _, applied = apply_transaction_logs(os.path.join(config, "SYSTEM"), primary_log_path=os.path.join(config, "SYSTEM.LOG1"), restored_hive_path=out)
+        assert applied >= 1, "regipy applied no log entry"
+        hive = RegistryHive(out)
+
+        def walk(k, path):
+            key = hive.get_key(path or "\\")
+            got = {v.name.upper(): v.value for v in key.iter_values()}
+            for name, kind, data in k.values:
+                if kind == 4:
+                    assert got.get(name.upper()) == struct.unpack("<I", data)[0], f"{path}\\{name}"
+            for c in k.children.values():
+                walk(c, f"{path}\\{c.name}")
+
+        walk(flushed, "")
+    print(f"  regipy replays {os.path.relpath(os.path.join(config, 'SYSTEM.LOG1'), ROOT)} to the flushed hive")
+
+
 def volume(name, description, system=None, software=None, expected=None, events=False, seq=(7, 7), damage=None, flushed=None, keys=None):
     d = os.path.join(FIX, name)
     shutil.rmtree(d, ignore_errors=True)
@@ -392,6 +420,7 @@ def volume(name, description, system=None, software=None, expected=None, events=
         with open(os.path.join(config, "SYSTEM.LOG1"), "wb") as f:
             f.write(log_file(stale.base, bytes(stale.data), bytes(new.data), seq[1]))
         open(os.path.join(config, "SYSTEM.LOG2"), "wb").close()
+        cross_check_log(config, flushed)
     write_hive(os.path.join(config, "SOFTWARE"), software or software_tree(), "\\SystemRoot\\System32\\Config\\SOFTWARE")
     if events:
         logs = os.path.join(d, "Windows", "System32", "winevt", "Logs")
