@@ -36,7 +36,13 @@ fn is_home(edition: &str) -> bool {
 }
 
 fn run(ev: &Evidence) -> Vec<Finding> {
-    if let Some(m) = &ev.manifest {
+    // A manifest without OS facts (`rdp-collect --offline` knows the volume, not its Windows)
+    // leaves the edition to the SOFTWARE hive.
+    let facts = ev
+        .manifest
+        .as_ref()
+        .filter(|m| m.os.edition_id.is_some() || m.os.product_name.is_some());
+    if let Some(m) = facts {
         let ed = m.os.edition_id.as_deref().unwrap_or("");
         let name = m.os.product_name.as_deref().unwrap_or("");
         if is_home(ed) || name.to_ascii_lowercase().contains(" home") {
