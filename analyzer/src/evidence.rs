@@ -490,7 +490,8 @@ pub fn event_address(e: &evtx::Event) -> Option<String> {
         (EventSource::Security, _) => e.get("IpAddress"),
         (EventSource::RemoteConnectionManager, 1149) => e.get("Param3"),
         (EventSource::LocalSessionManager, _) => e.get("Address"),
-        (EventSource::RdpCoreTs, _) => e.get("ClientIP"),
+        // 131 names the client as `ClientIP` (ip:port), 139 and 140 as `IPString`.
+        (EventSource::RdpCoreTs, _) => e.get("ClientIP").or_else(|| e.get("IPString")),
         _ => None,
     }?;
     normalize_address(raw)

@@ -388,3 +388,30 @@ pub fn ace_ref(artifact: &str, a: &crate::parse::icacls::Ace) -> EvidenceRef {
         ),
     )
 }
+
+/// Each user's latest successful RDP logon (RFC 3339), by account key: Security 4624 (the RDP
+/// logon types the event filter keeps), LocalSessionManager 21/25, RemoteConnectionManager 1149.
+/// What happened after a failure tells whether its cause still stands.
+pub fn last_logon_by_user(ev: &Evidence) -> std::collections::BTreeMap<String, &str> {
+    let mut out: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for (_, e) in ev.events_with_ids(&[4624, 21, 25, 1149]) {
+        let ok = match crate::evidence::event_source(e) {
+            crate::evidence::EventSource::Security => e.event_id == 4624,
+            crate::evidence::EventSource::LocalSessionManager => matches!(e.event_id, 21 | 25),
+            crate::evidence::EventSource::RemoteConnectionManager => e.event_id == 1149,
+            _ => false,
+        };
+        let Some(key) = ok
+            .then(|| crate::evidence::event_account(e))
+            .flatten()
+            .map(|a| a.key())
+        else {
+            continue;
+        };
+        let t = out.entry(key).or_default();
+        if e.time.as_str() > *t {
+            *t = e.time.as_str();
+        }
+    }
+    out
+}
