@@ -180,18 +180,33 @@ fn a_real_dc_under_rdp_brute_force_reads_as_such() {
     };
     // Its LocalSessionManager log starts with the first boot's OOBE (event 34) and goes on
     // with two days of sessions: setup is long over.
-    assert!(findings(&r, "RDP031").is_empty(), "{:?}", findings(&r, "RDP031"));
+    assert!(
+        findings(&r, "RDP031").is_empty(),
+        "{:?}",
+        findings(&r, "RDP031")
+    );
     let brute = findings(&r, "RDP052");
     let guessing = brute
         .iter()
         .find(|f| f["facts"]["kind"] == "brute-force")
         .expect("the 95 NLA failures are brute force");
     // The 4625s carry no address (NLA: IpAddress '-'): it comes from RdpCoreTS beside them.
-    assert_eq!(guessing["facts"]["top_source"], "194.61.24.102", "{guessing}");
-    assert!(guessing["facts"]["failures"].as_str().unwrap().parse::<u32>().unwrap() >= 95);
-    assert!(brute
-        .iter()
-        .any(|f| f["title"].as_str().unwrap().contains("flood from 194.61.24.102")));
+    assert_eq!(
+        guessing["facts"]["top_source"], "194.61.24.102",
+        "{guessing}"
+    );
+    assert!(
+        guessing["facts"]["failures"]
+            .as_str()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+            >= 95
+    );
+    assert!(brute.iter().any(|f| f["title"]
+        .as_str()
+        .unwrap()
+        .contains("flood from 194.61.24.102")));
     assert!(errors(&r).is_empty(), "{:?}", errors(&r));
 }
 
@@ -203,7 +218,11 @@ fn a_real_desktop_with_old_failures_has_no_error() {
     let Some(r) = analyze_machine("dfirmuseum__BelkasoftCTF-") else {
         return;
     };
-    assert!(findings(&r, "RDP031").is_empty(), "{:?}", findings(&r, "RDP031"));
+    assert!(
+        findings(&r, "RDP031").is_empty(),
+        "{:?}",
+        findings(&r, "RDP031")
+    );
     assert!(errors(&r).is_empty(), "{:?}", errors(&r));
     let granted = findings(&r, "RDP014")
         .into_iter()
