@@ -259,3 +259,37 @@ fn real_logs_never_name_a_placeholder() {
         }
     }
 }
+
+/// A real Windows 10 STIG report (c0moshack) denies Remote Desktop to Guests, Local account and
+/// the Domain and Enterprise Admins of two domains: the admins' refusal is named with its GPO.
+#[test]
+fn a_real_stig_report_names_the_denied_admin_groups() {
+    let Some(dir) = samples_dir() else { return };
+    let Some((name, data)) = sample_files(&dir)
+        .into_iter()
+        .find(|(n, _)| n.contains("stig") && n.ends_with(".html"))
+    else {
+        eprintln!("SKIPPED: no STIG gpresult sample");
+        return;
+    };
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(&data).unwrap();
+    let zip = w.finish().unwrap().into_inner();
+    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
+    let r = serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap();
+    let named = findings(&r, "RDP024")
+        .into_iter()
+        .find(|f| f["facts"]["principals"].as_str().unwrap().contains("Domain Admins"))
+        .expect("the denied admin groups are named");
+    assert_eq!(named["severity"], "warning", "{named}");
+    assert!(named["facts"]["winning_gpo"]
+        .as_str()
+        .unwrap()
+        .contains("STIG"));
+    assert!(!named["facts"]["principals"]
+        .as_str()
+        .unwrap()
+        .contains("Guests"));
+}
