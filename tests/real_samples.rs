@@ -281,7 +281,12 @@ fn a_real_stig_report_names_the_denied_admin_groups() {
     let r = serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap();
     let named = findings(&r, "RDP024")
         .into_iter()
-        .find(|f| f["facts"]["principals"].as_str().unwrap().contains("Domain Admins"))
+        .find(|f| {
+            f["facts"]["principals"]
+                .as_str()
+                .unwrap()
+                .contains("Domain Admins")
+        })
         .expect("the denied admin groups are named");
     assert_eq!(named["severity"], "warning", "{named}");
     assert!(named["facts"]["winning_gpo"]
