@@ -230,3 +230,174 @@ fn real_hives_in_a_volume_layout_are_diagnosed_from_the_hive() {
     }
     assert!(seen > 0, "no known SYSTEM hive among the samples");
 }
+
+/// The logs of one real machine (every `evtx/` sample whose name starts with `prefix`), zipped
+/// as a customer would send them, analyzed: the JSON report. `None` when the samples are absent.
+fn analyze_machine(prefix: &str) -> Option<serde_json::Value> {
+    let dir = samples_dir()?;
+    let files: Vec<_> = sample_files(&dir)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with(&format!("evtx/{prefix}")))
+        .collect();
+    if files.is_empty() {
+        eprintln!("SKIPPED: no evtx/{prefix}* sample");
+        return None;
+    }
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in &files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    let zip = w.finish().unwrap().into_inner();
+    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
+    Some(serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap())
+}
+
+fn findings<'a>(report: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == id)
+        .collect()
+}
+
+fn errors(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| format!("{} {}", f["id"], f["title"]))
+        .collect()
+}
+
+/// A real Server 2012 R2 DC brute-forced over RDP from the internet (DFIR Artifact Museum,
+/// Stolen Szechuan Sauce): what a senior engineer reads from its logs is "password guessing
+/// from 194.61.24.102, NLA rejecting it", and nothing about setup.
+#[test]
+fn a_real_dc_under_rdp_brute_force_reads_as_such() {
+    let Some(r) = analyze_machine("dfirmuseum__StolenSzechuan-") else {
+        return;
+    };
+    // Its LocalSessionManager log starts with the first boot's OOBE (event 34) and goes on
+    // with two days of sessions: setup is long over.
+    assert!(
+        findings(&r, "RDP031").is_empty(),
+        "{:?}",
+        findings(&r, "RDP031")
+    );
+    let brute = findings(&r, "RDP052");
+    let guessing = brute
+        .iter()
+        .find(|f| f["facts"]["kind"] == "brute-force")
+        .expect("the 95 NLA failures are brute force");
+    // The 4625s carry no address (NLA: IpAddress '-'): it comes from RdpCoreTS beside them.
+    assert_eq!(
+        guessing["facts"]["top_source"], "194.61.24.102",
+        "{guessing}"
+    );
+    assert!(
+        guessing["facts"]["failures"]
+            .as_str()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+            >= 95
+    );
+    assert!(brute.iter().any(|f| f["title"]
+        .as_str()
+        .unwrap()
+        .contains("flood from 194.61.24.102")));
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+}
+
+/// A real Windows 10 desktop (Belkasoft CTF): months of normal use after its OOBE; a few
+/// failed logons each followed by the same user's successful one; Kerberos clock refusals
+/// followed by logons. Nothing stands in the way of RDP today.
+#[test]
+fn a_real_desktop_with_old_failures_has_no_error() {
+    let Some(r) = analyze_machine("dfirmuseum__BelkasoftCTF-") else {
+        return;
+    };
+    assert!(
+        findings(&r, "RDP031").is_empty(),
+        "{:?}",
+        findings(&r, "RDP031")
+    );
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+    let granted = findings(&r, "RDP014")
+        .into_iter()
+        .find(|f| f["facts"]["status"] == "0xC000015B")
+        .expect("the 0xC000015B failures are still reported");
+    assert_eq!(granted["severity"], "info");
+    assert_eq!(granted["facts"]["resolved_later"], "true");
+    let skew = findings(&r, "RDP039");
+    assert_eq!(skew.len(), 1);
+    assert_eq!(skew[0]["severity"], "info");
+}
+
+/// No report on real logs writes a placeholder as if it were a name: a local process `-`, an
+/// empty user (`for .`).
+#[test]
+fn real_logs_never_name_a_placeholder() {
+    let Some(dir) = samples_dir() else { return };
+    let mut families: Vec<String> = sample_files(&dir)
+        .into_iter()
+        .filter_map(|(name, _)| {
+            let base = name.strip_prefix("evtx/")?;
+            Some(base.split('-').next().unwrap_or(base).to_string())
+        })
+        .collect();
+    families.dedup();
+    for family in families {
+        let Some(r) = analyze_machine(&family) else {
+            continue;
+        };
+        for f in r["findings"].as_array().unwrap() {
+            let text = format!("{} {}", f["title"], f["message"]);
+            assert!(!text.contains("local process -"), "{family}: {text}");
+            assert!(!text.contains(" for ."), "{family}: {text}");
+        }
+    }
+}
+
+/// A real Windows 10 STIG report (c0moshack) denies Remote Desktop to Guests, Local account and
+/// the Domain and Enterprise Admins of two domains: the admins' refusal is named with its GPO.
+#[test]
+fn a_real_stig_report_names_the_denied_admin_groups() {
+    let Some(dir) = samples_dir() else { return };
+    let Some((name, data)) = sample_files(&dir)
+        .into_iter()
+        .find(|(n, _)| n.contains("stig") && n.ends_with(".html"))
+    else {
+        eprintln!("SKIPPED: no STIG gpresult sample");
+        return;
+    };
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+        .unwrap();
+    w.write_all(&data).unwrap();
+    let zip = w.finish().unwrap().into_inner();
+    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
+    let r = serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap();
+    let named = findings(&r, "RDP024")
+        .into_iter()
+        .find(|f| {
+            f["facts"]["principals"]
+                .as_str()
+                .unwrap()
+                .contains("Domain Admins")
+        })
+        .expect("the denied admin groups are named");
+    assert_eq!(named["severity"], "warning", "{named}");
+    assert!(named["facts"]["winning_gpo"]
+        .as_str()
+        .unwrap()
+        .contains("STIG"));
+    assert!(!named["facts"]["principals"]
+        .as_str()
+        .unwrap()
+        .contains("Guests"));
+}

@@ -569,7 +569,8 @@ fn is_blank(s: &str) -> bool {
 pub fn event_account(e: &evtx::Event) -> Option<Account> {
     let field = |name: &str| e.get(name).map(str::trim).filter(|v| !is_blank(v));
     match (event_source(e), e.event_id) {
-        (EventSource::Security, 4778 | 4779) => Some(Account {
+        // 4825 (denied Remote Desktop access) names the user as 4778/4779 do.
+        (EventSource::Security, 4778 | 4779 | 4825) => Some(Account {
             name: field("AccountName")?.to_string(),
             domain: field("AccountDomain").map(str::to_string),
         }),
@@ -595,11 +596,12 @@ pub fn event_account(e: &evtx::Event) -> Option<Account> {
 pub fn event_address(e: &evtx::Event) -> Option<String> {
     let raw = match (event_source(e), e.event_id) {
         (EventSource::Security, 4776) => e.get("Workstation"),
-        (EventSource::Security, 4778 | 4779) => e.get("ClientAddress"),
+        (EventSource::Security, 4778 | 4779 | 4825) => e.get("ClientAddress"),
         (EventSource::Security, _) => e.get("IpAddress"),
         (EventSource::RemoteConnectionManager, 1149) => e.get("Param3"),
         (EventSource::LocalSessionManager, _) => e.get("Address"),
-        (EventSource::RdpCoreTs, _) => e.get("ClientIP"),
+        // 131 names the client as `ClientIP` (ip:port), 139 and 140 as `IPString`.
+        (EventSource::RdpCoreTs, _) => e.get("ClientIP").or_else(|| e.get("IPString")),
         _ => None,
     }?;
     normalize_address(raw)
@@ -740,6 +742,14 @@ pub fn summarize_event(e: &evtx::Event) -> String {
         }
         (S::Security, 4778) => format!("session reconnected: {user}{from}"),
         (S::Security, 4779) => format!("session disconnected: {user}{from}"),
+        (S::Security, 4825) => format!(
+            "Remote Desktop access denied: {user}{from} (not in Remote Desktop Users or \
+             Administrators)"
+        ),
+        (S::RdpCoreTs, 139) => format!(
+            "security negotiation failed{from}: {}",
+            e.get("ResultCode").unwrap_or("?")
+        ),
         (S::RdpCoreTs, 131) => format!(
             "connection accepted{from} ({})",
             e.get("ConnType").unwrap_or("?")

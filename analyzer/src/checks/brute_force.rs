@@ -7,6 +7,14 @@
 //! 1006). One address failing many times is brute force; one address trying many user names,
 //! or many addresses each trying a few, is a password spray. RdpCoreTS 131 without any
 //! authentication after it is what a guessing tool that never completes the handshake leaves.
+//!
+//! Where a failure comes from: with Network Level Authentication the 4625 is a network logon
+//! (type 3, NtLmSsp) whose `IpAddress` is `-`; the client's address is only in RdpCoreTS 131
+//! (`ClientIP`, connection accepted), 139 (`IPString`, security negotiation failed) and 140
+//! (`IPString`, user name or password not correct). So an address-less failure takes the address
+//! of the nearest of those within [`ATTRIBUTION_MS`], as a real DC brute-forced over RDP shows:
+//! 95 such 4625s within 21 seconds of 345 connections from one internet address. RdpCoreTS 140
+//! with no Security failure beside it (no Security log, or no failure auditing) counts itself.
 
 use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{
@@ -48,6 +56,11 @@ const DISTRIBUTED_SPRAY_USERS: usize = 10;
 /// Connections from one address within the window that make a flood.
 const CONNECTION_FLOOD: usize = 50;
 
+/// How far an address-less failure may be from the RdpCoreTS event that names its client.
+const ATTRIBUTION_MS: i64 = 30 * 1000;
+/// A Security failure this close to an RdpCoreTS 140 is the same attempt.
+const SAME_ATTEMPT_MS: i64 = 5 * 1000;
+
 /// A failed logon or credential check: when, from where, for whom.
 struct Failure<'a> {
     millis: i64,
@@ -58,6 +71,7 @@ struct Failure<'a> {
 }
 
 fn failures(ev: &Evidence) -> Vec<Failure<'_>> {
+    let clients = rdpcore_clients(ev);
     let mut out = Vec::new();
     for (artifact, e) in ev.events_from(EventSource::Security, &[4625, 4771, 4776]) {
         if e.event_id == 4776
@@ -70,15 +84,12 @@ fn failures(ev: &Evidence) -> Vec<Failure<'_>> {
         let Some(millis) = event_millis(e) else {
             continue;
         };
-        // A local failure has no address: its process is where it comes from.
-        let source = event_address(e).unwrap_or_else(|| {
-            format!(
-                "local process {}",
-                e.get("ProcessName").map(str::trim).unwrap_or("-")
-            )
-        });
+        let source = event_address(e)
+            .or_else(|| nearest_client(&clients, millis))
+            .unwrap_or_else(|| no_address_source(e));
         let user = event_account(e)
             .map(|a| a.key())
+            .filter(|k| !k.trim_matches(|c| c == '\\' || c == '.').is_empty())
             .unwrap_or_else(|| "(unknown)".into());
         out.push(Failure {
             millis,
@@ -89,7 +100,64 @@ fn failures(ev: &Evidence) -> Vec<Failure<'_>> {
         });
     }
     out.sort_by_key(|f| f.millis);
+    // RdpCoreTS 140 ("user name or password is not correct") with no Security failure beside it.
+    let security: Vec<i64> = out.iter().map(|f| f.millis).collect();
+    for (artifact, e) in ev.events_from(EventSource::RdpCoreTs, &[140]) {
+        let (Some(millis), Some(source)) = (event_millis(e), event_address(e)) else {
+            continue;
+        };
+        if within(&security, millis, SAME_ATTEMPT_MS) {
+            continue;
+        }
+        out.push(Failure {
+            millis,
+            source,
+            user: "(unknown)".into(),
+            artifact,
+            event: e,
+        });
+    }
+    out.sort_by_key(|f| f.millis);
     out
+}
+
+/// A failure with neither an address nor an RdpCoreTS event near it. A local process names
+/// itself; otherwise say where the address would be, never "local process -".
+fn no_address_source(e: &Event) -> String {
+    match e.get("ProcessName").map(str::trim).filter(|p| !p.is_empty() && *p != "-") {
+        Some(process) => format!("local process {process}"),
+        None => "an unlogged address (NLA failures give none; RdpCoreTS 131/140 would)".into(),
+    }
+}
+
+/// Client addresses the RdpCoreTS log names, with their times, sorted by time.
+fn rdpcore_clients(ev: &Evidence) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = ev
+        .events_from(EventSource::RdpCoreTs, &[131, 139, 140])
+        .into_iter()
+        .filter_map(|(_, e)| Some((event_millis(e)?, event_address(e)?)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The address of the client event nearest to `millis`, within [`ATTRIBUTION_MS`].
+fn nearest_client(clients: &[(i64, String)], millis: i64) -> Option<String> {
+    let i = clients.partition_point(|(t, _)| *t <= millis);
+    let before = i.checked_sub(1).and_then(|j| clients.get(j));
+    let after = clients.get(i);
+    [before, after]
+        .into_iter()
+        .flatten()
+        .filter(|(t, _)| (t - millis).abs() <= ATTRIBUTION_MS)
+        .min_by_key(|(t, _)| (t - millis).abs())
+        .map(|(_, a)| a.clone())
+}
+
+/// Whether a time in `sorted` lies within `ms` of `millis`.
+fn within(sorted: &[i64], millis: i64, ms: i64) -> bool {
+    let i = sorted.partition_point(|t| *t < millis - ms);
+    sorted.get(i).is_some_and(|t| *t <= millis + ms)
 }
 
 /// The most failures, and the most distinct users, in any window of `items` (time-sorted),

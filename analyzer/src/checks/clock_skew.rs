@@ -51,22 +51,54 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         }
     };
     if !skew_events.is_empty() {
-        let users: std::collections::BTreeSet<&str> =
-            skew_events.iter().map(|(_, _, u)| u.as_str()).collect();
+        // A 4625 that failed before the user name was known writes `-` or nothing (a real
+        // Windows 10 log: domain `-`, user empty): name only the users the events give.
+        let users: std::collections::BTreeSet<&str> = skew_events
+            .iter()
+            .map(|(_, _, u)| u.as_str())
+            .filter(|u| u.chars().any(|c| c.is_alphanumeric()))
+            .collect();
+        let whom = if users.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", users.into_iter().collect::<Vec<_>>().join(", "))
+        };
         reasons.push(format!(
             "{} logon(s) failed with 0xC0000133 (clock difference with the domain controller too \
-             large) for {}",
+             large){whom}",
             skew_events.len(),
-            users.into_iter().collect::<Vec<_>>().join(", ")
         ));
         for (a, e, u) in skew_events.iter().take(3) {
             refs.push(EvidenceRef::record(
                 a,
                 e.record_id,
-                format!("4625 {u} status 0xC0000133 (time difference at DC)"),
+                format!(
+                    "4625 {}status 0xC0000133 (time difference at DC)",
+                    if u.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} ", u.trim())
+                    }
+                ),
             ));
         }
-        raise(Severity::Error, &mut severity);
+        // A past state: logons that succeeded after the last refusal mean the clock was put
+        // right since (Kerberos would have refused them too).
+        let last_refusal = skew_events.iter().map(|(_, e, _)| e.time.as_str()).max();
+        let later = support::last_logon_by_user(ev)
+            .into_values()
+            .max()
+            .filter(|t| last_refusal.is_some_and(|r| *t > r));
+        match later {
+            Some(t) => {
+                reasons.push(format!(
+                    "logons succeeded after the last of them (latest {t}), so the clock was put \
+                     right since"
+                ));
+                raise(Severity::Info, &mut severity);
+            }
+            None => raise(Severity::Error, &mut severity),
+        }
     }
     for t in &ev.time_status {
         let s = &t.value;
@@ -154,7 +186,9 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     )
     .severity(severity)
     .fact("failed_logons", skew_events.len());
-    if severity != Severity::Error {
+    if severity == Severity::Info && ev.time_status.is_empty() && !skew_events.is_empty() {
+        f = f.title("The clock was out of step with the domain (logons succeeded since)");
+    } else if severity != Severity::Error {
         f = f.title("The clock is not kept in step with the domain");
     }
     f.evidence = refs;

@@ -6,9 +6,16 @@
 //! is an RDP session logon; with Network Level Authentication the failure happens earlier as a
 //! type 3 (network) logon from the client's address. Failures are grouped per reason, then per
 //! user and source address, with first/last time and counts.
+//!
+//! A failure is a past state: when every user of a reason logged on over RDP after their last
+//! failure (Security 4624 of an RDP logon type, LocalSessionManager 21/25, RemoteConnectionManager
+//! 1149), the cause no longer stands in their way and the finding is information, not an error.
+//! A real Windows 10 log shows why: sixteen 0xC000015B failures of one user over eight days,
+//! each followed within seconds by that user's successful logon.
 
 use super::{Check, EvidenceRef, Finding, Severity};
-use crate::evidence::{failure_code, is_rdp_failure, Evidence};
+use super::support;
+use crate::evidence::{event_account, failure_code, is_rdp_failure, Evidence};
 use crate::parse::identify::Kind;
 use crate::parse::ntstatus;
 use std::collections::BTreeMap;
@@ -54,10 +61,13 @@ struct Group {
     first: String,
     last: String,
     records: Vec<(String, u64)>,
+    /// The account key ([`crate::evidence::Account::key`]) for matching later logons.
+    key: Option<String>,
 }
 
 fn run(ev: &Evidence) -> Vec<Finding> {
     let events = ev.events_with_ids(&[4625]);
+    let succeeded = support::last_logon_by_user(ev);
     // reason -> (user, ip) -> group
     let mut by_reason: BTreeMap<u32, BTreeMap<(String, String), Group>> = BTreeMap::new();
     for (artifact, e) in events.into_iter().filter(|(_, e)| is_rdp_failure(e)) {
@@ -74,6 +84,9 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .entry((user, ip))
             .or_default();
         g.count += 1;
+        if g.key.is_none() {
+            g.key = event_account(e).map(|a| a.key());
+        }
         if g.first.is_empty() {
             g.first = e.time.clone();
         }
@@ -91,7 +104,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .unwrap_or("unrecognized status");
         let name = info.as_ref().map(|i| i.name).unwrap_or("?");
         let total: u64 = groups.values().map(|g| g.count).sum();
-        let severity = if CONFIG_CODES.contains(&code) {
+        let later_logon = |g: &Group| {
+            g.key
+                .as_ref()
+                .and_then(|k| succeeded.get(k))
+                .is_some_and(|t| *t > g.last.as_str())
+        };
+        let resolved = groups.values().all(later_logon);
+        let severity = if resolved {
+            Severity::Info
+        } else if CONFIG_CODES.contains(&code) {
             Severity::Error
         } else {
             Severity::Warning
@@ -120,8 +142,13 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 }
             ),
         )
-        .title(format!("{total} failed RDP logon(s): {meaning}"))
+        .title(if resolved {
+            format!("{total} failed RDP logon(s), each user logged on after: {meaning}")
+        } else {
+            format!("{total} failed RDP logon(s): {meaning}")
+        })
         .severity(severity)
+        .fact("resolved_later", resolved)
         .fact("status", format!("0x{code:08X}"))
         .fact("reason", meaning)
         .fact("count", total)

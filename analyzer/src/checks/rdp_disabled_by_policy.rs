@@ -8,7 +8,7 @@
 //! Terminal Server key; that is reported here too because the fix is again in a GPO.
 
 use super::{support, Check, EvidenceRef, Finding, Severity};
-use crate::evidence::{Evidence, TS_POLICY_KEY};
+use crate::evidence::{Evidence, TERMINAL_SERVER_KEY, TS_POLICY_KEY};
 use crate::parse::gpresult::{self, PolicyState};
 use crate::parse::identify::Kind;
 
@@ -48,26 +48,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 ));
             }
         }
-        for pref in &report.value.registry_preferences {
-            let is_deny = pref.value_name.eq_ignore_ascii_case("fDenyTSConnections")
-                && pref
-                    .key_path
-                    .to_ascii_lowercase()
-                    .contains("terminal server")
-                && pref.value_u32 == Some(1);
-            if is_deny {
+    }
+    // Group Policy Preferences registry items writing fDenyTSConnections = 1 into the policy key
+    // or the Terminal Server key (a Delete item writes nothing).
+    let mut preference_gpo = None;
+    for key in [TS_POLICY_KEY, TERMINAL_SERVER_KEY] {
+        if let Some((pref, r)) = support::preference_item(ev, key, "fDenyTSConnections") {
+            if pref.value_u32 == Some(1) {
                 gpo.get_or_insert_with(|| pref.winning_gpo.clone());
-                refs.push(EvidenceRef::line(
-                    &report.artifact,
-                    pref.line,
-                    format!(
-                        "Registry preference {}\\{} = {} | Winning GPO: {}",
-                        pref.key_path,
-                        pref.value_name,
-                        pref.value_data.as_deref().unwrap_or("1"),
-                        pref.winning_gpo
-                    ),
-                ));
+                preference_gpo.get_or_insert_with(|| pref.winning_gpo.clone());
+                refs.push(r);
             }
         }
     }
@@ -97,5 +87,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         ),
     };
     finding.evidence = refs;
+    if let Some(g) = preference_gpo {
+        finding = finding.remediation(format!(
+            "In the GPO '{g}', open Computer Configuration > Preferences > Windows Settings > \
+             Registry and delete the item that writes fDenyTSConnections = 1 (or change its data \
+             to 0, or its targeting); then run gpupdate /force. A Replace or Update item rewrites \
+             the value at every refresh, so changing it locally does not last. Also check \
+             'Allow users to connect remotely by using Remote Desktop Services' under \
+             Administrative Templates > Windows Components > Remote Desktop Services > Remote \
+             Desktop Session Host > Connections."
+        ));
+    }
     vec![finding]
 }

@@ -6,10 +6,16 @@
 //! not authorized for remote login. `net localgroup "Remote Desktop Users"` lists the direct
 //! members; domain groups in it are expanded at logon, so a user missing from the list may still
 //! be a member through a group, which the finding says.
+//!
+//! Security event 4825 ("A user was denied the access to Remote Desktop. By default, users are
+//! allowed to connect only if they are members of the Remote Desktop Users group or
+//! Administrators group") is the same refusal told by the Remote Desktop service itself, with the
+//! client's address: it is enough on its own, without the group listing.
 
 use super::remote_logon_rights::{explained_by_deny, failed_logons_with_status};
 use super::{Check, EvidenceRef, Finding, Severity};
-use crate::evidence::Evidence;
+use super::support;
+use crate::evidence::{event_account, event_address, summarize_event, EventSource, Evidence};
 use crate::parse::identify::{Kind, NET_LOCALGROUP_RDU};
 
 pub static CHECK: Check = Check {
@@ -25,15 +31,100 @@ pub static CHECK: Check = Check {
                   \"Remote Desktop Users\" CONTOSO\\jdoe /add` (for many machines use a GPO's \
                   Restricted Groups or Local Users and Groups preference). The user must sign in \
                   again to get the new membership.",
-    needs: &[Kind::NetLocalgroup],
+    needs: &[Kind::NetLocalgroup, Kind::Evtx],
     fixture: "fixtures/remote-desktop-users",
-    requires: None,
+    requires: Some(missing),
     run,
 };
 
+/// Not evaluated with neither the group listing nor a 4825 to go on: an event log alone proves
+/// nothing about the group.
+fn missing(ev: &Evidence) -> Option<String> {
+    if ev.has(Kind::NetLocalgroup) || !denied_access(ev).is_empty() {
+        return None;
+    }
+    Some(support::missing_because(
+        ev,
+        NET_LOCALGROUP_RDU,
+        "net localgroup \"Remote Desktop Users\" output, and no Security 4825",
+    ))
+}
+
+/// Security 4825 events: Remote Desktop access denied to a user outside the groups.
+fn denied_access(ev: &Evidence) -> Vec<(&str, &crate::parse::evtx::Event)> {
+    ev.events_from(EventSource::Security, &[4825])
+}
+
+/// One finding for the 4825s, naming users and client addresses, and whether the group
+/// listing (when collected) has them.
+fn denied_finding(ev: &Evidence) -> Option<Finding> {
+    let denied = denied_access(ev);
+    let (first, last) = (denied.first()?, denied.last()?);
+    let mut users = std::collections::BTreeSet::new();
+    let mut addresses = std::collections::BTreeSet::new();
+    for (_, e) in &denied {
+        if let Some(a) = event_account(e) {
+            users.insert(a.display());
+        }
+        if let Some(addr) = event_address(e) {
+            addresses.insert(addr);
+        }
+    }
+    let users: Vec<String> = users.into_iter().collect();
+    let addresses: Vec<String> = addresses.into_iter().collect();
+    let listed: Vec<&str> = users
+        .iter()
+        .map(String::as_str)
+        .filter(|u| {
+            ev.local_groups
+                .iter()
+                .filter(|g| g.value.is_remote_desktop_users() || g.artifact == NET_LOCALGROUP_RDU)
+                .any(|g| g.value.has_member(u))
+        })
+        .collect();
+    let who = if users.is_empty() {
+        "a user".to_string()
+    } else {
+        users.join(", ")
+    };
+    let mut f = Finding::new(
+        &CHECK,
+        format!(
+            "Remote Desktop refused {who} {} time(s) (Security 4825: not a member of Remote \
+             Desktop Users or Administrators){}, {} .. {}.{}",
+            denied.len(),
+            if addresses.is_empty() {
+                String::new()
+            } else {
+                format!(" from {}", addresses.join(", "))
+            },
+            first.1.time,
+            last.1.time,
+            if listed.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " {} {} listed in Remote Desktop Users now: the membership was added after \
+                     the refusals, or the user has not signed in again since.",
+                    listed.join(", "),
+                    if listed.len() == 1 { "is" } else { "are" }
+                )
+            }
+        ),
+    )
+    .title(format!("{who} denied Remote Desktop access: not in Remote Desktop Users"))
+    .fact("users", users.join(","))
+    .fact("addresses", addresses.join(","))
+    .fact("events", denied.len());
+    for (a, e) in denied.iter().rev().take(3) {
+        f = f.evidence(EvidenceRef::record(a, e.record_id, summarize_event(e)));
+    }
+    Some(f)
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
     let refused = failed_logons_with_status(ev, 0xC000_015B);
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = denied_finding(ev).into_iter().collect();
     for g in ev.local_groups.iter().filter(|g| {
         g.value.error.is_none()
             && (g.value.is_remote_desktop_users() || g.artifact == NET_LOCALGROUP_RDU)

@@ -12,7 +12,7 @@
 
 use super::support;
 use super::{Check, EvidenceRef, Finding, Severity};
-use crate::evidence::Evidence;
+use crate::evidence::{event_account, EventSource, Evidence};
 use crate::parse::evtx::Event;
 use crate::parse::gpresult::{ALLOW_RDP_LOGON_RIGHT_NAMES, DENY_RDP_LOGON_RIGHT_NAMES};
 use crate::parse::identify::Kind;
@@ -76,6 +76,17 @@ impl Holder {
             .as_deref()
             .is_some_and(|s| s.starts_with("S-1-5-21-") && secedit::sid_rid(s) == Some(513))
             || self.name == "domain users"
+    }
+    /// The built-in Guests group or Guest account: denied on nearly every baseline (CIS, STIG)
+    /// and disabled anyway, so naming them changes nothing for RDP.
+    fn guests(&self) -> bool {
+        self.is("S-1-5-32-546", "guests")
+            || self
+                .principal
+                .sid
+                .as_deref()
+                .is_some_and(|s| s.starts_with("S-1-5-21-") && secedit::sid_rid(s) == Some(501))
+            || self.name == "guest"
     }
     fn local_account(&self) -> bool {
         self.is("S-1-5-113", "local account")
@@ -229,6 +240,12 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Users Remote Desktop refused for a missing right (4825), by lowercase account name.
+    let denied_4825: std::collections::BTreeSet<String> = ev
+        .events_from(EventSource::Security, &[4825])
+        .into_iter()
+        .filter_map(|(_, e)| event_account(e).map(|a| a.key()))
+        .collect();
     let host = ev
         .manifest
         .as_ref()
@@ -318,6 +335,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             f.evidence.extend(d.refs.clone());
             out.push(add_events(f));
         }
+        out.extend(specific_denials(d, &hit, &denied_4825));
     }
     if let Some(a) = &allow {
         let rdu = a
@@ -379,6 +397,84 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Groups and accounts the Deny right names beyond the broad groups, Local account and Guests:
+/// `CONTOSO\Vendors`, or `Domain Admins` on a STIG baseline that keeps domain administrators off
+/// member servers. Their members are refused whatever else grants them the right: a warning
+/// naming them and the GPO, so the engineer knows before the user calls; an error when a 4825
+/// names one of them. (A refused 4625 of a named account is the finding above.)
+fn specific_denials(
+    d: &Right,
+    already: &[&Holder],
+    denied_4825: &std::collections::BTreeSet<String>,
+) -> Option<Finding> {
+    let specific: Vec<&Holder> = d
+        .holders
+        .iter()
+        .filter(|h| {
+            !h.guests()
+                && !h.local_account()
+                && !BROAD.iter().any(|(sid, n)| h.is(sid, n))
+                && !h.domain_users()
+                && !already.iter().any(|a| a.name == h.name)
+        })
+        .collect();
+    if specific.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = specific.iter().map(|h| h.principal.display()).collect();
+    let matched: Vec<&str> = specific
+        .iter()
+        .filter(|h| denied_4825.contains(&h.name))
+        .map(|h| h.name.as_str())
+        .collect();
+    let gpo = d
+        .gpo
+        .as_ref()
+        .map(|g| format!(" by Group Policy '{g}'"))
+        .unwrap_or_default();
+    let mut f = Finding::new(
+        &CHECK,
+        format!(
+            "'Deny log on through Remote Desktop Services' names {}{gpo}: {} refused Remote \
+             Desktop logon whatever else grants it (a deny entry wins), with 0xC000015B after the \
+             password was accepted.{}",
+            names.join(", "),
+            if specific.len() == 1 {
+                "this account, or every member of this group, is"
+            } else {
+                "these accounts, and every member of these groups, are"
+            },
+            if matched.is_empty() {
+                " No refused logon of theirs is in the logs: if the user who cannot connect is \
+                 one of them, this is the cause; if it is deliberate (administrators kept off \
+                 member servers), they must use another account."
+                    .to_string()
+            } else {
+                format!(
+                    " Remote Desktop refused {} (Security 4825).",
+                    matched.join(", ")
+                )
+            }
+        ),
+    )
+    .title(format!(
+        "{} denied Remote Desktop logon{gpo}",
+        names.join(", ")
+    ))
+    .severity(if matched.is_empty() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    })
+    .fact("right", DENY)
+    .fact("principals", names.join(","));
+    if let Some(g) = &d.gpo {
+        f = f.fact("winning_gpo", g);
+    }
+    f.evidence.extend(d.refs.clone());
+    Some(f)
 }
 
 /// Not evaluated without the user rights (secedit) or gpresult rows for them.

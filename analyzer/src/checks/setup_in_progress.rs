@@ -5,6 +5,13 @@
 //! the Local Session Manager refuses remote logons and logs LocalSessionManager event 34
 //! "Remote Desktop Services is not accepting logons because setup is running". The machine
 //! answers on 3389 and every check of the listener looks fine.
+//!
+//! Event 34 is a past state, not the present one: every machine logs it during its first OOBE,
+//! and a log kept for months still holds it. So event 34 alone counts only while nothing later
+//! on the same machine shows sessions being given (LocalSessionManager 21/22/25; not a
+//! remote-interactive 4624, which LSA logs before the Local Session Manager refuses the session): a real 2012 R2 DC's log holds 24 of
+//! them from its first boot, followed by two days of RDP logons. The Setup key, when collected,
+//! is the present state and always counts.
 
 use super::support;
 use super::{Check, Finding, Severity};
@@ -43,7 +50,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             }
         }
     }
-    let events = support::provider_events(ev, &[34], "LocalSessionManager");
+    let mut events = support::provider_events(ev, &[34], "LocalSessionManager");
+    events.retain(|(log, e)| !logons_accepted_after(ev, log, e));
     if flags.is_empty() && events.is_empty() {
         return Vec::new();
     }
@@ -69,6 +77,19 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         ));
     }
     vec![f]
+}
+
+/// Whether the machine that logged `e` (event 34, in `log`) gave a session after it: setup was
+/// over. The same machine is the same computer name or the same log file: setup is when a
+/// machine gets its final name, so the OOBE events of a real DC name `WIN-…` and its later
+/// logons the DC's own name, in one log.
+fn logons_accepted_after(ev: &Evidence, log: &str, e: &crate::parse::evtx::Event) -> bool {
+    let later = |a: &str, x: &crate::parse::evtx::Event| {
+        x.time > e.time && (a == log || x.computer.eq_ignore_ascii_case(&e.computer))
+    };
+    support::provider_events(ev, &[21, 22, 25], "LocalSessionManager")
+        .iter()
+        .any(|(a, x)| later(a, x))
 }
 
 /// Not evaluated without the Setup key or the LocalSessionManager log.

@@ -118,8 +118,12 @@ pub struct Setting<'a> {
     pub from_policy: bool,
     /// The local value policy overrides, when both exist.
     pub local: Option<(u32, RegHit<'a>)>,
-    /// The GPO gpresult names for the policy, with its line.
+    /// The GPO gpresult names for the policy, with its line: the Administrative Template policy,
+    /// or else a Group Policy Preferences registry item that writes this value.
     pub gpo: Option<(String, EvidenceRef)>,
+    /// The local value is written by a Group Policy Preferences registry item of this GPO (so a
+    /// local change is overwritten at the next refresh).
+    pub preference: Option<(String, EvidenceRef)>,
 }
 
 impl Setting<'_> {
@@ -137,6 +141,10 @@ impl Setting<'_> {
                 }
                 _ => s.push(')'),
             }
+        } else if let Some((gpo, _)) = &self.preference {
+            s.push_str(&format!(
+                " (written by a Group Policy Preferences registry item of '{gpo}')"
+            ));
         } else {
             s.push_str(" (local setting)");
         }
@@ -154,11 +162,59 @@ impl Setting<'_> {
         if let Some((_, h)) = &self.local {
             v.push(reg_ref(h));
         }
-        if let Some((_, r)) = &self.gpo {
+        for (_, r) in self.gpo.iter().chain(&self.preference) {
             v.push(r.clone());
         }
         v
     }
+}
+
+/// The Group Policy Preferences registry item that writes `name` under `key` (as
+/// `HKEY_LOCAL_MACHINE\…`), with its GPO and a pointer to it. A Delete item writes nothing and
+/// is not returned; gpresult lists only items that applied (a disabled item, or one whose
+/// targeting excluded this machine, is absent), the prevailing GPO's first.
+pub fn preference_item<'a>(
+    ev: &'a Evidence,
+    key: &str,
+    name: &str,
+) -> Option<(&'a crate::parse::gpresult::RegistryPreference, EvidenceRef)> {
+    let norm = |k: &str| {
+        let k = k.trim().trim_end_matches('\\').to_ascii_lowercase();
+        match k.strip_prefix("hklm\\") {
+            Some(rest) => format!("hkey_local_machine\\{rest}"),
+            None => k,
+        }
+    };
+    let want = norm(key);
+    ev.gpresult.iter().find_map(|g| {
+        let p = g.value.registry_preferences.iter().find(|p| {
+            norm(&p.key_path) == want
+                && p.value_name.eq_ignore_ascii_case(name)
+                && p.value_data.is_some()
+                && !p
+                    .action
+                    .as_deref()
+                    .is_some_and(|a| a.trim().eq_ignore_ascii_case("delete"))
+        })?;
+        Some((
+            p,
+            EvidenceRef::line(
+                &g.artifact,
+                p.line,
+                format!(
+                    "Registry preference {}\\{} = {}{} | Winning GPO: {}",
+                    p.key_path,
+                    p.value_name,
+                    p.value_data.as_deref().unwrap_or(""),
+                    p.action
+                        .as_deref()
+                        .map(|a| format!(" ({a})"))
+                        .unwrap_or_default(),
+                    p.winning_gpo
+                ),
+            ),
+        ))
+    })
 }
 
 /// The setting `name` in force: the policy value, else the value under `local_key`.
@@ -175,8 +231,10 @@ pub fn ts_setting<'a>(
     let local = ev
         .reg_value(local_key, name)
         .and_then(|h| h.value.data.as_u32().map(|v| (v, h)));
+    let preference =
+        |key: &str| preference_item(ev, key, name).map(|(p, r)| (p.winning_gpo.clone(), r));
     let gpo = if policy.is_some() {
-        policy_gpo(ev, policy_names)
+        policy_gpo(ev, policy_names).or_else(|| preference(crate::evidence::TS_POLICY_KEY))
     } else {
         None
     };
@@ -188,6 +246,7 @@ pub fn ts_setting<'a>(
             from_policy: true,
             local,
             gpo,
+            preference: None,
         }),
         (None, Some((value, hit))) => Some(Setting {
             name,
@@ -196,6 +255,7 @@ pub fn ts_setting<'a>(
             from_policy: false,
             local: None,
             gpo: None,
+            preference: preference(local_key),
         }),
         (None, None) => None,
     }
@@ -393,4 +453,31 @@ pub fn ace_ref(artifact: &str, a: &crate::parse::icacls::Ace) -> EvidenceRef {
             if a.deny { "(DENY)" } else { "" }
         ),
     )
+}
+
+/// Each user's latest successful RDP logon (RFC 3339), by account key: Security 4624 (the RDP
+/// logon types the event filter keeps), LocalSessionManager 21/25, RemoteConnectionManager 1149.
+/// What happened after a failure tells whether its cause still stands.
+pub fn last_logon_by_user(ev: &Evidence) -> std::collections::BTreeMap<String, &str> {
+    let mut out: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for (_, e) in ev.events_with_ids(&[4624, 21, 25, 1149]) {
+        let ok = match crate::evidence::event_source(e) {
+            crate::evidence::EventSource::Security => e.event_id == 4624,
+            crate::evidence::EventSource::LocalSessionManager => matches!(e.event_id, 21 | 25),
+            crate::evidence::EventSource::RemoteConnectionManager => e.event_id == 1149,
+            _ => false,
+        };
+        let Some(key) = ok
+            .then(|| crate::evidence::event_account(e))
+            .flatten()
+            .map(|a| a.key())
+        else {
+            continue;
+        };
+        let t = out.entry(key).or_default();
+        if e.time.as_str() > *t {
+            *t = e.time.as_str();
+        }
+    }
+    out
 }
