@@ -22,6 +22,7 @@
     )
 )]
 
+pub mod batch;
 pub mod bundle;
 pub mod checks;
 pub mod evidence;

@@ -42,6 +42,39 @@ enum Command {
     },
     /// Analyze a bundle (the default when a path is given).
     Analyze(AnalyzeArgs),
+    /// Analyze many bundles: zips, bundle folders, or folders of them. Each is analyzed as
+    /// `rdp-analyze INPUT` would; one that cannot be read is reported and the rest go on.
+    ///
+    /// A folder holding manifest.json is one bundle. A folder without one whose entries are all
+    /// zips and folders, one at least a zip or a bundle folder, is a folder of bundles: each
+    /// entry is an input. Any other folder is one bundle of loose files.
+    ///
+    /// Exit codes: 0 no error-level finding on any input, 1 error-level findings, 2 no input
+    /// could be analyzed.
+    Batch(BatchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct BatchArgs {
+    /// Bundles (zips or folders) or folders of them.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// jsonl: one JSON object per finding and one summary per input (docs/batch-schema.md),
+    /// ready for Elasticsearch/OpenSearch, Splunk or DuckDB. text: which findings hit how many
+    /// hosts.
+    #[arg(short, long, value_enum, default_value_t = BatchFormat::Jsonl)]
+    format: BatchFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum BatchFormat {
+    Jsonl,
+    Text,
 }
 
 #[derive(clap::Args, Debug)]
@@ -54,6 +87,13 @@ struct AnalyzeArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// How much is read from one input (the same for every input of a batch).
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
     /// Largest single file read from the input, in MiB (inflated size).
     #[arg(long, default_value_t = 2048)]
     max_entry_mib: u64,
@@ -87,6 +127,7 @@ fn main() -> ExitCode {
             explain: Some(query),
         }) => explain_check(&query),
         Some(Command::Analyze(a)) => analyze(a),
+        Some(Command::Batch(b)) => batch(b),
         None => analyze(cli.analyze),
     }
 }
@@ -113,12 +154,7 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         eprintln!("rdp-analyze: give a bundle zip, folder or file to analyze (see --help)");
         return ExitCode::from(2);
     };
-    let limits = Limits {
-        max_entry_bytes: a.max_entry_mib.saturating_mul(1 << 20),
-        max_total_bytes: a.max_total_mib.saturating_mul(1 << 20),
-        max_entries: a.max_entries,
-        max_ratio: a.max_ratio,
-    };
+    let limits = a.limits.to_limits();
     let rep = match rdp_analyze::analyze_path(&input, &limits) {
         Ok(r) => r,
         Err(e) => {
@@ -141,4 +177,67 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::from(rep.exit_code() as u8)
+}
+
+impl LimitArgs {
+    fn to_limits(&self) -> Limits {
+        Limits {
+            max_entry_bytes: self.max_entry_mib.saturating_mul(1 << 20),
+            max_total_bytes: self.max_total_mib.saturating_mul(1 << 20),
+            max_entries: self.max_entries,
+            max_ratio: self.max_ratio,
+        }
+    }
+}
+
+/// `rdp-analyze batch`: JSON lines stream out input by input; the text table is written at the
+/// end. Progress goes to stderr when it is a terminal.
+fn batch(b: BatchArgs) -> ExitCode {
+    use rdp_analyze::batch;
+    use std::io::IsTerminal;
+    let inputs = batch::expand(&b.inputs);
+    let limits = b.limits.to_limits();
+    let sink: Box<dyn Write> = match &b.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("rdp-analyze: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = std::io::BufWriter::new(sink);
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(inputs.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut tally = batch::Tally::default();
+    let round = rayon::current_num_threads().saturating_mul(2);
+    let result = batch::run(
+        &inputs,
+        &limits,
+        round,
+        |input, outcome| {
+            tally.add(input, outcome);
+            match b.format {
+                BatchFormat::Jsonl => batch::write_jsonl(&mut out, input, outcome),
+                BatchFormat::Text => Ok(()),
+            }
+        },
+        || bar.inc(1),
+    );
+    bar.finish_and_clear();
+    let written = result
+        .and_then(|()| match b.format {
+            BatchFormat::Text => out.write_all(tally.render().as_bytes()),
+            BatchFormat::Jsonl => Ok(()),
+        })
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        eprintln!("rdp-analyze: cannot write the batch output: {e}");
+        return ExitCode::from(2);
+    }
+    ExitCode::from(tally.exit_code() as u8)
 }

@@ -111,7 +111,7 @@ fn render_timeline(s: &mut String, report: &Report) {
 /// Strips control characters (terminal escape sequences from a hostile bundle) and
 /// bidirectional overrides from text shown on the terminal; newlines too, so that bundle text
 /// cannot fake a line of the report.
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     super::neutralize(s)
         .chars()
         .map(|c| if c == '\n' { '\u{FFFD}' } else { c })
