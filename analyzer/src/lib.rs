@@ -24,6 +24,7 @@
 
 pub mod bundle;
 pub mod checks;
+pub mod compare;
 pub mod evidence;
 pub mod parse;
 pub mod report;

@@ -1,7 +1,7 @@
 //! `rdp-analyze`: command-line front end.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rdp_analyze::{bundle::Limits, checks, report};
+use rdp_analyze::{bundle::Limits, checks, compare, report};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +37,34 @@ enum Command {
     Checks,
     /// Analyze a bundle (the default when a path is given).
     Analyze(AnalyzeArgs),
+    /// Compare a working machine with a broken one (the guide's "compare with a working
+    /// computer of the same OS version"): what differs that matters for RDP, and what differs
+    /// only because they are two machines.
+    ///
+    /// Exit codes: 0 no difference that matters for RDP, 1 differences, 2 an input could not
+    /// be read (or bad usage).
+    Compare(CompareArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CompareArgs {
+    /// The machine where RDP works: bundle zip, folder or file.
+    working: PathBuf,
+    /// The machine where it fails.
+    broken: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the comparison to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Also write a .reg file (regedit 5, as `reg export` writes it) with the working
+    /// machine's values for what differs under WinStations\RDP-Tcp, per-machine values left
+    /// out, to import on the broken machine after backing up its key.
+    #[arg(long, value_name = "FILE")]
+    emit_reg: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -49,6 +77,12 @@ struct AnalyzeArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
     /// Largest single file read from the input, in MiB (inflated size).
     #[arg(long, default_value_t = 2048)]
     max_entry_mib: u64,
@@ -82,6 +116,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Analyze(a)) => analyze(a),
+        Some(Command::Compare(c)) => compare(c),
         None => analyze(cli.analyze),
     }
 }
@@ -105,12 +140,7 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         eprintln!("rdp-analyze: give a bundle zip, folder or file to analyze (see --help)");
         return ExitCode::from(2);
     };
-    let limits = Limits {
-        max_entry_bytes: a.max_entry_mib.saturating_mul(1 << 20),
-        max_total_bytes: a.max_total_mib.saturating_mul(1 << 20),
-        max_entries: a.max_entries,
-        max_ratio: a.max_ratio,
-    };
+    let limits = a.limits.limits();
     let rep = match rdp_analyze::analyze_path(&input, &limits) {
         Ok(r) => r,
         Err(e) => {
@@ -124,13 +154,69 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         Format::Html => report::html::render(&rep),
         Format::Markdown => report::markdown::render(&rep),
     };
-    let written = match &a.output {
+    if !write_output(a.output.as_deref(), &text, "the report") {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(rep.exit_code() as u8)
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_entry_bytes: self.max_entry_mib.saturating_mul(1 << 20),
+            max_total_bytes: self.max_total_mib.saturating_mul(1 << 20),
+            max_entries: self.max_entries,
+            max_ratio: self.max_ratio,
+        }
+    }
+}
+
+/// Writes `text` to `path`, or to standard output; says why not on standard error.
+fn write_output(path: Option<&std::path::Path>, text: &str, what: &str) -> bool {
+    let written = match path {
         Some(path) => std::fs::write(path, text.as_bytes()),
         None => std::io::stdout().write_all(text.as_bytes()),
     };
     if let Err(e) = written {
-        eprintln!("rdp-analyze: cannot write the report: {e}");
+        eprintln!("rdp-analyze: cannot write {what}: {e}");
+        return false;
+    }
+    true
+}
+
+fn compare(c: CompareArgs) -> ExitCode {
+    let limits = c.limits.limits();
+    let read = |path: &std::path::Path, which: &str| {
+        rdp_analyze::bundle::open(path, &limits)
+            .map(rdp_analyze::evidence::Evidence::build)
+            .map_err(|e| eprintln!("rdp-analyze: the {which} input: {e}"))
+    };
+    let (Ok(working), Ok(broken)) = (read(&c.working, "working"), read(&c.broken, "broken")) else {
+        return ExitCode::from(2);
+    };
+    let w = compare::Side::read(&working);
+    let b = compare::Side::read(&broken);
+    let cmp = compare::compare_sides(&w, &b);
+    let text = match c.format {
+        Format::Text => compare::render::text(&cmp),
+        Format::Json => compare::render::json(&cmp),
+        Format::Html => compare::render::html(&cmp),
+        Format::Markdown => compare::render::markdown(&cmp),
+    };
+    if let Some(path) = &c.emit_reg {
+        let changes = compare::emit_reg::changes(&cmp, &w, &b);
+        if let Err(e) = std::fs::write(path, compare::emit_reg::render(&cmp, &changes)) {
+            eprintln!("rdp-analyze: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "rdp-analyze: wrote {} value(s) of RDP-Tcp to {}",
+            changes.len(),
+            path.display()
+        );
+    }
+    if !write_output(c.output.as_deref(), &text, "the comparison") {
         return ExitCode::from(2);
     }
-    ExitCode::from(rep.exit_code() as u8)
+    ExitCode::from(cmp.exit_code() as u8)
 }

@@ -11,7 +11,7 @@ pub mod collect;
 pub mod output;
 pub mod probe;
 pub mod process;
-pub mod regfile;
+pub use rdp_bundle::regfile;
 pub mod source;
 #[cfg(test)]
 mod testutil;
