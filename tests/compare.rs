@@ -394,3 +394,46 @@ fn emit_reg_writes_the_working_values_and_leaves_out_the_thumbprint() {
         }
     }
 }
+
+/// `rdp-analyze BUNDLE --probe FILE`: client probe files read beside a bundle.
+#[test]
+fn probe_files_beside_a_bundle() {
+    let probes = fixtures().join("client-probe-filtered/probes");
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "-f".into(),
+        "json".into(),
+        fixtures().join("firewall-remote-scope").into(),
+    ];
+    for e in std::fs::read_dir(&probes).unwrap() {
+        args.push("--probe".into());
+        args.push(e.unwrap().path().into());
+    }
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let (code, json, err) = run(&refs);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let rdp044: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "RDP044")
+        .collect();
+    assert_eq!(rdp044.len(), 2, "{rdp044:?}");
+    let home = rdp044
+        .iter()
+        .find(|f| f["facts"]["client"] == "PC-HOME")
+        .unwrap();
+    assert_eq!(home["facts"]["outcome"], "filtered");
+    assert!(home["message"]
+        .as_str()
+        .unwrap()
+        .contains("'Remote Desktop - User Mode (TCP-In)' rule's RemoteIP scope"));
+    assert!(home["message"]
+        .as_str()
+        .unwrap()
+        .contains("Reachable from PC-OFFICE"));
+    let missing = fixtures().join("no-such-probe.json");
+    let h = fixtures().join("healthy");
+    let (code, _, _) = run(&[h.as_os_str(), "--probe".as_ref(), missing.as_os_str()]);
+    assert_eq!(code, 2);
+}

@@ -77,6 +77,10 @@ struct AnalyzeArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// A client probe file (`rdp-collect probe` run on another computer) to read beside the
+    /// bundle; repeat for each client. Probe files inside the bundle or folder are read too.
+    #[arg(long = "probe", value_name = "FILE")]
+    probes: Vec<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -141,13 +145,38 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     let limits = a.limits.limits();
-    let rep = match rdp_analyze::analyze_path(&input, &limits) {
-        Ok(r) => r,
+    let mut bundle = match rdp_analyze::bundle::open(&input, &limits) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("rdp-analyze: {e}");
             return ExitCode::from(2);
         }
     };
+    for probe in &a.probes {
+        match rdp_analyze::bundle::open(probe, &limits) {
+            Ok(extra) => {
+                let name = probe
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "probe".into());
+                for mut f in extra.files {
+                    // A label for the report, never a path written to.
+                    f.path = if extra.source.ends_with(&f.path) || f.path == name {
+                        format!("probes/{name}")
+                    } else {
+                        format!("probes/{name}/{}", f.path)
+                    };
+                    bundle.files.push(f);
+                }
+                bundle.problems.extend(extra.problems);
+            }
+            Err(e) => {
+                eprintln!("rdp-analyze: the probe file: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let rep = rdp_analyze::analyze_bundle(bundle);
     let text = match a.format {
         Format::Text => report::text::render(&rep),
         Format::Json => report::json::render(&rep),

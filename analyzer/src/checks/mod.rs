@@ -18,6 +18,8 @@ mod certificate_invalid;
 mod certificate_no_server_auth;
 mod certificate_services_not_running;
 mod certificate_thumbprint_unknown;
+mod client_reachability;
+mod client_served_certificate;
 mod clock_skew;
 mod collection_step_failed;
 mod credential_failures;
@@ -262,6 +264,8 @@ pub fn all() -> &'static [&'static Check] {
         &edition_cannot_host::CHECK,
         &listener_probe::CHECK,
         &served_certificate::CHECK,
+        &client_reachability::CHECK,
+        &client_served_certificate::CHECK,
         &account_locked_out::CHECK,
         &credential_failures::CHECK,
         &brute_force::CHECK,
