@@ -417,6 +417,27 @@ fn client_info(target: Option<SocketAddr>) -> Client {
     }
 }
 
+/// `windows (Windows 11 Pro 24H2 build 26100)`, `linux (Debian GNU/Linux 12 (bookworm))`.
+#[cfg(windows)]
+fn os_name() -> String {
+    let os = crate::win::registry::os_info();
+    let parts: Vec<String> = [
+        os.product_name,
+        os.display_version,
+        os.build.map(|b| format!("build {b}")),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect();
+    if parts.is_empty() {
+        "windows".into()
+    } else {
+        format!("windows ({})", parts.join(" "))
+    }
+}
+
+#[cfg(not(windows))]
 fn os_name() -> String {
     let family = std::env::consts::OS;
     let pretty = std::fs::read_to_string("/etc/os-release")
