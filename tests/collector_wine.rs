@@ -863,3 +863,117 @@ fn collector_offline_volume_under_wine() {
             .starts_with("offline disk: no live state")));
     let _ = std::fs::remove_dir_all(&volume);
 }
+
+/// `rdp-collect.exe probe` under Wine against loopback fake listeners (refused, silent,
+/// HYBRID_REQUIRED_BY_SERVER, TLS with the test certificate), and `rdp-analyze compare
+/// --emit-reg` output imported by Wine's own `reg import`.
+#[test]
+fn probe_and_emit_reg_under_wine() {
+    use rdp_collect::probe::fake_server::{closed_port, Behaviour, FakeRdpServer, TEST_CERT_SHA1};
+    use rdp_collect::probe::wire;
+    let Some(tools) = support::require_tools("probe") else {
+        return;
+    };
+    let prefix = WinePrefix::create("probe", &tools);
+    let out_dir = prefix.root.join("probes");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let probe = |port: u16, name: &str| -> serde_json::Value {
+        let file = out_dir.join(format!("{name}.json"));
+        let exe = support::collector_exe();
+        let mut cmd = prefix.command([exe.as_os_str()]);
+        cmd.args([
+            "probe",
+            &format!("127.0.0.1:{port}"),
+            "--count",
+            "2",
+            "--timeout",
+            "2",
+            "-o",
+            &windows_path(&file),
+        ]);
+        let out = support::run_to_files(
+            cmd,
+            &prefix.root,
+            std::time::Duration::from_secs(120),
+            "rdp-collect.exe probe",
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.exit_code, Some(0), "{name}: {stdout}");
+        assert!(stdout.contains("Verdict:"), "{name}: {stdout}");
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap()
+    };
+    let refused = probe(closed_port().unwrap(), "refused");
+    assert_eq!(refused["verdict"], "refused", "{refused}");
+    assert_eq!(refused["summary"]["loss_percent"], 100.0);
+
+    let silent = FakeRdpServer::start(Behaviour::Silent).unwrap();
+    let rec = probe(silent.addr().port(), "silent");
+    assert_eq!(rec["verdict"], "not_rdp", "{rec}");
+    drop(silent);
+
+    let nla = FakeRdpServer::start(Behaviour::NegotiationFailure(5)).unwrap();
+    let rec = probe(nla.addr().port(), "nla");
+    assert_eq!(rec["verdict"], "negotiation_refused", "{rec}");
+    assert_eq!(
+        rec["handshake"]["failure_name"],
+        "HYBRID_REQUIRED_BY_SERVER"
+    );
+    assert_eq!(rec["nla"], "required");
+    drop(nla);
+
+    let tls = FakeRdpServer::start(Behaviour::Rdp {
+        protocol: wire::PROTOCOL_SSL,
+        tls13: true,
+    })
+    .unwrap();
+    let rec = probe(tls.addr().port(), "tls");
+    assert_eq!(rec["verdict"], "reachable", "{rec}");
+    assert_eq!(rec["certificate"]["thumbprint"], TEST_CERT_SHA1);
+    assert!(rec["certificate"]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("RDP-PROBE-TEST"));
+    assert!(
+        rec["client"]["os"].as_str().unwrap().starts_with("windows"),
+        "{rec}"
+    );
+    drop(tls);
+
+    // --emit-reg: healthy (working) against listener-bound-to-adapter and non-default-port
+    // values (broken), imported into a prefix whose RDP-Tcp has the broken values.
+    let rdp_tcp = format!(r"{TS}\WinStations\RDP-Tcp");
+    prefix.reg_add(&rdp_tcp, Some("LanAdapter"), "REG_DWORD", "2");
+    prefix.reg_add(&rdp_tcp, Some("PortNumber"), "REG_DWORD", "3390");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let open = |name: &str| {
+        rdp_analyze::evidence::Evidence::build(
+            rdp_analyze::bundle::open(&fixtures.join(name), &Default::default()).unwrap(),
+        )
+    };
+    let working = rdp_analyze::compare::Side::read(&open("healthy"));
+    let mut broken = rdp_analyze::compare::Side::read(&open("listener-bound-to-adapter"));
+    // Merge in the port fault: one broken machine with both differences.
+    let port = rdp_analyze::compare::Side::read(&open("non-default-port"));
+    for (k, f) in port.facts {
+        if f.item.ends_with("PortNumber") {
+            broken.facts.insert(k, f);
+        }
+    }
+    let cmp = rdp_analyze::compare::compare_sides(&working, &broken);
+    let changes = rdp_analyze::compare::emit_reg::changes(&cmp, &working, &broken);
+    assert!(changes.len() >= 2, "{changes:?}");
+    let reg = prefix.root.join("fix.reg");
+    std::fs::write(&reg, rdp_analyze::compare::emit_reg::render(&cmp, &changes)).unwrap();
+    let out = prefix.wine(&["reg", "import", &windows_path(&reg)]);
+    assert_eq!(
+        out.exit_code,
+        Some(0),
+        "reg import: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export = utf16_text(&prefix.reg_export(&rdp_tcp).expect("RDP-Tcp exported"));
+    assert!(export.contains("\"LanAdapter\"=dword:00000000"), "{export}");
+    assert!(export.contains("\"PortNumber\"=dword:00000d3d"), "{export}");
+    assert!(!export.contains("SSLCertificateSHA1Hash"), "{export}");
+}

@@ -216,3 +216,74 @@ fn a_bundle_with_a_tls_listener_stores_and_parses_the_served_certificate() {
         found.iter().filter(|f| f["id"] == "RDP900").collect();
     assert!(unreadable.is_empty(), "{unreadable:#?}");
 }
+
+/// `rdp-collect probe` records made against loopback listeners, read by the analyzer alone (no
+/// server bundle): each client's outcome is reported.
+#[test]
+fn client_probe_files_read_by_the_analyzer() {
+    use rdp_collect::probe::remote::{self, RemoteOptions};
+    let run = |port: u16| {
+        remote::run(
+            &RemoteOptions {
+                host: "127.0.0.1".into(),
+                port,
+                count: 1,
+                timeout: Duration::from_secs(1),
+            },
+            |_| {},
+        )
+    };
+    let refused = run(closed_port().unwrap());
+    let silent_srv = FakeRdpServer::start(Behaviour::Silent).unwrap();
+    let silent = run(silent_srv.addr().port());
+    drop(silent_srv);
+    let nla_srv = FakeRdpServer::start(Behaviour::NegotiationFailure(5)).unwrap();
+    let nla = run(nla_srv.addr().port());
+    drop(nla_srv);
+    let tls_srv = FakeRdpServer::start(Behaviour::Rdp {
+        protocol: wire::PROTOCOL_HYBRID,
+        tls13: false,
+    })
+    .unwrap();
+    let tls = run(tls_srv.addr().port());
+    drop(tls_srv);
+    let files: Vec<rdp_analyze::bundle::InputFile> = [
+        ("refused", &refused),
+        ("silent", &silent),
+        ("nla", &nla),
+        ("tls", &tls),
+    ]
+    .iter()
+    .map(|(name, rec)| {
+        let mut rec = (*rec).clone();
+        rec.client.name = name.to_string();
+        rdp_analyze::bundle::InputFile {
+            path: format!("rdp-probe-{name}.json"),
+            bytes: remote::to_json(&rec).unwrap(),
+        }
+    })
+    .collect();
+    let report = rdp_analyze::analyze_bundle(rdp_analyze::bundle::Bundle {
+        source: "probes".into(),
+        files,
+        ..Default::default()
+    });
+    let outcome = |client: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.id == "RDP044" && f.facts.get("client").map(String::as_str) == Some(client))
+            .map(|f| (f.facts["outcome"].clone(), f.severity))
+            .unwrap_or_else(|| panic!("no RDP044 for {client}: {:#?}", report.findings))
+    };
+    use rdp_analyze::checks::Severity;
+    assert_eq!(outcome("refused"), ("refused".into(), Severity::Error));
+    assert_eq!(outcome("silent"), ("not_rdp".into(), Severity::Error));
+    assert_eq!(
+        outcome("nla"),
+        ("negotiation_refused".into(), Severity::Error)
+    );
+    assert_eq!(outcome("tls"), ("reachable".into(), Severity::Info));
+    // Alone, there is no server certificate to compare the served one with.
+    assert!(!report.findings.iter().any(|f| f.id == "RDP045"));
+}

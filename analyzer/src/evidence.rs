@@ -6,9 +6,9 @@
 use crate::bundle::{Bundle, InputProblem};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
-    cert, certutil, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles, netsh_rules,
-    netstat, nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist,
-    w32tm,
+    cert, certutil, client_probe, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles,
+    netsh_rules, netstat, nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit, securitycenter,
+    tasklist, w32tm,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -90,6 +90,8 @@ pub struct Evidence {
     pub firewall_products: Vec<Located<securitycenter::FirewallProducts>>,
     /// The collector's RDP handshake probe.
     pub handshake: Vec<Located<rdp_probe::HandshakeProbe>>,
+    /// `rdp-collect probe` files from other computers (beside the bundle, or alone).
+    pub client_probes: Vec<Located<client_probe::ClientProbe>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
     /// Unix time the evidence describes (the collection's finish time, else now): certificates
@@ -236,6 +238,10 @@ impl Evidence {
                 self.firewall_products.push(Located { artifact, value: v })
             }
             Parsed::HandshakeProbe(v) => self.handshake.push(Located {
+                artifact,
+                value: *v,
+            }),
+            Parsed::ClientProbe(v) => self.client_probes.push(Located {
                 artifact,
                 value: *v,
             }),

@@ -25,6 +25,7 @@
 pub mod batch;
 pub mod bundle;
 pub mod checks;
+pub mod compare;
 pub mod evidence;
 pub mod parse;
 pub mod report;

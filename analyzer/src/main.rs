@@ -1,7 +1,7 @@
 //! `rdp-analyze`: command-line front end.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rdp_analyze::{bundle::Limits, report};
+use rdp_analyze::{bundle::Limits, compare, report};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +52,13 @@ enum Command {
     /// Exit codes: 0 no error-level finding on any input, 1 error-level findings, 2 no input
     /// could be analyzed.
     Batch(BatchArgs),
+    /// Compare a working machine with a broken one (the guide's "compare with a working
+    /// computer of the same OS version"): what differs that matters for RDP, and what differs
+    /// only because they are two machines.
+    ///
+    /// Exit codes: 0 no difference that matters for RDP, 1 differences, 2 an input could not
+    /// be read (or bad usage).
+    Compare(CompareArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -78,6 +85,27 @@ enum BatchFormat {
 }
 
 #[derive(clap::Args, Debug)]
+struct CompareArgs {
+    /// The machine where RDP works: bundle zip, folder or file.
+    working: PathBuf,
+    /// The machine where it fails.
+    broken: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the comparison to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Also write a .reg file (regedit 5, as `reg export` writes it) with the working
+    /// machine's values for what differs under WinStations\RDP-Tcp, per-machine values left
+    /// out, to import on the broken machine after backing up its key.
+    #[arg(long, value_name = "FILE")]
+    emit_reg: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(clap::Args, Debug)]
 struct AnalyzeArgs {
     /// Bundle zip, folder of loose files, or one file.
     input: Option<PathBuf>,
@@ -87,6 +115,10 @@ struct AnalyzeArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// A client probe file (`rdp-collect probe` run on another computer) to read beside the
+    /// bundle; repeat for each client. Probe files inside the bundle or folder are read too.
+    #[arg(long = "probe", value_name = "FILE")]
+    probes: Vec<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -128,6 +160,7 @@ fn main() -> ExitCode {
         }) => explain_check(&query),
         Some(Command::Analyze(a)) => analyze(a),
         Some(Command::Batch(b)) => batch(b),
+        Some(Command::Compare(c)) => compare(c),
         None => analyze(cli.analyze),
     }
 }
@@ -155,25 +188,45 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     let limits = a.limits.to_limits();
-    let rep = match rdp_analyze::analyze_path(&input, &limits) {
-        Ok(r) => r,
+    let mut bundle = match rdp_analyze::bundle::open(&input, &limits) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("rdp-analyze: {e}");
             return ExitCode::from(2);
         }
     };
+    for probe in &a.probes {
+        match rdp_analyze::bundle::open(probe, &limits) {
+            Ok(extra) => {
+                let name = probe
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "probe".into());
+                for mut f in extra.files {
+                    // A label for the report, never a path written to.
+                    f.path = if extra.source.ends_with(&f.path) || f.path == name {
+                        format!("probes/{name}")
+                    } else {
+                        format!("probes/{name}/{}", f.path)
+                    };
+                    bundle.files.push(f);
+                }
+                bundle.problems.extend(extra.problems);
+            }
+            Err(e) => {
+                eprintln!("rdp-analyze: the probe file: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let rep = rdp_analyze::analyze_bundle(bundle);
     let text = match a.format {
         Format::Text => report::text::render(&rep),
         Format::Json => report::json::render(&rep),
         Format::Html => report::html::render(&rep),
         Format::Markdown => report::markdown::render(&rep),
     };
-    let written = match &a.output {
-        Some(path) => std::fs::write(path, text.as_bytes()),
-        None => std::io::stdout().write_all(text.as_bytes()),
-    };
-    if let Err(e) = written {
-        eprintln!("rdp-analyze: cannot write the report: {e}");
+    if !write_output(a.output.as_deref(), &text, "the report") {
         return ExitCode::from(2);
     }
     ExitCode::from(rep.exit_code() as u8)
@@ -240,4 +293,54 @@ fn batch(b: BatchArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::from(tally.exit_code() as u8)
+}
+
+/// Writes `text` to `path`, or to standard output; says why not on standard error.
+fn write_output(path: Option<&std::path::Path>, text: &str, what: &str) -> bool {
+    let written = match path {
+        Some(path) => std::fs::write(path, text.as_bytes()),
+        None => std::io::stdout().write_all(text.as_bytes()),
+    };
+    if let Err(e) = written {
+        eprintln!("rdp-analyze: cannot write {what}: {e}");
+        return false;
+    }
+    true
+}
+
+fn compare(c: CompareArgs) -> ExitCode {
+    let limits = c.limits.to_limits();
+    let read = |path: &std::path::Path, which: &str| {
+        rdp_analyze::bundle::open(path, &limits)
+            .map(rdp_analyze::evidence::Evidence::build)
+            .map_err(|e| eprintln!("rdp-analyze: the {which} input: {e}"))
+    };
+    let (Ok(working), Ok(broken)) = (read(&c.working, "working"), read(&c.broken, "broken")) else {
+        return ExitCode::from(2);
+    };
+    let w = compare::Side::read(&working);
+    let b = compare::Side::read(&broken);
+    let cmp = compare::compare_sides(&w, &b);
+    let text = match c.format {
+        Format::Text => compare::render::text(&cmp),
+        Format::Json => compare::render::json(&cmp),
+        Format::Html => compare::render::html(&cmp),
+        Format::Markdown => compare::render::markdown(&cmp),
+    };
+    if let Some(path) = &c.emit_reg {
+        let changes = compare::emit_reg::changes(&cmp, &w, &b);
+        if let Err(e) = std::fs::write(path, compare::emit_reg::render(&cmp, &changes)) {
+            eprintln!("rdp-analyze: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "rdp-analyze: wrote {} value(s) of RDP-Tcp to {}",
+            changes.len(),
+            path.display()
+        );
+    }
+    if !write_output(c.output.as_deref(), &text, "the comparison") {
+        return ExitCode::from(2);
+    }
+    ExitCode::from(cmp.exit_code() as u8)
 }

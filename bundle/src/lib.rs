@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, Write};
 
+pub mod regfile;
+
 /// Version of the bundle layout and manifest schema. Bump on incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 

@@ -14,6 +14,77 @@ pub enum Action {
     /// `--list`: print the plan, collect nothing.
     List(CliOptions),
     Run(CliOptions),
+    /// `probe HOST[:PORT]`: test the path to a server from this computer.
+    Probe(ProbeOptions),
+}
+
+/// `rdp-collect probe` options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeOptions {
+    pub remote: crate::probe::remote::RemoteOptions,
+    /// `-o FILE`; `None` = `rdp-probe-<CLIENT>-to-<HOST>-<time>.json` in the current folder.
+    pub output: Option<PathBuf>,
+}
+
+/// Longest `--timeout` of a probe attempt, in seconds.
+const MAX_PROBE_TIMEOUT_SECS: u64 = 120;
+
+fn parse_probe<I: Iterator<Item = OsString>>(mut args: I) -> Result<Action, String> {
+    use crate::probe::remote::{self, RemoteOptions};
+    let mut target = None;
+    let mut count = remote::DEFAULT_COUNT;
+    let mut timeout = Duration::from_secs(3);
+    let mut output = None;
+    while let Some(raw) = args.next() {
+        let arg = raw
+            .to_str()
+            .ok_or_else(|| format!("unreadable argument {raw:?}"))?
+            .to_string();
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<OsString, String> {
+            match &inline {
+                Some(v) => Ok(OsString::from(v)),
+                None => args.next().ok_or_else(|| format!("{name} needs {what}")),
+            }
+        };
+        match name.as_str() {
+            "-h" | "--help" | "/?" | "-?" => return Ok(Action::Help),
+            "-n" | "--count" => {
+                let v = value("a number of attempts")?;
+                count = number(&name, &v, u64::from(remote::MAX_COUNT))?.max(1) as u32;
+            }
+            "-w" | "--timeout" => {
+                let v = value("a number of seconds")?;
+                timeout = Duration::from_secs(number(&name, &v, MAX_PROBE_TIMEOUT_SECS)?.max(1));
+            }
+            "-o" | "--output" => {
+                let v = value("a file name")?;
+                if v.is_empty() {
+                    return Err(format!("{name} needs a file name"));
+                }
+                output = Some(PathBuf::from(v));
+            }
+            _ if arg.starts_with('-') && arg.len() > 1 => {
+                return Err(format!("unknown option {arg}"));
+            }
+            _ if target.is_none() => target = Some(arg),
+            _ => return Err(format!("probe takes one HOST[:PORT], not also {arg:?}")),
+        }
+    }
+    let target = target.ok_or("probe needs the server: rdp-collect probe HOST[:PORT]")?;
+    let (host, port) = remote::parse_target(&target)?;
+    Ok(Action::Probe(ProbeOptions {
+        remote: RemoteOptions {
+            host,
+            port,
+            count,
+            timeout,
+        },
+        output,
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +118,11 @@ const MAX_TIMEOUT_SECS: u64 = 86_400;
 pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Action, String> {
     let mut opts = CliOptions::default();
     let mut list = false;
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    if args.peek().is_some_and(|a| a == "probe") {
+        args.next();
+        return parse_probe(args);
+    }
     while let Some(raw) = args.next() {
         let arg = raw
             .to_str()
@@ -180,8 +255,20 @@ Examples:
   rdp-collect --list
       show the list of registry keys, commands, stores and logs
 
-Exit codes: 0 the zip was written (see its list of anything missing), 1 the zip could not be
-written, 2 bad command line, 3 not running on Windows.
+On another computer that cannot connect (Windows, Linux or macOS), run:
+  rdp-collect probe HOST[:PORT] [--count N] [--timeout SECS] [-o FILE]
+      tests the way from this computer to the server, like psping HOST:3389: N connection
+      attempts (default 4, each waiting at most SECS, default 3), then one Remote Desktop
+      handshake (which security the server asks for, and the certificate it shows). It sends
+      no password and opens no session. It prints the result in words and saves it as
+      rdp-probe-<THIS COMPUTER>-to-<HOST>-<time>.json: send that file to support together
+      with the server's zip. Run it on each computer that cannot connect, and on one that can.
+  rdp-collect probe server1.contoso.com
+  rdp-collect probe 10.0.0.12:3390 --count 10
+
+Exit codes: 0 the zip (or probe file) was written (see its list of anything missing), 1 it
+could not be written, 2 bad command line, 3 not running on Windows (collection only: the probe
+runs everywhere).
 "
     )
 }
@@ -255,6 +342,38 @@ mod tests {
         );
         assert!(run(&[]).collect.probe);
         assert!(version_text().starts_with("rdp-collect "));
+    }
+
+    #[test]
+    fn probe_command() {
+        let Action::Probe(o) = p(&[
+            "probe",
+            "srv1:3390",
+            "--count",
+            "10",
+            "--timeout=2",
+            "-o",
+            "x.json",
+        ])
+        .unwrap() else {
+            panic!("not a probe");
+        };
+        assert_eq!((o.remote.host.as_str(), o.remote.port), ("srv1", 3390));
+        assert_eq!(o.remote.count, 10);
+        assert_eq!(o.remote.timeout, Duration::from_secs(2));
+        assert_eq!(o.output, Some(PathBuf::from("x.json")));
+        let Action::Probe(d) = p(&["probe", "srv1"]).unwrap() else {
+            panic!("not a probe");
+        };
+        assert_eq!((d.remote.port, d.remote.count, d.output), (3389, 4, None));
+        assert!(p(&["probe"]).unwrap_err().contains("HOST[:PORT]"));
+        assert!(p(&["probe", "a", "b"]).unwrap_err().contains("one HOST"));
+        assert!(p(&["probe", "a", "--bogus"])
+            .unwrap_err()
+            .contains("unknown option"));
+        assert!(p(&["probe", "a:0"]).unwrap_err().contains("port"));
+        assert_eq!(p(&["probe", "--help"]).unwrap(), Action::Help);
+        assert!(help_text().contains("another computer that cannot connect"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod offline;
 pub mod output;
 pub mod probe;
 pub mod process;
-pub mod regfile;
+pub use rdp_bundle::regfile;
 pub mod source;
 #[cfg(test)]
 mod testutil;

@@ -31,6 +31,32 @@ fn real_main() -> i32 {
             app::EXIT_OK
         }
         Action::Run(opts) => run(&opts),
+        Action::Probe(opts) => probe(&opts),
+    }
+}
+
+/// `rdp-collect probe`: runs on every system (the probe is portable).
+fn probe(opts: &cli::ProbeOptions) -> i32 {
+    use rdp_collect::probe::remote;
+    let rec = remote::run(&opts.remote, |line| println!("{line}"));
+    print!("{}", remote::console_summary(&rec));
+    let path = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| remote::default_file_name(&rec).into());
+    let written = remote::to_json(&rec).and_then(|bytes| std::fs::write(&path, bytes));
+    match written {
+        Ok(()) => {
+            println!(
+                "\nSaved to {}: send this file to support with the server's bundle.",
+                path.display()
+            );
+            app::EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("rdp-collect: cannot write {}: {e}", path.display());
+            app::EXIT_WRITE_FAILED
+        }
     }
 }
 

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 /// in ID order. The list declares the modules and builds [`all`]; the tests below check that
 /// every file here is listed, that the order is by ID, and that no retired ID comes back.
 macro_rules! register {
-    ($($module:ident,)*) => {
-        $(mod $module;)*
+    ($($vis:vis $module:ident,)*) => {
+        $($vis mod $module;)*
 
         /// Every check, in ID order. `rdp-analyze checks` prints this.
         pub fn all() -> &'static [&'static Check] {
@@ -35,7 +35,7 @@ register! {
     non_default_port,
     port_not_listening,
     port_conflict,
-    firewall_blocks_rdp,
+    pub(crate) firewall_blocks_rdp,
     firewall_remote_scope,
     certificate_invalid,
     certificate_thumbprint_unknown,
@@ -48,7 +48,7 @@ register! {
     tls_cipher_suites,
     schannel_errors,
     certificate_no_server_auth,
-    rdp_key_file_acl,
+    pub(crate) rdp_key_file_acl,
     certificate_services_not_running,
     remote_logon_rights,
     remote_desktop_users,
@@ -70,6 +70,8 @@ register! {
     edition_cannot_host,
     listener_probe,
     served_certificate,
+    client_reachability,
+    client_served_certificate,
     registry_hive_unreliable,
     control_set_selection,
     account_locked_out,
@@ -100,8 +102,8 @@ pub const RETIRED: &[(&str, &str)] = &[
     ),
 ];
 
-mod rdp_certs;
-mod support;
+pub(crate) mod rdp_certs;
+pub(crate) mod support;
 
 /// How bad a finding is. Ordered most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -448,6 +450,8 @@ mod tests {
             .lines()
             .map(|l| l.trim().trim_end_matches(','))
             .filter(|l| !l.is_empty())
+            // `pub(crate) name`: the module name is the last word.
+            .filter_map(|l| l.split_whitespace().last())
             .collect();
         assert_eq!(listed.len(), all().len());
         let mut files: Vec<String> = std::fs::read_dir(&dir)

@@ -7,9 +7,9 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, event_xml, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles,
-    netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit, securitycenter, tasklist,
-    w32tm, ParseError,
+    cert, certutil, client_probe, event_xml, evtx, gpresult, hive, icacls, net_localgroup,
+    netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit,
+    securitycenter, tasklist, w32tm, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -42,6 +42,7 @@ pub enum Kind {
     W32tm,
     SecurityCenter,
     HandshakeProbe,
+    ClientProbe,
     Unknown,
 }
 
@@ -72,6 +73,7 @@ impl Kind {
             Kind::W32tm => "w32tm /query /status output",
             Kind::SecurityCenter => "Security Center firewall products",
             Kind::HandshakeProbe => "RDP handshake probe (rdp-handshake.json)",
+            Kind::ClientProbe => "client probe (rdp-collect probe, rdp-probe-*.json)",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -102,6 +104,7 @@ pub enum Parsed {
     W32tm(w32tm::TimeStatus),
     SecurityCenter(securitycenter::FirewallProducts),
     HandshakeProbe(Box<rdp_probe::HandshakeProbe>),
+    ClientProbe(Box<client_probe::ClientProbe>),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -177,12 +180,14 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 19] = [
+    let probes: [(Sniff, Kind); 20] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
         (event_xml::sniff, Kind::EventXml),
         (cert::sniff_index, Kind::CertIndex),
+        // Before the handshake probe: a client probe file holds a handshake record.
+        (client_probe::sniff, Kind::ClientProbe),
         (rdp_probe::sniff, Kind::HandshakeProbe),
         (secedit::sniff, Kind::Secedit),
         (nltest::sniff, Kind::Nltest),
@@ -276,6 +281,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::W32tm => Parsed::W32tm(w32tm::parse(text)?),
         Kind::SecurityCenter => Parsed::SecurityCenter(securitycenter::parse(text)?),
         Kind::HandshakeProbe => Parsed::HandshakeProbe(Box::new(rdp_probe::parse(text)?)),
+        Kind::ClientProbe => Parsed::ClientProbe(Box::new(client_probe::parse(text)?)),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",

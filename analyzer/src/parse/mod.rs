@@ -39,6 +39,7 @@ impl ParseError {
 
 pub mod cert;
 pub mod certutil;
+pub mod client_probe;
 pub mod event_xml;
 pub mod evtx;
 pub mod gpresult;

@@ -108,9 +108,18 @@ h2,h3,.card header,.label{break-after:avoid;page-break-after:avoid}
 }
 "#;
 
-/// `sha256-…` source expression of [`STYLE`] for the Content-Security-Policy.
-fn style_hash() -> String {
-    format!("'sha256-{}'", base64(&Sha256::digest(STYLE.as_bytes())))
+/// `sha256-…` source expression of a stylesheet for the Content-Security-Policy.
+fn hash_source(style: &str) -> String {
+    format!("'sha256-{}'", base64(&Sha256::digest(style.as_bytes())))
+}
+
+/// The report's policy for another page with its own single stylesheet `style` (the
+/// comparison page): nothing may load or run but that stylesheet.
+pub fn content_security_policy_for(style: &str) -> String {
+    format!(
+        "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        hash_source(style)
+    )
 }
 
 /// Standard base64 (RFC 4648, padded): the CSP hash source needs it, and one small function
@@ -139,10 +148,7 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The Content-Security-Policy of the report: nothing may load or run; only our stylesheet.
 pub fn content_security_policy() -> String {
-    format!(
-        "default-src 'none'; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
-        style_hash()
-    )
+    content_security_policy_for(STYLE)
 }
 
 pub fn render(report: &Report) -> String {

@@ -108,40 +108,52 @@ fn serve(
     stop: &AtomicBool,
 ) {
     let start = Instant::now();
-    let mut stream = loop {
-        if stop.load(Ordering::SeqCst) || start.elapsed() > SERVER_LIMIT {
-            return;
-        }
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(_) => std::thread::sleep(POLL),
-        }
-    };
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(POLL));
-    let Some(req) = read_request(&mut stream, stop) else {
+    // One connection after another (a client probe connects several times), until dropped.
+    loop {
+        let mut stream = loop {
+            if stop.load(Ordering::SeqCst) || start.elapsed() > SERVER_LIMIT {
+                return;
+            }
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(_) => std::thread::sleep(POLL),
+            }
+        };
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(POLL));
+        answer(&mut stream, &behaviour, request, stop);
+    }
+}
+
+fn answer(
+    stream: &mut TcpStream,
+    behaviour: &Behaviour,
+    request: &Mutex<Option<Vec<u8>>>,
+    stop: &AtomicBool,
+) {
+    let Some(req) = read_request(stream, stop) else {
         return;
     };
     if let Ok(mut r) = request.lock() {
         *r = Some(req);
     }
-    match behaviour {
+    match behaviour.clone() {
         Behaviour::Rdp { protocol, tls13 } => {
             let _ = stream.write_all(&wire::confirm_selected(protocol, 0x1f));
             if wire::starts_tls(protocol) {
-                tls_server(&mut stream, tls13, stop);
+                tls_server(stream, tls13, stop);
             }
-            wait_for_close(&mut stream, stop);
+            wait_for_close(stream, stop);
         }
         Behaviour::NegotiationFailure(code) => {
             let _ = stream.write_all(&wire::confirm_failure(code));
-            wait_for_close(&mut stream, stop);
+            wait_for_close(stream, stop);
         }
         Behaviour::Legacy => {
             let _ = stream.write_all(&wire::confirm_legacy());
-            wait_for_close(&mut stream, stop);
+            wait_for_close(stream, stop);
         }
-        Behaviour::Silent => wait_for_close(&mut stream, stop),
+        Behaviour::Silent => wait_for_close(stream, stop),
         Behaviour::Garbage(bytes) => {
             let _ = stream.write_all(&bytes);
         }
@@ -150,7 +162,7 @@ fn serve(
             let _ = stream.write_all(&wire::confirm_selected(wire::PROTOCOL_SSL, 0));
             // Wait for the ClientHello's first bytes, then: alert record, level fatal.
             let mut buf = [0u8; 5];
-            if read_exact_polling(&mut stream, &mut buf, stop) {
+            if read_exact_polling(stream, &mut buf, stop) {
                 let _ = stream.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, alert]);
             }
         }

@@ -16,6 +16,7 @@
 //! (keep the two in step: field names and values are that module's format).
 
 pub mod fake_server;
+pub mod remote;
 pub mod tls;
 pub mod wire;
 

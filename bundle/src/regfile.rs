@@ -120,6 +120,25 @@ impl RegFileWriter {
         self.push_str("\r\n");
     }
 
+    /// Writes a `; comment` line for each line of `text` (regedit and `reg import` skip them).
+    /// Line breaks inside `text` start new comment lines, so no text can become a key or value.
+    pub fn comment(&mut self, text: &str) {
+        for line in text.lines() {
+            self.push_str(";");
+            if !line.is_empty() {
+                self.push_str(" ");
+                self.push_str(&line.replace('\r', " "));
+            }
+            self.push_str("\r\n");
+        }
+    }
+
+    /// Writes `"name"=-` (or `@=-`): importing the file deletes the value.
+    pub fn deleted_value(&mut self, name: &str) {
+        self.value_name(name);
+        self.push_str("-\r\n");
+    }
+
     /// Writes `"escaped name"=` or `@=` and returns its length in UTF-16 units.
     fn value_name(&mut self, name: &str) -> usize {
         if name.is_empty() {
