@@ -200,12 +200,14 @@ struct Source<'a> {
     total: usize,
     users: BTreeSet<String>,
     first: &'a Event,
+    first_millis: i64,
     last: &'a Event,
     last_artifact: &'a str,
 }
 
 fn run(ev: &Evidence) -> Vec<Finding> {
     let all = failures(ev);
+    let floods = floods(ev);
     let mut out = Vec::new();
     let mut by_source: BTreeMap<&str, Vec<&Failure<'_>>> = BTreeMap::new();
     for f in &all {
@@ -225,6 +227,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             total: items.len(),
             users: items.iter().map(|f| f.user.clone()).collect(),
             first: first.event,
+            first_millis: first.millis,
             last: last.event,
             last_artifact: last.artifact,
         };
@@ -234,22 +237,71 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             brute.push(s);
         }
     }
+    // One story per address: the connections RdpCoreTS saw from a guessing source are told in
+    // that source's finding, not in a second one.
+    let told: BTreeSet<String> = brute
+        .iter()
+        .chain(&spray)
+        .map(|s| s.source.clone())
+        .collect();
     if let Some(f) = source_finding("brute-force", brute, |s| {
         format!("{} failures in 10 minutes", s.peak_failures)
     }) {
-        out.push(f);
+        out.push(one_story(ev, f, &floods));
     }
     let spray_found = !spray.is_empty();
     if let Some(f) = source_finding("password-spray", spray, |s| {
         format!("{} user names in 10 minutes", s.peak_users)
     }) {
-        out.push(f);
+        out.push(one_story(ev, f, &floods));
     }
     if !spray_found {
         out.extend(distributed_spray(&all));
     }
-    out.extend(connection_flood(ev));
+    let untold: Vec<&Flood<'_>> = floods.iter().filter(|f| !told.contains(&f.ip)).collect();
+    out.extend(connection_flood(&untold));
     out
+}
+
+/// Adds to a guessing finding what the other logs say about its top source: the RDP
+/// connections RdpCoreTS counted from it, and a logon from it that succeeded after the guessing
+/// began (the question every such finding raises).
+fn one_story(ev: &Evidence, mut f: Finding, floods: &[Flood<'_>]) -> Finding {
+    let Some(source) = f.facts.get("top_source").cloned() else {
+        return f;
+    };
+    if !f.message.ends_with('.') {
+        f.message.push('.');
+    }
+    if let Some(fl) = floods.iter().find(|fl| fl.ip == source) {
+        f.message.push_str(&format!(
+            " RdpCoreTS logged {} connection(s) from {source} ({} in 10 minutes).",
+            fl.total, fl.peak
+        ));
+        f = f
+            .fact("connections", fl.total)
+            .evidence(EvidenceRef::record(
+                fl.last.0,
+                fl.last.1.record_id,
+                summarize_event(fl.last.1),
+            ));
+    }
+    let first = f.facts.get("first_failure_ms").and_then(|t| t.parse::<i64>().ok());
+    f.facts.remove("first_failure_ms");
+    if let Some((a, e)) = first.and_then(|t| logon_after(ev, &source, t)) {
+        let who = event_account(e).map(|a| a.display()).unwrap_or_default();
+        f.message.push_str(&format!(
+            " Then a logon from {source} succeeded ({who} at {}): if that was not the account's \
+             owner, treat the account as compromised (reset its password, review what the \
+             session did).",
+            e.time
+        ));
+        f.title.push_str(&format!(", then a logon as {who} succeeded"));
+        f = f
+            .fact("logged_on_after", who)
+            .evidence(EvidenceRef::record(a, e.record_id, summarize_event(e)));
+    }
+    f
 }
 
 /// One finding for the sources of one kind, the worst first.
@@ -304,7 +356,8 @@ fn source_finding(
     .fact("top_source", &top.source)
     .fact("sources", sources.len())
     .fact("failures", total)
-    .fact("users", top.users.len());
+    .fact("users", top.users.len())
+    .fact("first_failure_ms", top.first_millis);
     for s in sources.iter().take(3) {
         f = f.evidence(EvidenceRef::record(
             s.last_artifact,
@@ -361,15 +414,23 @@ fn distributed_spray(all: &[Failure<'_>]) -> Option<Finding> {
     )
 }
 
-/// RdpCoreTS 131 floods: one address opening many connections in a window.
-fn connection_flood(ev: &Evidence) -> Option<Finding> {
+/// One address opening many RDP connections (RdpCoreTS 131) in a window.
+struct Flood<'a> {
+    ip: String,
+    peak: usize,
+    total: usize,
+    last: (&'a str, &'a Event),
+}
+
+/// RdpCoreTS 131 floods, the worst first.
+fn floods(ev: &Evidence) -> Vec<Flood<'_>> {
     let mut by_ip: BTreeMap<String, Vec<(i64, &str, &Event)>> = BTreeMap::new();
     for (artifact, e) in ev.events_from(EventSource::RdpCoreTs, &[131]) {
         if let (Some(ip), Some(t)) = (event_address(e), event_millis(e)) {
             by_ip.entry(ip).or_default().push((t, artifact, e));
         }
     }
-    let mut floods: Vec<(String, usize, usize, (&str, &Event))> = Vec::new();
+    let mut out = Vec::new();
     for (ip, mut items) in by_ip {
         items.sort_by_key(|i| i.0);
         let mut start = 0;
@@ -384,15 +445,25 @@ fn connection_flood(ev: &Evidence) -> Option<Finding> {
             peak = peak.max(end + 1 - start);
         }
         if let (true, Some(&(_, artifact, last))) = (peak >= CONNECTION_FLOOD, items.last()) {
-            floods.push((ip, peak, items.len(), (artifact, last)));
+            out.push(Flood {
+                ip,
+                peak,
+                total: items.len(),
+                last: (artifact, last),
+            });
         }
     }
-    floods.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (top_ip, top_peak, _, _) = floods.first()?.clone();
+    out.sort_by(|a, b| b.peak.cmp(&a.peak).then(a.ip.cmp(&b.ip)));
+    out
+}
+
+/// The floods from addresses no failure finding already tells about.
+fn connection_flood(floods: &[&Flood<'_>]) -> Option<Finding> {
+    let top = floods.first()?;
     let lines: Vec<String> = floods
         .iter()
         .take(5)
-        .map(|(ip, peak, total, _)| format!("{ip}: {total} connection(s), {peak} in 10 minutes"))
+        .map(|f| format!("{}: {} connection(s), {} in 10 minutes", f.ip, f.total, f.peak))
         .collect();
     let mut f = Finding::new(
         &CHECK,
@@ -403,20 +474,41 @@ fn connection_flood(ev: &Evidence) -> Option<Finding> {
         ),
     )
     .title(format!(
-        "RDP connection flood from {top_ip} ({top_peak} connections in 10 minutes)"
+        "RDP connection flood from {} ({} connections in 10 minutes)",
+        top.ip, top.peak
     ))
     .fact("kind", "connection-flood")
-    .fact("top_source", &top_ip)
+    .fact("top_source", &top.ip)
     .fact("sources", floods.len())
-    .fact("connections", top_peak);
-    for (_, _, _, (artifact, e)) in floods.iter().take(3) {
+    .fact("connections", top.peak);
+    for fl in floods.iter().take(3) {
         f = f.evidence(EvidenceRef::record(
-            artifact,
-            e.record_id,
-            summarize_event(e),
+            fl.last.0,
+            fl.last.1.record_id,
+            summarize_event(fl.last.1),
         ));
     }
     Some(f)
+}
+
+/// The first successful RDP logon from `source` after `after_millis`: Security 4624 (the RDP
+/// logon types), RemoteConnectionManager 1149 or LocalSessionManager 21/25 naming that address.
+fn logon_after<'a>(ev: &'a Evidence, source: &str, after_millis: i64) -> Option<(&'a str, &'a Event)> {
+    let mut hits: Vec<(i64, &str, &Event)> = ev
+        .events_with_ids(&[4624, 1149, 21, 25])
+        .into_iter()
+        .filter(|(_, e)| match crate::evidence::event_source(e) {
+            EventSource::Security => e.event_id == 4624,
+            EventSource::RemoteConnectionManager => e.event_id == 1149,
+            EventSource::LocalSessionManager => matches!(e.event_id, 21 | 25),
+            _ => false,
+        })
+        .filter(|(_, e)| event_address(e).as_deref() == Some(source))
+        .filter_map(|(a, e)| Some((event_millis(e)?, a, e)))
+        .filter(|(t, _, _)| *t > after_millis)
+        .collect();
+    hits.sort_by_key(|h| h.0);
+    hits.first().map(|&(_, a, e)| (a, e))
 }
 
 #[cfg(test)]
@@ -521,4 +613,58 @@ mod tests {
         )]))
         .is_empty());
     }
+
+    /// NLA failures carry no address (IpAddress `-`): RdpCoreTS 131 beside them names it, its
+    /// connections join the same finding, and the logon that succeeded after is told there.
+    #[test]
+    fn nla_failures_take_the_rdpcorets_address_and_tell_one_story() {
+        use crate::evidence::testing::{event, user_data_event, RCM, RCM_CHANNEL, RDPCORETS, RDPCORETS_CHANNEL};
+        let mut security: Vec<String> = (0..60)
+            .map(|i| failure(i + 1, i * 2, "Administrator", "-"))
+            .collect();
+        security.push(security_event(
+            4624,
+            500,
+            "2026-03-01T09:03:00.0000000Z",
+            &[
+                ("TargetUserName", "Administrator"),
+                ("TargetDomainName", "C137"),
+                ("LogonType", "10"),
+                ("IpAddress", "194.61.24.102"),
+            ],
+        ));
+        let core: Vec<String> = (0..60)
+            .map(|i| {
+                event(
+                    RDPCORETS,
+                    RDPCORETS_CHANNEL,
+                    131,
+                    1000 + i,
+                    &format!("2026-03-01T09:{:02}:{:02}.0000000Z", (i * 2) / 60, (i * 2) % 60),
+                    &[("ConnType", "TCP"), ("ClientIP", "194.61.24.102:40000")],
+                )
+            })
+            .collect();
+        let rcm = user_data_event(RCM, RCM_CHANNEL, 1149, 7, "2026-03-01T08:00:00.0000000Z", &[
+            ("Param1", "Administrator"),
+            ("Param2", "C137"),
+            ("Param3", "194.61.24.102"),
+        ]);
+        let out = run(&evidence_from_xml(&[
+            ("events/Security.xml", &security.join("\r\n")),
+            ("events/RdpCoreTS.xml", &core.join("\r\n")),
+            ("events/RCM.xml", &rcm),
+        ]));
+        let titles: Vec<&String> = out.iter().map(|f| &f.title).collect();
+        assert_eq!(out.len(), 1, "{titles:?}");
+        let f = &out[0];
+        assert_eq!(f.facts["kind"], "brute-force");
+        assert_eq!(f.facts["top_source"], "194.61.24.102");
+        assert_eq!(f.facts["connections"], "60");
+        // The 1149 came before the guessing: the 4624 after it is the one told.
+        assert_eq!(f.facts["logged_on_after"], "C137\\Administrator");
+        assert!(!f.facts.contains_key("first_failure_ms"));
+        assert!(!f.message.contains("local process"), "{}", f.message);
+    }
+
 }
