@@ -3,7 +3,7 @@
 //! Checks read only this. It is built once from the parsed files (in parallel, see
 //! [`Evidence::build`]) and then shared read-only by every check.
 
-use crate::bundle::{Bundle, InputProblem};
+use crate::bundle::{Bundle, InputProblem, Source};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
     cert, certutil, evtx, gpresult, icacls, net_localgroup, netsh_profiles, netsh_rules, netstat,
@@ -101,8 +101,16 @@ impl Evidence {
         };
         let parsed: Vec<ParsedFile> = bundle
             .files
-            .par_iter()
-            .map(|f| identify::parse_file(&f.path, &f.bytes, code_page_of(&f.path)))
+            .into_par_iter()
+            .map(|f| match f.source {
+                Source::Bytes(bytes) => {
+                    identify::parse_file(&f.path, &bytes, code_page_of(&f.path))
+                }
+                Source::EventLogFile { path, len } => {
+                    identify::parse_event_log_file(&f.path, &path, len)
+                }
+                Source::ParsedEvents(log) => identify::parsed_event_stream(&f.path, *log),
+            })
             .collect();
 
         let mut ev = Evidence {
@@ -814,10 +822,7 @@ pub(crate) mod testing {
             manifest: None,
             files: files
                 .iter()
-                .map(|(path, text)| InputFile {
-                    path: path.to_string(),
-                    bytes: text.as_bytes().to_vec(),
-                })
+                .map(|(path, text)| InputFile::in_memory(*path, text.as_bytes().to_vec()))
                 .collect(),
             problems: Vec::new(),
         })
@@ -918,10 +923,10 @@ pub(crate) mod testing {
     pub fn evidence_from_samples(names: &[&str]) -> Option<Evidence> {
         let mut files = Vec::new();
         for name in names {
-            files.push(InputFile {
-                path: format!("events/{name}"),
-                bytes: sample(name)?,
-            });
+            files.push(InputFile::in_memory(
+                format!("events/{name}"),
+                sample(name)?,
+            ));
         }
         Some(Evidence::build(Bundle {
             source: "samples".into(),
