@@ -575,7 +575,7 @@ struct EntryBounds {
 
 /// Reads one zip entry, deciding from its first bytes how: an event log is inflated as a
 /// stream into the event parser, which parses chunks on the pool while this thread inflates
-/// the next ones (so memory holds a few 8 MiB batches, whatever the log's size, and the size
+/// the next ones (so memory holds a few 4 MiB batches, whatever the log's size, and the size
 /// limits do not apply: it is not held); anything else is read whole within `budget`. The
 /// inflate-ratio guard holds for both. A stream that breaks part way keeps the events read
 /// before the break, and the break is reported in `problems` (an [`InputProblem`] naming it).
