@@ -257,10 +257,10 @@ fn client_probe_files_read_by_the_analyzer() {
     .map(|(name, rec)| {
         let mut rec = (*rec).clone();
         rec.client.name = name.to_string();
-        rdp_analyze::bundle::InputFile {
-            path: format!("rdp-probe-{name}.json"),
-            bytes: remote::to_json(&rec).unwrap(),
-        }
+        rdp_analyze::bundle::InputFile::in_memory(
+            format!("rdp-probe-{name}.json"),
+            remote::to_json(&rec).unwrap(),
+        )
     })
     .collect();
     let report = rdp_analyze::analyze_bundle(rdp_analyze::bundle::Bundle {

@@ -16,13 +16,16 @@
 //! - the whole zip's content (an [`InputProblem`]): entries whose compressed data overlap,
 //!   the construction of non-recursive zip bombs that no honest archiver produces.
 
+use crate::parse::evtx::{self, EventLog};
+use crate::parse::ParseError;
 use rdp_bundle::{Manifest, MANIFEST_PATH};
 use std::fs;
 use std::io::{Read, Seek};
 use std::path::Path;
 
-/// Bounds on what is read from an input. Defaults suit real bundles: a Security log of a busy
-/// server can be 1 GiB, everything else is small. The command line raises them with
+/// Bounds on what is read from an input into memory. Event logs are streamed into their
+/// parser ([`Source`]), never held, so the byte limits do not apply to them (the ratio does,
+/// to zipped ones); everything else is small. The command line raises them with
 /// `--max-entry-mib` (default 2048), `--max-total-mib` (4096), `--max-entries` (10000) and
 /// `--max-ratio` (200).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,12 +52,47 @@ impl Default for Limits {
     }
 }
 
-/// One file of the input, read into memory.
-#[derive(Debug, Clone)]
+/// One file of the input, and where its content is.
+#[derive(Debug)]
 pub struct InputFile {
     /// Label: the `/`-separated path inside the zip or below the folder, cleaned for display.
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub source: Source,
+}
+
+impl InputFile {
+    /// A file read whole.
+    pub fn in_memory(path: impl Into<String>, bytes: Vec<u8>) -> Self {
+        InputFile {
+            path: path.into(),
+            source: Source::Bytes(bytes),
+        }
+    }
+
+    /// The content, when the file was read whole.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.source {
+            Source::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// Where a file's content is. Which one is decided per kind from the file's first bytes, as
+/// identification decides: an event log (`ElfFile\0`) is never held whole, since it is the one
+/// artifact that grows with the machine (1 GiB and more on servers) and its parser reads it
+/// 64 KiB chunk by chunk; everything else is small text or a certificate, read whole within
+/// the [`Limits`].
+#[derive(Debug)]
+pub enum Source {
+    /// Read whole into memory.
+    Bytes(Vec<u8>),
+    /// An event log on disk (in a folder, or the input itself): read in chunks when parsed,
+    /// never whole, so it is not bounded by the size limits.
+    EventLogFile { path: std::path::PathBuf, len: u64 },
+    /// An event log zip entry: inflated as a stream straight into the event parser while the
+    /// zip was read (an entry reader borrows the archive, so it cannot be handed out for later).
+    ParsedEvents(Box<Result<EventLog, ParseError>>),
 }
 
 /// Something in the input that could not be read.
@@ -151,7 +189,8 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, BundleError> {
                     .into(),
             ));
         } else {
-            read_single_file(path, file, limits)
+            drop(file);
+            read_single_file(path, limits)
         }
     };
     bundle.source = label;
@@ -260,7 +299,7 @@ fn take_manifest(bundle: &mut Bundle, limits: &Limits) {
         return;
     };
     let file = bundle.files.remove(pos);
-    match serde_json::from_slice::<Manifest>(&file.bytes) {
+    match serde_json::from_slice::<Manifest>(file.bytes().unwrap_or_default()) {
         Ok(mut m) => {
             if m.artifacts.len() > limits.max_entries {
                 bundle.problems.push(InputProblem {
@@ -368,7 +407,7 @@ fn nested_archive(bytes: &[u8]) -> Option<&'static str> {
     other_archive(bytes)
 }
 
-fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String> {
+fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle, String> {
     let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let reader = Counting {
         inner: reader,
@@ -491,32 +530,32 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
         let budget = limits
             .max_entry_bytes
             .min(limits.max_total_bytes.saturating_sub(total));
-        if declared > budget {
-            bundle.problems.push(InputProblem {
-                path: label,
-                message: format!(
-                    "entry declares {declared} bytes, over the limit of {budget} bytes (raise with --max-entry-mib / --max-total-mib)"
-                ),
-            });
-            continue;
-        }
+        let over_budget = (declared > budget).then(|| {
+            format!(
+                "entry declares {declared} bytes, over the limit of {budget} bytes (raise with --max-entry-mib / --max-total-mib)"
+            )
+        });
         // Counted from before the local header is read: over-counting compressed bytes only
         // makes the ratio check more lenient, under-counting could refuse an honest file.
         let start = consumed_total();
-        let read = zip
-            .by_index(index)
-            .map_err(|e| format!("cannot open: {e}"))
-            .and_then(|mut entry| {
-                read_bounded(
-                    &mut entry,
+        let read = match zip.by_index(index) {
+            Ok(mut entry) => read_entry(
+                &mut entry,
+                &EntryBounds {
                     budget,
-                    compressed.max(1),
-                    limits.max_ratio,
-                    || consumed_total().saturating_sub(start),
-                )
-            });
+                    declared,
+                    compressed: compressed.max(1),
+                    max_ratio: limits.max_ratio,
+                    over_budget: over_budget.clone(),
+                },
+                || consumed_total().saturating_sub(start),
+                &label,
+                &mut bundle.problems,
+            ),
+            Err(e) => Err(over_budget.unwrap_or_else(|| format!("cannot open: {e}"))),
+        };
         match read {
-            Ok(bytes) => {
+            Ok(Source::Bytes(bytes)) => {
                 total += bytes.len() as u64;
                 if let Some(kind) = nested_archive(&bytes) {
                     bundle.problems.push(InputProblem {
@@ -528,8 +567,12 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
                     });
                     continue;
                 }
-                bundle.files.push(InputFile { path: label, bytes });
+                bundle.files.push(InputFile::in_memory(label, bytes));
             }
+            Ok(source) => bundle.files.push(InputFile {
+                path: label,
+                source,
+            }),
             Err(message) => bundle.problems.push(InputProblem {
                 path: label,
                 message,
@@ -548,6 +591,87 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
         );
     }
     Ok(bundle)
+}
+
+/// What bounds the reading of one zip entry.
+struct EntryBounds {
+    /// Most bytes read whole (the per-entry and total limits).
+    budget: u64,
+    /// Inflated size the central directory declares (sizes the progress bar).
+    declared: u64,
+    compressed: u64,
+    max_ratio: u64,
+    /// Why the entry is refused if it must be read whole: it declares more than `budget`.
+    over_budget: Option<String>,
+}
+
+/// Reads one zip entry, deciding from its first bytes how: an event log is inflated as a
+/// stream into the event parser, which parses chunks on the pool while this thread inflates
+/// the next ones (so memory holds a few 4 MiB batches, whatever the log's size, and the size
+/// limits do not apply: it is not held); anything else is read whole within `budget`. The
+/// inflate-ratio guard holds for both. A stream that breaks part way keeps the events read
+/// before the break, and the break is reported in `problems` (an [`InputProblem`] naming it).
+fn read_entry(
+    entry: &mut (impl Read + Send),
+    bounds: &EntryBounds,
+    consumed: impl Fn() -> u64 + Send,
+    label: &str,
+    problems: &mut Vec<InputProblem>,
+) -> Result<Source, String> {
+    let mut guarded = Inflating::new(
+        entry,
+        u64::MAX,
+        bounds.compressed,
+        bounds.max_ratio,
+        consumed,
+    );
+    let mut head = [0u8; 8];
+    let got = match read_up_to(&mut guarded, &mut head) {
+        Ok(n) => n,
+        Err(e) => {
+            return Err(bounds.over_budget.clone().unwrap_or_else(|| {
+                guarded
+                    .refused
+                    .take()
+                    .unwrap_or_else(|| format!("cannot decompress: {e}"))
+            }))
+        }
+    };
+    let head = head.get(..got).unwrap_or_default();
+    if evtx::sniff(head) {
+        let stream = std::io::Read::chain(head, &mut guarded);
+        let log = crate::parse::identify::parse_event_stream(stream, Some(bounds.declared));
+        if let Some(refused) = guarded.refused {
+            return Err(refused);
+        }
+        if let Some(failed) = guarded.failed {
+            problems.push(InputProblem {
+                path: label.to_string(),
+                message: format!(
+                    "cannot decompress past byte {}: {failed}; the event log is analyzed up to there",
+                    guarded.out
+                ),
+            });
+        }
+        return Ok(Source::ParsedEvents(Box::new(log)));
+    }
+    if let Some(refused) = &bounds.over_budget {
+        return Err(refused.clone());
+    }
+    guarded.budget = bounds.budget;
+    if guarded.out > bounds.budget {
+        return Err(format!(
+            "entry inflates past the limit of {} bytes; refused (raise with --max-entry-mib / --max-total-mib)",
+            bounds.budget
+        ));
+    }
+    let mut bytes = head.to_vec();
+    match guarded.read_to_end(&mut bytes) {
+        Ok(_) => Ok(Source::Bytes(bytes)),
+        Err(e) => Err(guarded
+            .refused
+            .unwrap_or_else(|| format!("cannot decompress: {e}"))),
+    }
 }
 
 /// Counts the bytes read through it: wrapped around the archive file, it tells how much
@@ -576,43 +700,78 @@ impl<R: Seek> Seek for Counting<R> {
 /// repeated text (a `.reg` export of empty keys) legitimately compress very well.
 const RATIO_FLOOR: u64 = 1 << 20;
 
-/// Reads at most `budget` bytes, refusing entries that inflate beyond `max_ratio` times their
-/// compressed size. The ratio is checked as bytes arrive against what the decompressor has
-/// consumed so far (`consumed()`, which may run ahead of it by a read buffer, never behind), so
-/// neither a lying header nor a long entry gets far: a 10 GB run of zeros is refused after a
-/// few MiB, not after the per-entry limit.
-fn read_bounded(
-    r: &mut impl Read,
+/// A zip entry being inflated, refused (a read error, its reason kept in `refused`) past
+/// `budget` bytes or beyond `max_ratio` times its compressed size. The ratio is checked as
+/// bytes arrive against what the decompressor has consumed so far (`consumed()`, which may
+/// run ahead of it by a read buffer, never behind), so neither a lying header nor a long entry
+/// gets far: a 10 GB run of zeros is refused after a few MiB, not after the per-entry limit.
+/// Both what is read whole and what is streamed into a parser go through it.
+struct Inflating<R, F> {
+    inner: R,
     budget: u64,
     compressed: u64,
     max_ratio: u64,
-    consumed: impl Fn() -> u64,
-) -> Result<Vec<u8>, String> {
-    let declared_cap = compressed.saturating_mul(max_ratio).max(RATIO_FLOOR);
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = r
-            .read(&mut buf)
-            .map_err(|e| format!("cannot decompress: {e}"))?;
-        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(out);
+    consumed: F,
+    /// Bytes handed out so far.
+    out: u64,
+    /// Why the entry was refused, once it was.
+    refused: Option<String>,
+    /// The decompressor's own failure (a damaged stream, a bad checksum), once it failed.
+    failed: Option<String>,
+}
+
+impl<R: Read, F: Fn() -> u64> Inflating<R, F> {
+    fn new(inner: R, budget: u64, compressed: u64, max_ratio: u64, consumed: F) -> Self {
+        Inflating {
+            inner,
+            budget,
+            compressed,
+            max_ratio,
+            consumed,
+            out: 0,
+            refused: None,
+            failed: None,
+        }
+    }
+
+    fn refuse(&mut self, message: String) -> std::io::Error {
+        let e = std::io::Error::other(message.clone());
+        self.refused = Some(message);
+        e
+    }
+}
+
+impl<R: Read, F: Fn() -> u64> Read for Inflating<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(m) = &self.refused {
+            return Err(std::io::Error::other(m.clone()));
+        }
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                self.failed = Some(e.to_string());
+                return Err(e);
+            }
         };
-        let len = out.len() as u64 + n as u64;
+        let len = self.out + n as u64;
+        let (budget, max_ratio) = (self.budget, self.max_ratio);
         if len > budget {
-            return Err(format!(
+            return Err(self.refuse(format!(
                 "entry inflates past the limit of {budget} bytes; refused (raise with --max-entry-mib / --max-total-mib)"
-            ));
+            )));
         }
-        let so_far_cap = consumed().saturating_mul(max_ratio).max(RATIO_FLOOR);
+        let declared_cap = self.compressed.saturating_mul(max_ratio).max(RATIO_FLOOR);
+        let so_far_cap = (self.consumed)().saturating_mul(max_ratio).max(RATIO_FLOOR);
         if len > declared_cap || len > so_far_cap {
-            return Err(format!(
-                "entry inflates more than {max_ratio}:1 ({len} bytes out of at most {} \
-                 compressed bytes so far); refused as a likely zip bomb (raise with --max-ratio)",
-                consumed().min(compressed)
-            ));
+            let read = (self.consumed)().min(self.compressed);
+            return Err(self.refuse(format!(
+                "entry inflates more than {max_ratio}:1 ({len} bytes out of at most {read} \
+                 compressed bytes so far); refused as a likely zip bomb (raise with --max-ratio)"
+            )));
         }
-        out.extend_from_slice(chunk);
+        self.out = len;
+        Ok(n)
     }
 }
 
@@ -800,7 +959,7 @@ fn listed_machine_keys(files: &mut Vec<InputFile>, root: &str) -> Option<(String
         .iter()
         .position(|f| f.path.eq_ignore_ascii_case(&want))?;
     let file = files.remove(at);
-    let names: Vec<String> = String::from_utf8_lossy(&file.bytes)
+    let names: Vec<String> = String::from_utf8_lossy(file.bytes().unwrap_or_default())
         .lines()
         .map(|l| clean_label(l.trim()))
         .filter(|l| l != "(unnamed)")
@@ -862,22 +1021,20 @@ fn read_one(bundle: &mut Bundle, path: &Path, label: String, limits: &Limits, to
     let budget = limits
         .max_entry_bytes
         .min(limits.max_total_bytes.saturating_sub(*total));
-    if meta.len() > budget {
-        bundle.problems.push(InputProblem {
+    match read_file_opened(path, meta.len(), budget) {
+        Ok(FileRead::Streamed(source)) => bundle.files.push(InputFile {
+            path: label,
+            source,
+        }),
+        Ok(FileRead::OverBudget) => bundle.problems.push(InputProblem {
             path: label,
             message: format!("{} bytes, over the limit of {budget} bytes", meta.len()),
-        });
-        return;
-    }
-    match fs::File::open(path).and_then(|f| {
-        let mut v = Vec::new();
-        f.take(budget + 1).read_to_end(&mut v).map(|_| v)
-    }) {
-        Ok(bytes) if bytes.len() as u64 > budget => bundle.problems.push(InputProblem {
+        }),
+        Ok(FileRead::Grew) => bundle.problems.push(InputProblem {
             path: label,
             message: format!("grew past the limit of {budget} bytes while being read"),
         }),
-        Ok(bytes) => {
+        Ok(FileRead::Whole(bytes)) => {
             *total += bytes.len() as u64;
             match nested_archive(&bytes) {
                 Some(kind) => bundle.problems.push(InputProblem {
@@ -887,7 +1044,7 @@ fn read_one(bundle: &mut Bundle, path: &Path, label: String, limits: &Limits, to
                          analyze it on its own"
                     ),
                 }),
-                None => bundle.files.push(InputFile { path: label, bytes }),
+                None => bundle.files.push(InputFile::in_memory(label, bytes)),
             }
         }
         Err(e) => bundle.problems.push(InputProblem {
@@ -965,30 +1122,69 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
     bundle
 }
 
-fn read_single_file(path: &Path, file: fs::File, limits: &Limits) -> Bundle {
+fn read_single_file(path: &Path, limits: &Limits) -> Bundle {
     let mut bundle = Bundle::default();
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "(input)".into());
-    let mut bytes = Vec::new();
-    match file
-        .take(limits.max_entry_bytes + 1)
-        .read_to_end(&mut bytes)
-    {
-        Ok(_) if bytes.len() as u64 > limits.max_entry_bytes => {
-            bundle.problems.push(InputProblem {
-                path: label,
-                message: format!("over the limit of {} bytes", limits.max_entry_bytes),
-            })
-        }
-        Ok(_) => bundle.files.push(InputFile { path: label, bytes }),
+    let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let budget = limits.max_entry_bytes;
+    match read_file_opened(path, len, budget) {
+        Ok(FileRead::Streamed(source)) => bundle.files.push(InputFile {
+            path: label,
+            source,
+        }),
+        Ok(FileRead::OverBudget | FileRead::Grew) => bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("over the limit of {budget} bytes"),
+        }),
+        Ok(FileRead::Whole(bytes)) => bundle.files.push(InputFile::in_memory(label, bytes)),
         Err(e) => bundle.problems.push(InputProblem {
             path: label,
             message: format!("cannot read: {e}"),
         }),
     }
     bundle
+}
+
+/// How a file on disk was read.
+enum FileRead {
+    /// An event log: left on disk, to be read in chunks when it is parsed.
+    Streamed(Source),
+    /// Read whole.
+    Whole(Vec<u8>),
+    /// Not an event log, and larger than the budget: not read.
+    OverBudget,
+    /// Not an event log, and it grew past the budget while being read.
+    Grew,
+}
+
+/// Reads the file at `path` (`len` bytes by its metadata), deciding from its first bytes how:
+/// an event log is left on disk to be streamed into its parser ([`Source::EventLogFile`]), not
+/// bounded by `budget` since it is never held; anything else is read whole within `budget`.
+fn read_file_opened(path: &Path, len: u64, budget: u64) -> std::io::Result<FileRead> {
+    let mut file = fs::File::open(path)?;
+    let mut head = [0u8; 8];
+    let got = read_up_to(&mut file, &mut head)?;
+    let head = head.get(..got).unwrap_or_default();
+    if evtx::sniff(head) {
+        return Ok(FileRead::Streamed(Source::EventLogFile {
+            path: path.to_path_buf(),
+            len,
+        }));
+    }
+    if len > budget {
+        return Ok(FileRead::OverBudget);
+    }
+    let mut bytes = head.to_vec();
+    file.take((budget + 1).saturating_sub(got as u64))
+        .read_to_end(&mut bytes)?;
+    Ok(if bytes.len() as u64 > budget {
+        FileRead::Grew
+    } else {
+        FileRead::Whole(bytes)
+    })
 }
 
 fn rel_label(root: &Path, path: &Path) -> String {

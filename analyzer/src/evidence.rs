@@ -3,7 +3,7 @@
 //! Checks read only this. It is built once from the parsed files (in parallel, see
 //! [`Evidence::build`]) and then shared read-only by every check.
 
-use crate::bundle::{Bundle, InputProblem};
+use crate::bundle::{Bundle, InputProblem, Source};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
     cert, certutil, client_probe, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles,
@@ -109,18 +109,42 @@ impl Evidence {
                 .and_then(|m| m.artifacts.iter().find(|a| a.path == path))
                 .and_then(|a| a.code_page)
         };
-        let files = &bundle.files;
-        let parsed: Vec<ParsedFile> = files
+        // Files read whole are parsed by reference (a hive needs the logs beside it); event logs
+        // streamed from disk or already parsed while their zip entry inflated are consumed.
+        let (whole, streamed): (Vec<_>, Vec<_>) = bundle
+            .files
+            .into_iter()
+            .partition(|f| matches!(f.source, Source::Bytes(_)));
+        let mut parsed: Vec<ParsedFile> = whole
             .par_iter()
-            .map(|f| {
-                let logs = if hive::sniff(&f.bytes) {
-                    logs_beside(files, &f.path)
+            .filter_map(|f| {
+                let bytes = f.bytes()?;
+                let logs = if hive::sniff(bytes) {
+                    logs_beside(&whole, &f.path)
                 } else {
                     Vec::new()
                 };
-                identify::parse_file_beside(&f.path, &f.bytes, code_page_of(&f.path), &logs)
+                Some(identify::parse_file_beside(
+                    &f.path,
+                    bytes,
+                    code_page_of(&f.path),
+                    &logs,
+                ))
             })
             .collect();
+        parsed.extend(
+            streamed
+                .into_par_iter()
+                .filter_map(|f| match f.source {
+                    Source::Bytes(_) => None,
+                    Source::EventLogFile { path, len } => {
+                        Some(identify::parse_event_log_file(&f.path, &path, len))
+                    }
+                    Source::ParsedEvents(log) => Some(identify::parsed_event_stream(&f.path, *log)),
+                })
+                .collect::<Vec<_>>(),
+        );
+        parsed.sort_by(|a, b| a.path.cmp(&b.path));
         // The collector's record first (it names the volume as the rescue machine saw it),
         // else the layout of the input.
         let offline = manifest
@@ -446,9 +470,11 @@ fn logs_beside<'a>(files: &'a [crate::bundle::InputFile], path: &str) -> Vec<hiv
                         .any(|t| tail.eq_ignore_ascii_case(t))
                 })
         })
-        .map(|f| hive::LogFile {
-            label: f.path.clone(),
-            bytes: &f.bytes,
+        .filter_map(|f| {
+            Some(hive::LogFile {
+                label: f.path.clone(),
+                bytes: f.bytes()?,
+            })
         })
         .collect();
     logs.sort_by(|a, b| a.label.cmp(&b.label));
@@ -939,10 +965,7 @@ pub(crate) mod testing {
             manifest: None,
             files: files
                 .iter()
-                .map(|(path, text)| InputFile {
-                    path: path.to_string(),
-                    bytes: text.as_bytes().to_vec(),
-                })
+                .map(|(path, text)| InputFile::in_memory(*path, text.as_bytes().to_vec()))
                 .collect(),
             problems: Vec::new(),
             volume: None,
@@ -1045,10 +1068,10 @@ pub(crate) mod testing {
     pub fn evidence_from_samples(names: &[&str]) -> Option<Evidence> {
         let mut files = Vec::new();
         for name in names {
-            files.push(InputFile {
-                path: format!("events/{name}"),
-                bytes: sample(name)?,
-            });
+            files.push(InputFile::in_memory(
+                format!("events/{name}"),
+                sample(name)?,
+            ));
         }
         Some(Evidence::build(Bundle {
             source: "samples".into(),

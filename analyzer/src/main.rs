@@ -126,10 +126,12 @@ struct AnalyzeArgs {
 /// How much is read from one input (the same for every input of a batch).
 #[derive(clap::Args, Debug)]
 struct LimitArgs {
-    /// Largest single file read from the input, in MiB (inflated size).
+    /// Largest single file read from the input, in MiB (inflated size). Event logs (.evtx)
+    /// are streamed in 64 KiB chunks, never held whole, so this and --max-total-mib do not
+    /// apply to them: a log of any size is read whole (zipped ones under --max-ratio).
     #[arg(long, default_value_t = 2048)]
     max_entry_mib: u64,
-    /// Largest total read from the input, in MiB.
+    /// Largest total read into memory from the input, in MiB.
     #[arg(long, default_value_t = 4096)]
     max_total_mib: u64,
     /// Most files read from the input.

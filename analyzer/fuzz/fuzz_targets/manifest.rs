@@ -30,10 +30,7 @@ fuzz_target!(|data: &[u8]| {
         manifest: Some(manifest),
         files: FILES
             .iter()
-            .map(|(p, b)| InputFile {
-                path: (*p).into(),
-                bytes: b.to_vec(),
-            })
+            .map(|(p, b)| InputFile::in_memory(*p, b.to_vec()))
             .collect(),
         problems: Vec::new(),
         volume: None,

@@ -49,8 +49,8 @@ const RECORD_HEADER_SIZE: usize = 24;
 const RECORD_MAGIC: &[u8; 4] = b"\x2a\x2a\x00\x00";
 /// Smallest record (24-byte header plus the 4-byte size copy): bounds records per chunk.
 const MIN_RECORD_SIZE: usize = 28;
-/// Chunks [`parse_reader`] holds at once: 8 MiB, enough for every thread to have work.
-const BATCH_CHUNKS: usize = 128;
+/// Chunks [`parse_reader`] holds at once: 4 MiB, enough for every thread to have work.
+const BATCH_CHUNKS: usize = 64;
 /// Logs at least this large show a progress bar (when stderr is a terminal).
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 /// Most events kept per log: about 130 MB of them. A Security log flooded by a password spray
@@ -331,7 +331,7 @@ pub fn parse(bytes: &[u8], wanted: &EventFilter) -> Result<EventLog, ParseError>
 }
 
 /// Reads an `.evtx` file from `reader` (a file, a zip entry being inflated), a batch of
-/// chunks at a time: memory holds one batch (8 MiB) and the kept events, whatever the size of
+/// chunks at a time: memory holds a few batches (4 MiB each) and the kept events, whatever the size of
 /// the log. `size` (when known) sizes the progress bar.
 pub fn parse_reader<R: Read + Send>(
     mut reader: R,
@@ -488,8 +488,8 @@ impl<'f> Stage<'f> {
         // Capped with some slack, so a long log is capped once per many batches; an id that
         // floods is capped early, as that shuts the gate on its older records.
         let (per_id, total) = self.caps;
-        let flooded = self.per_id.values().any(|&n| n > per_id + per_id / 4);
-        if flooded || log.events.len() > total + total / 4 {
+        let flooded = self.per_id.values().any(|&n| n > per_id + per_id / 16);
+        if flooded || log.events.len() > total + total / 16 {
             for (id, oldest) in cap_events_to(log, per_id, total) {
                 self.gate.oldest_kept.insert(id, oldest);
             }
