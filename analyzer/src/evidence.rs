@@ -680,7 +680,7 @@ pub fn logon_type(e: &evtx::Event) -> Option<u32> {
 }
 
 /// The specific reason of a 4625: SubStatus when Status is the generic 0xC000006D (bad user
-/// name or password), else Status.
+/// name or password) or 0xC000006E (account restriction), else Status.
 pub fn failure_code(e: &evtx::Event) -> Option<u32> {
     let status = e.get("Status").and_then(ntstatus::parse_code);
     let sub = e
@@ -688,7 +688,9 @@ pub fn failure_code(e: &evtx::Event) -> Option<u32> {
         .and_then(ntstatus::parse_code)
         .filter(|s| *s != 0);
     match (status, sub) {
-        (Some(0xC000_006D), Some(s)) | (None, Some(s)) => Some(s),
+        // 0xC000006E (account restriction) names the restriction in SubStatus too: disabled,
+        // expired, outside hours... as real logs show (0xc000006e with 0xc0000071/0xc0000072).
+        (Some(0xC000_006D | 0xC000_006E), Some(s)) | (None, Some(s)) => Some(s),
         (Some(s), _) => Some(s),
         (None, None) => None,
     }

@@ -65,6 +65,60 @@ struct Group {
     key: Option<String>,
 }
 
+/// What to do for one reason, where the general remediation says too little. Account states
+/// are the common case: with Network Level Authentication the client must authenticate before
+/// any Windows logon screen exists, so a user whose password expired or must change cannot do
+/// it over RDP, and the client only says the credentials did not work.
+fn remediation_for(code: u32) -> Option<&'static str> {
+    Some(match code {
+        0xC000_0071 => {
+            "The password has expired. With Network Level Authentication the user cannot change \
+             it while connecting: change it elsewhere (Ctrl+Alt+Del > Change a password on \
+             another machine, a domain password portal, or an administrator resets it with \
+             'User must change password' cleared), then connect."
+        }
+        0xC000_0224 => {
+            "The account is set to 'User must change password at next logon', which NLA cannot \
+             do: clear the flag and set a password for the user (Active Directory Users and \
+             Computers, or `net user NAME *`), or let the user change it at a console first. \
+             Turning NLA off to allow the change lowers security for every user."
+        }
+        0xC000_0072 => {
+            "The account is disabled: enable it (Active Directory Users and Computers, or `net \
+             user NAME /active:yes` for a local account) if it should log on."
+        }
+        0xC000_0193 => {
+            "The account has expired (its 'Account expires' date passed): extend or clear the \
+             expiry date on the account (Account tab in Active Directory Users and Computers, \
+             or `net user NAME /expires:never`)."
+        }
+        0xC000_006F => {
+            "The logon is outside the account's allowed logon hours: change 'Logon Hours' on \
+             the account, or connect within them."
+        }
+        0xC000_0070 => {
+            "The account may log on only to listed computers ('Log On To…' on the Account tab, \
+             userWorkstations) and this machine is not among them: add it, by its NetBIOS name."
+        }
+        0xC000_0234 => {
+            "The account is locked out (too many wrong passwords, often an old password saved \
+             in a client or a mapped drive): unlock it, then find the source of the bad \
+             passwords (RDP051 and the lockout event 4740 name the caller computer)."
+        }
+        0xC000_006E => {
+            "An account restriction refused the logon; for a local account the usual one is a \
+             blank password, which Windows refuses for network and remote logons \
+             (LimitBlankPasswordUse = 1): give the account a password rather than lifting the \
+             protection."
+        }
+        0xC000_0133 => {
+            "The clocks of this machine and the domain controller differ by more than five \
+             minutes: see RDP039 and resynchronize the time (w32tm /resync)."
+        }
+        _ => return None,
+    })
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
     let events = ev.events_with_ids(&[4625]);
     let succeeded = support::last_logon_by_user(ev);
@@ -169,7 +223,64 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 ));
             }
         }
+        if let Some(fix) = remediation_for(code) {
+            f = f.remediation(fix);
+        }
         out.push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::testing::{evidence_from_xml, security_event};
+
+    fn failure(rid: u64, user: &str, status: &str, sub: &str) -> String {
+        security_event(
+            4625,
+            rid,
+            "2026-03-01T09:00:00.0000000Z",
+            &[
+                ("TargetUserName", user),
+                ("TargetDomainName", "CONTOSO"),
+                ("Status", status),
+                ("SubStatus", sub),
+                ("LogonType", "10"),
+                ("IpAddress", "10.0.0.9"),
+            ],
+        )
+    }
+
+    /// Each account state says what to do about that state, not the general advice.
+    #[test]
+    fn account_states_get_their_own_remediation() {
+        let lines = [
+            failure(1, "expired", "0xc000006d", "0xc0000071"),
+            failure(2, "mustchange", "0xc000006d", "0xc0000224"),
+            failure(3, "disabled", "0xc000006e", "0xc0000072"),
+            failure(4, "acctexp", "0xc000006e", "0xc0000193"),
+            failure(5, "hours", "0xc000006e", "0xc000006f"),
+            failure(6, "workst", "0xc000006e", "0xc0000070"),
+        ];
+        let out = run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &lines.join("\r\n"),
+        )]));
+        let fix = |status: &str| {
+            out.iter()
+                .find(|f| f.facts["status"] == status)
+                .map(|f| f.remediation.clone())
+                .unwrap_or_else(|| panic!("no finding for {status}"))
+        };
+        assert!(fix("0xC0000071").contains("expired"));
+        assert!(fix("0xC0000224").contains("NLA cannot"));
+        assert!(fix("0xC0000072").contains("disabled"));
+        assert!(fix("0xC0000193").contains("Account expires"));
+        assert!(fix("0xC000006F").contains("logon hours"));
+        assert!(fix("0xC0000070").contains("Log On To"));
+        let all: std::collections::BTreeSet<String> = out.iter().map(|f| f.remediation.clone()).collect();
+        assert_eq!(all.len(), 6, "each state its own advice");
+        assert!(out.iter().all(|f| f.severity == Severity::Error));
+    }
 }
