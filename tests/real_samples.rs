@@ -36,6 +36,19 @@ fn sample_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// `files` zipped as a customer would send them, analyzed: the JSON report.
+fn analyze_zipped(files: &[(String, Vec<u8>)]) -> serde_json::Value {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    let zip = w.finish().unwrap().into_inner();
+    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
+    serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap()
+}
+
 #[test]
 fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
     let Some(dir) = samples_dir() else { return };
@@ -45,15 +58,7 @@ fn a_zip_of_every_real_sample_is_analyzed_and_identified() {
         "expected the sample set, found {}",
         files.len()
     );
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in &files {
-        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    let zip = w.finish().unwrap().into_inner();
-    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
-    let report = serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap();
+    let report = analyze_zipped(&files);
     let artifacts = report["artifacts"].as_array().unwrap();
     let kind_of = |path: &str| -> String {
         artifacts
@@ -243,15 +248,7 @@ fn analyze_machine(prefix: &str) -> Option<serde_json::Value> {
         eprintln!("SKIPPED: no evtx/{prefix}* sample");
         return None;
     }
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in &files {
-        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    let zip = w.finish().unwrap().into_inner();
-    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
-    Some(serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap())
+    Some(analyze_zipped(&files))
 }
 
 fn findings<'a>(report: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
@@ -379,13 +376,7 @@ fn a_real_stig_report_names_the_denied_admin_groups() {
         eprintln!("SKIPPED: no STIG gpresult sample");
         return;
     };
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-        .unwrap();
-    w.write_all(&data).unwrap();
-    let zip = w.finish().unwrap().into_inner();
-    let b = bundle::from_zip_bytes(&zip, &Limits::default()).unwrap();
-    let r = serde_json::to_value(rdp_analyze::analyze_bundle(b)).unwrap();
+    let r = analyze_zipped(&[(name, data)]);
     let named = findings(&r, "RDP024")
         .into_iter()
         .find(|f| {
