@@ -13,9 +13,23 @@
 //!   the inflate ratio, encrypted, a name that tries to leave the archive (`..`, an absolute
 //!   path, a drive letter, control characters), a second entry with the same name, and an
 //!   archive inside the archive (never opened: nesting is how 42.zip multiplies itself);
-//! - the whole zip's content (an [`InputProblem`]): entries whose compressed data overlap,
-//!   the construction of non-recursive zip bombs that no honest archiver produces.
+//! - one entry, by our own reading of the central directory ([`central_dir`]): a local header
+//!   shared with another entry or missing, a compressed size that runs into the next entry (a
+//!   bogus size, or the overlap of a non-recursive zip bomb), a second entry with exactly the
+//!   same name (the first is analyzed, as `unzip` shows it); a directory we cannot read at all
+//!   refuses the whole zip's content;
+//! - many entries that each pass alone: the whole input's inflate ratio is bounded too;
+//! - in a folder: symbolic links, FIFOs, sockets, devices and entries whose metadata cannot be
+//!   read, each named;
+//! - a file that would take the analysis past its memory budget ([`budget`]): left out, named
+//!   in a finding (RDP900).
 
+mod budget;
+mod central_dir;
+
+pub use budget::{Budget, LeftOut, DEFAULT_MEMORY_BUDGET};
+
+use crate::parse::identify::Kind;
 use rdp_bundle::{Manifest, MANIFEST_PATH};
 use std::fs;
 use std::io::{Read, Seek};
@@ -24,7 +38,7 @@ use std::path::Path;
 /// Bounds on what is read from an input. Defaults suit real bundles: a Security log of a busy
 /// server can be 1 GiB, everything else is small. The command line raises them with
 /// `--max-entry-mib` (default 2048), `--max-total-mib` (4096), `--max-entries` (10000) and
-/// `--max-ratio` (200).
+/// `--max-ratio` (200); `--memory-mib` (512) sets the memory budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest single file (inflated), in bytes.
@@ -33,9 +47,11 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Most entries considered in a zip or folder.
     pub max_entries: usize,
-    /// Highest inflated/compressed ratio accepted for entries over 1 MiB (zeros deflate ~1000:1,
-    /// event logs about 10:1).
+    /// Highest inflated/compressed ratio accepted for entries over 1 MiB, and for the whole
+    /// zip past its first 8 MiB (zeros deflate ~1000:1, event logs about 10:1).
     pub max_ratio: u64,
+    /// Memory the analysis may hold, in bytes: see [`budget`].
+    pub memory_budget: u64,
 }
 
 impl Default for Limits {
@@ -45,6 +61,7 @@ impl Default for Limits {
             max_total_bytes: 4 << 30,
             max_entries: 10_000,
             max_ratio: 200,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -74,6 +91,8 @@ pub struct Bundle {
     pub manifest: Option<Manifest>,
     pub files: Vec<InputFile>,
     pub problems: Vec<InputProblem>,
+    /// What the files held cost in memory, and what was left out to stay within it.
+    pub budget: Budget,
 }
 
 /// Why an input could not be read at all (exit code 2).
@@ -144,7 +163,8 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Bundle, BundleError> {
                     .into(),
             ));
         } else {
-            read_single_file(path, file, limits)
+            drop(file);
+            read_single_file(path, limits)
         }
     };
     bundle.source = label;
@@ -368,63 +388,71 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
         count: count.clone(),
     };
     let consumed_total = || count.load(std::sync::atomic::Ordering::Relaxed);
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| match e {
-        zip::result::ZipError::UnsupportedArchive(m) if m.contains("multi-disk") => {
-            SPLIT_ZIP.to_string()
-        }
-        e => format!(
-            "not a readable zip ({e}): the archive is damaged or cut short; ask for it again"
-        ),
-    })?;
-    let mut bundle = Bundle::default();
-    let entries = zip.len();
-    if entries == 0 {
+    let open = |reader| {
+        zip::ZipArchive::new(reader).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(m) if m.contains("multi-disk") => {
+                SPLIT_ZIP.to_string()
+            }
+            e => format!(
+                "not a readable zip ({e}): the archive is damaged or cut short; ask for it again"
+            ),
+        })
+    };
+    let zip = open(reader)?;
+    let mut bundle = Bundle {
+        budget: Budget::new(limits.memory_budget),
+        ..Bundle::default()
+    };
+    if zip.is_empty() {
         return Err("the zip archive is empty".into());
     }
-    // Honest archivers never let two entries share compressed bytes; zip bombs that do not
-    // nest (Fifield's "better zip bomb") multiply one deflate stream that way.
-    if zip.has_overlapping_files().unwrap_or(false) {
-        bundle.problems.push(InputProblem {
-            path: "(zip)".into(),
-            message: "entries of the zip share compressed data, the construction of a zip bomb; \
-                      nothing in it is read"
-                .into(),
-        });
-        return Ok(bundle);
-    }
-    if entries > limits.max_entries {
+    // The directory as we read it ourselves: every entry with its own verdict (overlap, bogus
+    // size, duplicate name). Failing to read it refuses everything: nothing fails open.
+    let (dir_start, offset, listed) = (zip.central_directory_start(), zip.offset(), zip.len());
+    let mut reader = zip.into_inner();
+    let entries = match central_dir::read(
+        &mut reader,
+        dir_start,
+        offset,
+        limits.max_entries.saturating_add(1),
+    ) {
+        Ok(e) => e,
+        Err(e) => {
+            bundle.problems.push(InputProblem {
+                path: "(zip)".into(),
+                message: format!(
+                    "the central directory cannot be checked for entries sharing data ({e}); \
+                     nothing in it is read"
+                ),
+            });
+            return Ok(bundle);
+        }
+    };
+    let mut zip = open(reader)?;
+    if entries.len() > limits.max_entries {
         bundle.problems.push(InputProblem {
             path: "(zip)".into(),
             message: format!(
-                "the zip has {entries} entries; only the first {} are read (raise with --max-entries)",
+                "the zip has {} entries; only the first {} are read (raise with --max-entries)",
+                listed.max(entries.len()),
                 limits.max_entries
             ),
         });
     }
-    let mut total = 0u64;
+    let mut guard = InputGuard::new(limits);
     let mut files_seen = 0usize;
     let mut encrypted = 0usize;
     let mut labels = std::collections::HashSet::new();
-    for index in 0..entries.min(limits.max_entries) {
-        // Metadata first, from the central directory: nothing is decompressed for an entry
-        // that is refused.
-        let (raw_name, is_dir, is_encrypted, declared, compressed) = match zip.by_index_data(index)
-        {
-            Ok(e) => (
-                String::from_utf8_lossy(e.name_raw()).into_owned(),
-                e.is_dir(),
-                e.encrypted(),
-                e.size(),
-                e.compressed_size(),
-            ),
-            Err(e) => {
-                bundle.problems.push(InputProblem {
-                    path: format!("(zip entry #{index})"),
-                    message: format!("unreadable entry: {e}"),
-                });
-                continue;
-            }
-        };
+    // First entries of a repeated name: read last, straight from their local header, because
+    // the zip crate holds the last entry's data under that name.
+    let mut firsts_of_repeats = Vec::new();
+    let repeated: std::collections::HashSet<&[u8]> = entries
+        .iter()
+        .filter(|e| e.verdict == central_dir::Verdict::Duplicate)
+        .map(|e| e.name_raw.as_slice())
+        .collect();
+    for e in entries.iter().take(limits.max_entries) {
+        let raw_name = String::from_utf8_lossy(&e.name_raw).into_owned();
         let label = clean_label(&raw_name);
         if let Some(trick) = name_trick(&raw_name) {
             bundle.problems.push(InputProblem {
@@ -438,11 +466,34 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             });
             continue;
         }
-        if is_dir {
+        if raw_name.ends_with('/') {
             continue;
         }
         files_seen += 1;
-        if is_encrypted {
+        match &e.verdict {
+            central_dir::Verdict::Refused(why) => {
+                bundle.problems.push(InputProblem {
+                    path: label,
+                    message: why.clone(),
+                });
+                continue;
+            }
+            central_dir::Verdict::Duplicate => {
+                bundle.problems.push(InputProblem {
+                    path: label,
+                    message: format!(
+                        "a second entry with exactly the same name ({}) in the central \
+                         directory; like `unzip`, only the first is analyzed, this one is not \
+                         read (a bundle should never hold two: it may show one thing to the \
+                         analyzer and another to a person)",
+                        quoted_name(&raw_name)
+                    ),
+                });
+                continue;
+            }
+            central_dir::Verdict::Own => {}
+        }
+        if e.flags & 1 == 1 {
             encrypted += 1;
             bundle.problems.push(InputProblem {
                 path: label,
@@ -460,53 +511,70 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
             });
             continue;
         }
-        let budget = limits
-            .max_entry_bytes
-            .min(limits.max_total_bytes.saturating_sub(total));
-        if declared > budget {
-            bundle.problems.push(InputProblem {
-                path: label,
-                message: format!(
-                    "entry declares {declared} bytes, over the limit of {budget} bytes (raise with --max-entry-mib / --max-total-mib)"
-                ),
-            });
+        if repeated.contains(e.name_raw.as_slice()) {
+            firsts_of_repeats.push((e, label));
             continue;
         }
-        // Counted from before the local header is read: over-counting compressed bytes only
-        // makes the ratio check more lenient, under-counting could refuse an honest file.
+        let Some(index) = zip.index_for_name_raw(&e.name_raw) else {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: "the zip library does not list this entry; not read".into(),
+            });
+            continue;
+        };
+        let Some(cap) = guard.cap(&mut bundle, &label, e.uncompressed) else {
+            continue;
+        };
         let start = consumed_total();
         let read = zip
             .by_index(index)
-            .map_err(|e| format!("cannot open: {e}"))
+            .map_err(|err| Refusal::Problem(format!("cannot open: {err}")))
             .and_then(|mut entry| {
-                read_bounded(
+                guard.read(
                     &mut entry,
-                    budget,
-                    compressed.max(1),
-                    limits.max_ratio,
-                    || consumed_total().saturating_sub(start),
+                    &label,
+                    cap,
+                    e.compressed,
+                    &bundle.budget,
+                    || (consumed_total().saturating_sub(start), consumed_total()),
                 )
             });
-        match read {
-            Ok(bytes) => {
-                total += bytes.len() as u64;
-                if let Some(kind) = nested_archive(&bytes) {
-                    bundle.problems.push(InputProblem {
-                        path: label,
-                        message: format!(
-                            "{kind} inside the input; nested archives are not opened: extract \
-                             it and analyze it on its own"
-                        ),
-                    });
-                    continue;
-                }
-                bundle.files.push(InputFile { path: label, bytes });
-            }
-            Err(message) => bundle.problems.push(InputProblem {
-                path: label,
-                message,
-            }),
-        }
+        guard.keep(&mut bundle, label, read);
+    }
+    let mut reader = zip.into_inner();
+    for (e, label) in firsts_of_repeats {
+        let Some(cap) = guard.cap(&mut bundle, &label, e.uncompressed) else {
+            continue;
+        };
+        let start = consumed_total();
+        let read = reader
+            .seek(std::io::SeekFrom::Start(e.header_start))
+            .map_err(|err| Refusal::Problem(format!("cannot seek to it: {err}")))
+            .and_then(|_| {
+                zip::read::read_zipfile_from_stream_with_compressed_size(&mut reader, e.compressed)
+                    .map_err(|err| Refusal::Problem(format!("cannot open: {err}")))
+            })
+            .and_then(|entry| {
+                let mut entry = entry
+                    .ok_or_else(|| Refusal::Problem("no local header where expected".into()))?;
+                guard.read(
+                    &mut entry,
+                    &label,
+                    cap,
+                    e.compressed,
+                    &bundle.budget,
+                    || (consumed_total().saturating_sub(start), consumed_total()),
+                )
+            });
+        let read = read.map(|mut b| {
+            b.note = Some(
+                "the zip holds another entry with this exact name; this is the first, the one \
+                 `unzip` extracts"
+                    .into(),
+            );
+            b
+        });
+        guard.keep(&mut bundle, label, read);
     }
     if files_seen > 0 && encrypted == files_seen {
         return Err(
@@ -540,52 +608,194 @@ impl<R: Seek> Seek for Counting<R> {
     }
 }
 
-/// Below this many inflated bytes an entry is never refused for its ratio: small files of
-/// repeated text (a `.reg` export of empty keys) legitimately compress very well.
+/// Below this many inflated bytes an entry is never refused for its own ratio: small files of
+/// repeated text (a `.reg` export of empty keys) legitimately compress very well. Small entries
+/// are still bounded by the input-wide ratio ([`INPUT_RATIO_FLOOR`]).
 const RATIO_FLOOR: u64 = 1 << 20;
 
-/// Reads at most `budget` bytes, refusing entries that inflate beyond `max_ratio` times their
-/// compressed size. The ratio is checked as bytes arrive against what the decompressor has
-/// consumed so far (`consumed()`, which may run ahead of it by a read buffer, never behind), so
-/// neither a lying header nor a long entry gets far: a 10 GB run of zeros is refused after a
-/// few MiB, not after the per-entry limit.
-fn read_bounded(
-    r: &mut impl Read,
-    budget: u64,
-    compressed: u64,
-    max_ratio: u64,
-    consumed: impl Fn() -> u64,
-) -> Result<Vec<u8>, String> {
-    let declared_cap = compressed.saturating_mul(max_ratio).max(RATIO_FLOOR);
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = r
-            .read(&mut buf)
-            .map_err(|e| format!("cannot decompress: {e}"))?;
-        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
-            return Ok(out);
-        };
-        let len = out.len() as u64 + n as u64;
-        if len > budget {
-            return Err(format!(
-                "entry inflates past the limit of {budget} bytes; refused (raise with --max-entry-mib / --max-total-mib)"
-            ));
+/// Below this many inflated bytes for the whole input, the input-wide ratio is not applied: a
+/// bundle of a few small, very compressible files is honest. Past it, everything inflated from
+/// the input (refused entries included) must stay within `max_ratio` times the compressed
+/// bytes consumed, so many entries under [`RATIO_FLOOR`] cannot add up to a bomb.
+const INPUT_RATIO_FLOOR: u64 = 8 << 20;
+
+/// Bytes inflated before the kind of an entry is judged for the budget.
+const HEAD: usize = 64 * 1024;
+
+/// Why an entry was not kept.
+#[derive(Debug)]
+enum Refusal {
+    /// Becomes an [`InputProblem`] (RDP900).
+    Problem(String),
+    /// Left out by the memory budget, after `seen` bytes.
+    OverBudget { kind: Kind, seen: u64 },
+}
+
+/// An entry's bytes, with what the budget judged it to be.
+struct Kept {
+    bytes: Vec<u8>,
+    kind: Kind,
+    note: Option<String>,
+}
+
+/// The guards that span one input: bytes read against `--max-total-mib`, bytes inflated
+/// against the input-wide ratio, and (through the bundle's [`Budget`]) memory.
+struct InputGuard<'l> {
+    limits: &'l Limits,
+    /// Bytes kept (the total limit).
+    total: u64,
+    /// Bytes inflated, kept or not (the input-wide ratio).
+    inflated: u64,
+}
+
+impl<'l> InputGuard<'l> {
+    fn new(limits: &'l Limits) -> Self {
+        InputGuard {
+            limits,
+            total: 0,
+            inflated: 0,
         }
-        let so_far_cap = consumed().saturating_mul(max_ratio).max(RATIO_FLOOR);
-        if len > declared_cap || len > so_far_cap {
-            return Err(format!(
-                "entry inflates more than {max_ratio}:1 ({len} bytes out of at most {} \
-                 compressed bytes so far); refused as a likely zip bomb (raise with --max-ratio)",
-                consumed().min(compressed)
-            ));
+    }
+
+    /// The most bytes the next entry may inflate to, or `None` (with the problem recorded)
+    /// when what it declares is already over.
+    fn cap(&self, bundle: &mut Bundle, label: &str, declared: u64) -> Option<u64> {
+        let cap = self
+            .limits
+            .max_entry_bytes
+            .min(self.limits.max_total_bytes.saturating_sub(self.total));
+        if declared > cap {
+            bundle.problems.push(InputProblem {
+                path: label.to_string(),
+                message: format!(
+                    "entry declares {declared} bytes, over the limit of {cap} bytes (raise with --max-entry-mib / --max-total-mib)"
+                ),
+            });
+            return None;
         }
-        out.extend_from_slice(chunk);
+        Some(cap)
+    }
+
+    /// Inflates an entry within `cap` bytes, its own ratio, the input-wide ratio and the memory
+    /// budget. The ratios are checked as bytes arrive against what the decompressor has
+    /// consumed so far (`consumed()` gives this entry's and the whole input's count, which may
+    /// run ahead of it by a read buffer, never behind), so neither a lying header nor a long
+    /// entry gets far: a 10 GB run of zeros is refused after a few MiB. The entry's kind is
+    /// judged from its first [`HEAD`] bytes; past its room in the budget it stops inflating.
+    fn read(
+        &mut self,
+        r: &mut impl Read,
+        label: &str,
+        cap: u64,
+        compressed: u64,
+        budget: &Budget,
+        consumed: impl Fn() -> (u64, u64),
+    ) -> Result<Kept, Refusal> {
+        let max_ratio = self.limits.max_ratio;
+        let declared_cap = compressed.max(1).saturating_mul(max_ratio).max(RATIO_FLOOR);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut judged: Option<(Kind, u64)> = None;
+        loop {
+            let n = r
+                .read(&mut buf)
+                .map_err(|e| Refusal::Problem(format!("cannot decompress: {e}")))?;
+            let chunk = buf.get(..n).unwrap_or_default();
+            let len = out.len() as u64 + n as u64;
+            self.inflated = self.inflated.saturating_add(n as u64);
+            if n > 0 && len > cap {
+                return Err(Refusal::Problem(format!(
+                    "entry inflates past the limit of {cap} bytes; refused (raise with --max-entry-mib / --max-total-mib)"
+                )));
+            }
+            let (entry_consumed, input_consumed) = consumed();
+            let so_far_cap = entry_consumed.saturating_mul(max_ratio).max(RATIO_FLOOR);
+            if len > declared_cap || len > so_far_cap {
+                return Err(Refusal::Problem(format!(
+                    "entry inflates more than {max_ratio}:1 ({len} bytes out of at most {} \
+                     compressed bytes so far); refused as a likely zip bomb (raise with --max-ratio)",
+                    entry_consumed.min(compressed)
+                )));
+            }
+            let input_cap = input_consumed
+                .saturating_mul(max_ratio)
+                .max(INPUT_RATIO_FLOOR);
+            if self.inflated > input_cap {
+                return Err(Refusal::Problem(format!(
+                    "the zip as a whole inflates more than {max_ratio}:1 ({} bytes out of {input_consumed} \
+                     compressed bytes so far, many entries each small enough to pass alone); this \
+                     entry and any like it are refused as a likely zip bomb (raise with --max-ratio)",
+                    self.inflated
+                )));
+            }
+            out.extend_from_slice(chunk);
+            if judged.is_none() && (n == 0 || out.len() >= HEAD) {
+                let kind = budget::kind_of_head(label, out.get(..HEAD).unwrap_or(&out));
+                judged = Some((kind, budget.room_for(kind)));
+            }
+            if let Some((kind, room)) = judged {
+                if out.len() as u64 > room {
+                    return Err(Refusal::OverBudget {
+                        kind,
+                        seen: out.len() as u64,
+                    });
+                }
+                if n == 0 {
+                    self.total += out.len() as u64;
+                    return Ok(Kept {
+                        bytes: out,
+                        kind,
+                        note: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Files what [`InputGuard::read`] returned: a kept entry (unless it is an archive), a
+    /// problem, or a file left out by the budget.
+    fn keep(&self, bundle: &mut Bundle, label: String, read: Result<Kept, Refusal>) {
+        match read {
+            Ok(kept) => {
+                if let Some(kind) = nested_archive(&kept.bytes) {
+                    bundle.problems.push(InputProblem {
+                        path: label,
+                        message: format!(
+                            "{kind} inside the input; nested archives are not opened: extract \
+                             it and analyze it on its own"
+                        ),
+                    });
+                    return;
+                }
+                bundle.budget.charge(kept.kind, kept.bytes.len() as u64);
+                if let Some(note) = kept.note {
+                    bundle.problems.push(InputProblem {
+                        path: label.clone(),
+                        message: note,
+                    });
+                }
+                bundle.files.push(InputFile {
+                    path: label,
+                    bytes: kept.bytes,
+                });
+            }
+            Err(Refusal::Problem(message)) => bundle.problems.push(InputProblem {
+                path: label,
+                message,
+            }),
+            Err(Refusal::OverBudget { kind, seen }) => {
+                let problem = bundle.budget.leave_out(label, kind, seen, true);
+                bundle.problems.push(problem);
+            }
+        }
     }
 }
 
 fn read_folder(root: &Path, limits: &Limits) -> Bundle {
-    let mut bundle = Bundle::default();
+    let mut bundle = Bundle {
+        budget: Budget::new(limits.memory_budget),
+        ..Bundle::default()
+    };
     let mut stack = vec![root.to_path_buf()];
     let mut seen = 0usize;
     let mut total = 0u64;
@@ -602,17 +812,19 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
         };
         // One more than the limit is enough to know it is exceeded; a folder of millions of
         // files is not listed into memory.
-        let mut entries: Vec<_> = entries
-            .filter_map(Result::ok)
-            .take(limits.max_entries.saturating_add(1))
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
+        let mut listed = Vec::new();
+        for entry in entries.take(limits.max_entries.saturating_add(1)) {
+            match entry {
+                Ok(e) => listed.push(e),
+                Err(e) => bundle.problems.push(InputProblem {
+                    path: rel_label(root, &dir),
+                    message: format!("an entry of this folder cannot be listed ({e}); not read"),
+                }),
+            }
+        }
+        listed.sort_by_key(|e| e.file_name());
+        for entry in listed {
             let path = entry.path();
-            // symlink_metadata: a link is never followed out of the folder.
-            let Ok(meta) = fs::symlink_metadata(&path) else {
-                continue;
-            };
             seen += 1;
             if seen > limits.max_entries {
                 bundle.problems.push(InputProblem {
@@ -625,12 +837,22 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
                 return bundle;
             }
-            if meta.is_symlink() {
+            let label = rel_label(root, &path);
+            // symlink_metadata: a link is never followed out of the folder.
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    bundle.problems.push(InputProblem {
+                        path: label,
+                        message: format!("its metadata cannot be read ({e}); not read"),
+                    });
+                    continue;
+                }
+            };
+            if let Some(what) = not_a_file(&meta) {
                 bundle.problems.push(InputProblem {
-                    path: rel_label(root, &path),
-                    message: "a symbolic link; not followed (it could point anywhere on this \
-                              machine)"
-                        .into(),
+                    path: label,
+                    message: what.into(),
                 });
                 continue;
             }
@@ -638,45 +860,18 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 stack.push(path);
                 continue;
             }
-            if !meta.is_file() {
-                continue;
-            }
-            let label = rel_label(root, &path);
-            let budget = limits
+            let cap = limits
                 .max_entry_bytes
                 .min(limits.max_total_bytes.saturating_sub(total));
-            if meta.len() > budget {
+            if meta.len() > cap {
                 bundle.problems.push(InputProblem {
                     path: label,
-                    message: format!("{} bytes, over the limit of {budget} bytes", meta.len()),
+                    message: format!("{} bytes, over the limit of {cap} bytes", meta.len()),
                 });
                 continue;
             }
-            match fs::File::open(&path).and_then(|f| {
-                let mut v = Vec::new();
-                f.take(budget + 1).read_to_end(&mut v).map(|_| v)
-            }) {
-                Ok(bytes) if bytes.len() as u64 > budget => bundle.problems.push(InputProblem {
-                    path: label,
-                    message: format!("grew past the limit of {budget} bytes while being read"),
-                }),
-                Ok(bytes) => {
-                    total += bytes.len() as u64;
-                    match nested_archive(&bytes) {
-                        Some(kind) => bundle.problems.push(InputProblem {
-                            path: label,
-                            message: format!(
-                                "{kind} inside the folder; archives in a folder are not opened: \
-                                 analyze it on its own"
-                            ),
-                        }),
-                        None => bundle.files.push(InputFile { path: label, bytes }),
-                    }
-                }
-                Err(e) => bundle.problems.push(InputProblem {
-                    path: label,
-                    message: format!("cannot read: {e}"),
-                }),
+            if let Some(len) = read_plain_file(&mut bundle, label, &path, meta.len(), cap, true) {
+                total += len;
             }
         }
     }
@@ -684,29 +879,133 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
     bundle
 }
 
-fn read_single_file(path: &Path, file: fs::File, limits: &Limits) -> Bundle {
-    let mut bundle = Bundle::default();
+/// Why a folder entry that is not a plain file or folder is not read, as the finding says it.
+fn not_a_file(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_symlink() {
+        return Some("a symbolic link; not followed (it could point anywhere on this machine)");
+    }
+    if t.is_dir() || t.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some(
+                "a named pipe (FIFO), not a file; not read (reading it could block forever)",
+            );
+        }
+        if t.is_socket() {
+            return Some("a socket, not a file; not read");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device, not a file; not read");
+        }
+    }
+    Some("neither a file nor a folder; not read")
+}
+
+/// Reads one plain file of a folder (or the single-file input) within `cap` bytes and the
+/// memory budget: its kind is judged from its first bytes, and a file whose size times its
+/// kind's factor exceeds what is left of the budget is left out without reading the rest.
+/// Returns the bytes kept.
+fn read_plain_file(
+    bundle: &mut Bundle,
+    label: String,
+    path: &Path,
+    size: u64,
+    cap: u64,
+    in_folder: bool,
+) -> Option<u64> {
+    let read = fs::File::open(path).and_then(|f| {
+        let mut f = f.take(cap.saturating_add(1));
+        let mut head = vec![0u8; HEAD];
+        let n = read_up_to(&mut f, &mut head)?;
+        head.truncate(n);
+        Ok((f, head))
+    });
+    let (mut rest, mut bytes) = match read {
+        Ok(x) => x,
+        Err(e) => {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!("cannot read: {e}"),
+            });
+            return None;
+        }
+    };
+    let kind = budget::kind_of_head(&label, &bytes);
+    let room = bundle.budget.room_for(kind);
+    if size.max(bytes.len() as u64) > room {
+        let problem = bundle.budget.leave_out(label, kind, size, false);
+        bundle.problems.push(problem);
+        return None;
+    }
+    // A file that grows while read stops at its room in the budget too.
+    let mut rest = (&mut rest).take(room.saturating_add(1).saturating_sub(bytes.len() as u64));
+    if let Err(e) = rest.read_to_end(&mut bytes) {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("cannot read: {e}"),
+        });
+        return None;
+    }
+    let len = bytes.len() as u64;
+    if len > cap {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("grew past the limit of {cap} bytes while being read"),
+        });
+        return None;
+    }
+    if len > room {
+        let problem = bundle.budget.leave_out(label, kind, len, true);
+        bundle.problems.push(problem);
+        return None;
+    }
+    if in_folder {
+        if let Some(archive) = nested_archive(&bytes) {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!(
+                    "{archive} inside the folder; archives in a folder are not opened: analyze \
+                     it on its own"
+                ),
+            });
+            return None;
+        }
+    }
+    bundle.budget.charge(kind, len);
+    bundle.files.push(InputFile { path: label, bytes });
+    Some(len)
+}
+
+fn read_single_file(path: &Path, limits: &Limits) -> Bundle {
+    let mut bundle = Bundle {
+        budget: Budget::new(limits.memory_budget),
+        ..Bundle::default()
+    };
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "(input)".into());
-    let mut bytes = Vec::new();
-    match file
-        .take(limits.max_entry_bytes + 1)
-        .read_to_end(&mut bytes)
-    {
-        Ok(_) if bytes.len() as u64 > limits.max_entry_bytes => {
-            bundle.problems.push(InputProblem {
-                path: label,
-                message: format!("over the limit of {} bytes", limits.max_entry_bytes),
-            })
-        }
-        Ok(_) => bundle.files.push(InputFile { path: label, bytes }),
-        Err(e) => bundle.problems.push(InputProblem {
+    let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > limits.max_entry_bytes {
+        bundle.problems.push(InputProblem {
             path: label,
-            message: format!("cannot read: {e}"),
-        }),
+            message: format!("over the limit of {} bytes", limits.max_entry_bytes),
+        });
+        return bundle;
     }
+    read_plain_file(
+        &mut bundle,
+        label,
+        path,
+        size,
+        limits.max_entry_bytes,
+        false,
+    );
     bundle
 }
 
