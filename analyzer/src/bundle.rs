@@ -536,7 +536,7 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
                     cap,
                     e.compressed,
                     &bundle.budget,
-                    || (consumed_total().saturating_sub(start), consumed_total()),
+                    || consumed_total().saturating_sub(start),
                 )
             });
         guard.keep(&mut bundle, label, read);
@@ -563,7 +563,7 @@ fn read_zip<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Bundle, String
                     cap,
                     e.compressed,
                     &bundle.budget,
-                    || (consumed_total().saturating_sub(start), consumed_total()),
+                    || consumed_total().saturating_sub(start),
                 )
             });
         let read = read.map(|mut b| {
@@ -646,6 +646,10 @@ struct InputGuard<'l> {
     total: u64,
     /// Bytes inflated, kept or not (the input-wide ratio).
     inflated: u64,
+    /// Compressed sizes of the entries started so far (the input-wide ratio's denominator):
+    /// the central directory's sizes, which [`central_dir`] has checked do not overlap, rather
+    /// than the bytes read through the file, which read buffers and headers inflate.
+    compressed: u64,
 }
 
 impl<'l> InputGuard<'l> {
@@ -654,6 +658,7 @@ impl<'l> InputGuard<'l> {
             limits,
             total: 0,
             inflated: 0,
+            compressed: 0,
         }
     }
 
@@ -678,8 +683,8 @@ impl<'l> InputGuard<'l> {
 
     /// Inflates an entry within `cap` bytes, its own ratio, the input-wide ratio and the memory
     /// budget. The ratios are checked as bytes arrive against what the decompressor has
-    /// consumed so far (`consumed()` gives this entry's and the whole input's count, which may
-    /// run ahead of it by a read buffer, never behind), so neither a lying header nor a long
+    /// consumed so far (`consumed()` gives this entry's count, which may run ahead of it by a
+    /// read buffer, never behind), so neither a lying header nor a long
     /// entry gets far: a 10 GB run of zeros is refused after a few MiB. The entry's kind is
     /// judged from its first [`HEAD`] bytes; past its room in the budget it stops inflating.
     fn read(
@@ -689,9 +694,11 @@ impl<'l> InputGuard<'l> {
         cap: u64,
         compressed: u64,
         budget: &Budget,
-        consumed: impl Fn() -> (u64, u64),
+        consumed: impl Fn() -> u64,
     ) -> Result<Kept, Refusal> {
         let max_ratio = self.limits.max_ratio;
+        let before = self.compressed;
+        self.compressed = self.compressed.saturating_add(compressed);
         let declared_cap = compressed.max(1).saturating_mul(max_ratio).max(RATIO_FLOOR);
         let mut out = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
@@ -708,7 +715,8 @@ impl<'l> InputGuard<'l> {
                     "entry inflates past the limit of {cap} bytes; refused (raise with --max-entry-mib / --max-total-mib)"
                 )));
             }
-            let (entry_consumed, input_consumed) = consumed();
+            let entry_consumed = consumed();
+            let input_consumed = before.saturating_add(entry_consumed.min(compressed));
             let so_far_cap = entry_consumed.saturating_mul(max_ratio).max(RATIO_FLOOR);
             if len > declared_cap || len > so_far_cap {
                 return Err(Refusal::Problem(format!(
