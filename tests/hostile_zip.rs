@@ -107,6 +107,10 @@ struct Entry {
     flags: u16,
     /// Point the central directory at another entry's local header (overlapping entries).
     alias_of: Option<usize>,
+    /// What the central directory claims instead of the truth: compressed size, local-header
+    /// offset (a bogus size, a header that is not there).
+    cd_csize: Option<u32>,
+    cd_offset: Option<u32>,
 }
 
 /// A zip written field by field, zip64 where sizes need it.
@@ -127,6 +131,8 @@ impl RawZip {
             crc: crc32(data),
             flags: 0,
             alias_of: None,
+            cd_csize: None,
+            cd_offset: None,
         });
         self
     }
@@ -144,6 +150,8 @@ impl RawZip {
             },
             flags: 0,
             alias_of: None,
+            cd_csize: None,
+            cd_offset: None,
         });
         self
     }
@@ -164,7 +172,35 @@ impl RawZip {
             crc: src.crc,
             flags: src.flags,
             alias_of: Some(of),
+            cd_csize: None,
+            cd_offset: None,
         });
+        self
+    }
+
+    /// Another entry with the data of entry `of` (its own copy, not an alias).
+    fn copy(mut self, name: &str, of: usize) -> Self {
+        let src = &self.entries[of];
+        let e = Entry {
+            name: name.as_bytes().to_vec(),
+            method: src.method,
+            data: src.data.clone(),
+            declared: src.declared,
+            crc: src.crc,
+            flags: src.flags,
+            alias_of: None,
+            cd_csize: None,
+            cd_offset: None,
+        };
+        self.entries.push(e);
+        self
+    }
+    /// The last entry's central record lies: `csize` as its compressed size, `offset` as where
+    /// its local header is.
+    fn lie(mut self, csize: Option<u32>, offset: Option<u32>) -> Self {
+        let e = self.entries.last_mut().unwrap();
+        e.cd_csize = csize;
+        e.cd_offset = offset;
         self
     }
 
@@ -206,7 +242,7 @@ impl RawZip {
             put16(&mut out, 0x6000);
             put16(&mut out, 0x5b74);
             put32(&mut out, src.crc);
-            put32(&mut out, csize);
+            put32(&mut out, e.cd_csize.unwrap_or(csize));
             put32(&mut out, usize_);
             put16(&mut out, e.name.len() as u16);
             put16(&mut out, extra.len() as u16);
@@ -214,7 +250,7 @@ impl RawZip {
             put16(&mut out, self.disk); // disk of the local header
             put16(&mut out, 0);
             put32(&mut out, 0o100644 << 16);
-            put32(&mut out, offset as u32);
+            put32(&mut out, e.cd_offset.unwrap_or(offset as u32));
             out.extend_from_slice(&e.name);
             out.extend_from_slice(&extra);
         }
@@ -360,6 +396,9 @@ fn child_open() {
         if l == "huge" {
             limits.max_entry_bytes = 64 << 30;
             limits.max_total_bytes = 64 << 30;
+        }
+        if let Some(mib) = l.strip_prefix("budget=") {
+            limits.memory_budget = mib.parse::<u64>().unwrap() << 20;
         }
     }
     match bundle::open(Path::new(&path), &limits) {
@@ -690,9 +729,12 @@ fn entries_sharing_data_are_refused_as_a_bomb() {
     }
     let b = bundle::from_zip_bytes(&z.build(), &Limits::default()).unwrap();
     assert!(b.files.is_empty());
-    assert_eq!(b.problems.len(), 1);
+    // Each entry is refused on its own, naming it.
+    assert_eq!(b.problems.len(), 64);
     assert!(
-        b.problems[0].message.contains("share compressed data"),
+        b.problems
+            .iter()
+            .all(|p| p.message.contains("share compressed data")),
         "{:?}",
         b.problems
     );
@@ -760,5 +802,530 @@ fn folder_symlinks_are_not_followed() {
         .problems
         .iter()
         .all(|p| p.message.contains("symbolic link")));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ------------------------------------------------------------------------------------------
+// Round two (issue 13): each attack that broke a guard, as built by the attacker.
+
+/// A `.reg` export in the exact form `reg export` writes (UTF-16LE with BOM, CRLF) of about
+/// `bytes` bytes: one key of many distinct values, so it neither sniffs as something else nor
+/// parses to nothing.
+fn reg_export(bytes: usize) -> Vec<u8> {
+    let mut text = String::from(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso\\Junk]\r\n",
+    );
+    let mut i = 0u64;
+    while text.len() * 2 < bytes {
+        text.push_str(&format!(
+            "\"Value{i:08}\"=dword:{:08x}\r\n",
+            i * 2654435761 % 0xFFFF_FFFF
+        ));
+        i += 1;
+    }
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+/// The attacks' inputs on disk, for the release-binary benchmark of issue 13's closing note
+/// (`HOSTILE_DUMP=/some/dir cargo test -p rdp-analyze --test hostile_zip dump_attacks --
+/// --ignored`, then `/usr/bin/time -v rdp-analyze FILE`).
+#[test]
+#[ignore = "writes the attack inputs for benchmarking; set HOSTILE_DUMP"]
+fn dump_attacks() {
+    let Ok(dir) = std::env::var("HOSTILE_DUMP") else {
+        eprintln!("HOSTILE_DUMP not set: nothing written");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("overlap-64.zip"), overlap_bypass(64)).unwrap();
+    std::fs::write(dir.join("overlap-4096.zip"), overlap_bypass(4096)).unwrap();
+    std::fs::write(dir.join("ratio-floor-zeros.zip"), ratio_floor_zeros(4096)).unwrap();
+    std::fs::write(dir.join("ratio-floor-reg.zip"), many_reg_entries(512)).unwrap();
+    std::fs::write(dir.join("duplicate-names.zip"), duplicate_names()).unwrap();
+    std::fs::write(dir.join("bogus-size.zip"), bogus_compressed_size()).unwrap();
+    big_files_folder(&dir.join("big-files"));
+    port_conflict_flood(&dir.join("port-flood"), 100_000);
+}
+
+/// 4,096 (or `n`) central-directory entries all pointing at one 2.6 MB `.reg`, plus one whose
+/// local-header offset points at garbage: the broken one made the zip crate's overlap check
+/// fail, and the failure was taken as "no overlap".
+fn overlap_bypass(n: usize) -> Vec<u8> {
+    let mut z = RawZip::default().stored("registry/big.reg", &reg_export(2_600_000));
+    for i in 1..n {
+        z = z.alias(&format!("registry/copy{i}.reg"), 0);
+    }
+    z = z.stored("commands/broken.txt", b"x").lie(None, Some(7));
+    z.build()
+}
+
+/// `n` entries of exactly 1 MiB of zeros or just under, deflated 1000:1: each under the
+/// per-entry ratio floor.
+fn ratio_floor_zeros(n: usize) -> Vec<u8> {
+    let copies = ((1 << 20) - 1) / 258;
+    let mut z = RawZip::default().deflated_zeros("notes/0.bin", copies, None);
+    for i in 1..n {
+        z = z.copy(&format!("notes/{i}.bin"), 0);
+    }
+    z.build()
+}
+
+/// `n` distinct-looking 1 MiB `.reg` entries, deflated the way an archiver would.
+fn many_reg_entries(n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let reg = reg_export(1 << 20);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..n {
+        w.start_file(format!("registry/r{i}.reg"), opts).unwrap();
+        w.write_all(&reg).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn duplicate_names() -> Vec<u8> {
+    RawZip::default()
+        .stored("commands/qwinsta.txt", QWINSTA_FIRST)
+        .stored("commands/qwinsta.txt", QWINSTA_SECOND)
+        .build()
+}
+
+const QWINSTA_FIRST: &[u8] =
+    b" SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE \r\n\
+ services                                    0  Disc                        \r\n\
+ console                                     1  Conn                        \r\n\
+ rdp-tcp                                 65536  Listen                      \r\n";
+const QWINSTA_SECOND: &[u8] =
+    b" SESSIONNAME       USERNAME                 ID  STATE   TYPE        DEVICE \r\n\
+ services                                    0  Disc                        \r\n\
+ console                                     1  Conn                        \r\n";
+
+/// Three entries, the middle one's central record claiming 2 GB of compressed data.
+fn bogus_compressed_size() -> Vec<u8> {
+    RawZip::default()
+        .stored("notes/a.txt", b"first")
+        .stored("commands/qwinsta.txt", QWINSTA_FIRST)
+        .lie(Some(0x7FFF_FFFF), None)
+        .stored("notes/c.txt", b"third")
+        .build()
+}
+
+/// A folder holding 1 GB of zeros and a 100 MiB `.reg`, both sparse (nothing on disk).
+fn big_files_folder(dir: &Path) {
+    std::fs::create_dir_all(dir.join("registry")).unwrap();
+    let zeros = std::fs::File::create(dir.join("zeros.bin")).unwrap();
+    zeros.set_len(1 << 30).unwrap();
+    let reg = reg_export(64 * 1024);
+    std::fs::write(dir.join("registry/big.reg"), &reg).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("registry/big.reg"))
+        .unwrap();
+    f.set_len(100 << 20).unwrap();
+}
+
+/// `n` netstat listeners on TCP 3389, each under its own PID, and `n` processes in tasklist.
+fn port_conflict_flood(dir: &Path, n: u32) {
+    std::fs::create_dir_all(dir.join("commands")).unwrap();
+    let mut netstat = String::from(
+        "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n",
+    );
+    let mut tasklist = String::from(
+        "\r\nImage Name                     PID Services                                    \r\n\
+         ========================= ======== ============================================\r\n",
+    );
+    for pid in 1000..1000 + n {
+        netstat.push_str(&format!(
+            "  TCP    0.0.0.0:3389           0.0.0.0:0              LISTENING       {pid}\r\n"
+        ));
+        tasklist.push_str(&format!(
+            "{:<25} {pid:>8} N/A\r\n",
+            format!("agent{pid}.exe")
+        ));
+    }
+    std::fs::write(dir.join("commands/netstat-ano.txt"), netstat).unwrap();
+    std::fs::write(dir.join("commands/tasklist-svc.txt"), tasklist).unwrap();
+}
+
+/// Peak memory accepted where the memory budget is set to 64 MiB: the budget plus the test
+/// binary's own ~10 MiB and the parser's transient buffers.
+const PEAK_WITH_64_MIB_BUDGET_KIB: u64 = 160 * 1024;
+
+#[test]
+fn an_overlap_check_that_errs_refuses_instead_of_reading_every_alias() {
+    let dir = tmp_dir("overlap");
+    let path = dir.join("overlap.zip");
+    std::fs::write(&path, overlap_bypass(4096)).unwrap();
+    let (out, peak, _) = open_in_child(&path, "");
+    assert!(out.contains("FILES=0"), "{out}");
+    let shared = out
+        .lines()
+        .filter(|l| l.starts_with("PROBLEM registry/") && l.contains("share compressed data"))
+        .count();
+    assert_eq!(shared, 4096, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("PROBLEM commands/broken.txt") && l.contains("no local header")),
+        "{out}"
+    );
+    assert!(peak < PEAK_BUDGET_KIB, "peak {peak} KiB");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn many_entries_under_the_ratio_floor_are_refused_together() {
+    let dir = tmp_dir("ratio-floor");
+    let path = dir.join("floor.zip");
+    std::fs::write(&path, ratio_floor_zeros(4096)).unwrap();
+    let (out, peak, _) = open_in_child(&path, "");
+    let kept: usize = out
+        .lines()
+        .find_map(|l| l.strip_prefix("FILES="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(kept <= 8, "at most the input-wide floor is kept: {kept}");
+    let refused = out
+        .lines()
+        .filter(|l| l.contains("the zip as a whole inflates more than 200:1"))
+        .count();
+    assert!(refused >= 4000, "{refused} refused\n{out}");
+    assert!(peak < PEAK_BUDGET_KIB, "peak {peak} KiB");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn registry_entries_past_the_memory_budget_are_left_out_by_name() {
+    let dir = tmp_dir("budget-reg");
+    let path = dir.join("regs.zip");
+    std::fs::write(&path, many_reg_entries(64)).unwrap();
+    let (out, peak, _) = open_in_child(&path, "budget=64");
+    let kept = out
+        .lines()
+        .filter(|l| l.starts_with("FILE registry/"))
+        .count();
+    let left_out: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("left out to keep the analysis within its memory budget of 64 MiB"))
+        .collect();
+    // 64 MiB / 12 per byte of .reg: five 1 MiB exports fit, the rest are left out, each named.
+    assert!((1..=6).contains(&kept), "{kept} kept\n{out}");
+    assert_eq!(kept + left_out.len(), 64, "{out}");
+    assert!(left_out.iter().all(|l| l.starts_with("PROBLEM registry/r")));
+    assert!(peak < PEAK_WITH_64_MIB_BUDGET_KIB, "peak {peak} KiB");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn big_files_in_a_folder_are_left_out_within_the_default_budget() {
+    let dir = tmp_dir("big-files");
+    big_files_folder(&dir);
+    let (out, peak, _) = open_in_child(&dir, "");
+    for name in ["zeros.bin", "registry/big.reg"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("PROBLEM {name}:"))
+                    && l.contains("memory budget of 512 MiB")),
+            "{name}: {out}"
+        );
+    }
+    assert!(peak < PEAK_BUDGET_KIB, "peak {peak} KiB");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_memory_budget_is_documented_and_settable() {
+    let dir = tmp_dir("budget-help");
+    let help = analyze(Path::new("--help"), &[], &dir);
+    assert!(help.stdout.contains("--memory-mib"), "{}", help.stdout);
+    assert!(help.stdout.contains("512"), "{}", help.stdout);
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    assert!(
+        readme.contains("--memory-mib"),
+        "README documents the budget"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn two_entries_with_one_name_are_reported_and_the_first_is_analyzed() {
+    let z = duplicate_names();
+    let b = bundle::from_zip_bytes(&z, &Limits::default()).unwrap();
+    assert_eq!(b.files.len(), 1);
+    assert_eq!(b.files[0].bytes(), Some(QWINSTA_FIRST));
+    assert!(
+        b.problems
+            .iter()
+            .any(|p| p.message.contains("exactly the same name")),
+        "{:?}",
+        b.problems
+    );
+    assert!(
+        b.problems
+            .iter()
+            .any(|p| p.message.contains("`unzip` extracts")),
+        "{:?}",
+        b.problems
+    );
+    // And it is what `unzip` shows.
+    let dir = tmp_dir("dup");
+    let path = dir.join("dup.zip");
+    std::fs::write(&path, &z).unwrap();
+    match Command::new("unzip")
+        .arg("-p")
+        .arg(&path)
+        .arg("commands/qwinsta.txt")
+        .output()
+    {
+        // `unzip -p` writes both, the first first; extracting writes the first, then asks
+        // before replacing it.
+        Ok(o) => assert!(o.stdout.starts_with(QWINSTA_FIRST), "unzip shows the first"),
+        Err(e) => eprintln!("SKIPPED the comparison with unzip: {e}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn one_entry_with_a_bogus_compressed_size_is_refused_and_the_others_read() {
+    let b = bundle::from_zip_bytes(&bogus_compressed_size(), &Limits::default()).unwrap();
+    let mut names: Vec<_> = b.files.iter().map(|f| f.path.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["notes/a.txt", "notes/c.txt"]);
+    assert_eq!(b.problems.len(), 1, "{:?}", b.problems);
+    assert_eq!(b.problems[0].path, "commands/qwinsta.txt");
+    assert!(b.problems[0].message.contains("compressed size runs into"));
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_sockets_and_unreadable_metadata_in_a_folder_are_findings() {
+    let dir = tmp_dir("special");
+    let root = dir.join("bundle");
+    std::fs::create_dir_all(root.join("commands")).unwrap();
+    std::fs::write(root.join("commands/qwinsta.txt"), QWINSTA_FIRST).unwrap();
+    let fifo = Command::new("mkfifo")
+        .arg(root.join("pipe.txt"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+    // A path longer than PATH_MAX (4096): folders of 200 characters, each entered relatively.
+    let seg = "d".repeat(200);
+    let script = format!(
+        "cd '{}' && for i in $(seq 1 24); do mkdir {seg} && cd -P {seg} || exit 1; done; echo x > f.txt",
+        root.display()
+    );
+    assert!(Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .unwrap()
+        .success());
+    let b = bundle::open(&root, &Limits::default()).unwrap();
+    let has = |name: &str, what: &str| {
+        b.problems
+            .iter()
+            .any(|p| p.path.ends_with(name) && p.message.contains(what))
+    };
+    assert!(has("pipe.txt", "named pipe"), "{:?}", b.problems);
+    assert!(has("sock", "socket"), "{:?}", b.problems);
+    assert!(
+        b.problems
+            .iter()
+            .any(|p| p.message.contains("metadata cannot be read")
+                || p.message.contains("cannot list folder")),
+        "{:?}",
+        b.problems
+    );
+    assert_eq!(b.files.len(), 1, "the rest is read");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_flood_of_foreign_listeners_gives_capped_findings() {
+    let dir = tmp_dir("port-flood");
+    port_conflict_flood(&dir, 100_000);
+    let run = analyze(&dir, &["--format", "json"], &dir);
+    let report = json_of(&run);
+    let rdp008: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "RDP008")
+        .collect();
+    assert_eq!(rdp008.len(), 51, "50 findings and one counting the rest");
+    let omitted = rdp008
+        .iter()
+        .find_map(|f| f["facts"]["omitted"].as_str())
+        .expect("a finding counts the rest");
+    assert_eq!(omitted, "99950");
+    assert!(
+        run.stdout.len() < 1 << 20,
+        "report of {} bytes",
+        run.stdout.len()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_report_never_overwrites_the_input_and_is_replaced_whole() {
+    let dir = tmp_dir("output");
+    let zip_path = dir.join("bundle.zip");
+    let z = RawZip::default()
+        .stored("commands/qwinsta.txt", QWINSTA_FIRST)
+        .build();
+    std::fs::write(&zip_path, &z).unwrap();
+    for spelling in ["bundle.zip", "./bundle.zip", "../output-x/bundle.zip"] {
+        let spelling = spelling.replace("output-x", dir.file_name().unwrap().to_str().unwrap());
+        let run = analyze(&zip_path, &["-o", &spelling], &dir);
+        assert_eq!(run.code, Some(2), "{spelling}: {}", run.stderr);
+        assert!(run.stderr.contains("names the input"), "{}", run.stderr);
+        assert_eq!(
+            std::fs::read(&zip_path).unwrap(),
+            z,
+            "the evidence is intact"
+        );
+    }
+    // Inside a folder input: refused too.
+    let folder = dir.join("folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("qwinsta.txt"), QWINSTA_FIRST).unwrap();
+    let run = analyze(&folder, &["-o", "folder/report.txt"], &dir);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    // An existing report is replaced by a whole one, and no temporary file is left.
+    let report = dir.join("report.json");
+    std::fs::write(&report, "old").unwrap();
+    let run = analyze(&zip_path, &["-f", "json", "-o", "report.json"], &dir);
+    assert!(run.code == Some(0) || run.code == Some(1), "{}", run.stderr);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert!(written["findings"].is_array());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".rdp-analyze-report-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A port-conflict bundle whose foreign process is named with `name`.
+fn conflict_named(dir: &Path, name: &str) {
+    std::fs::create_dir_all(dir.join("commands")).unwrap();
+    std::fs::write(
+        dir.join("commands/netstat-ano.txt"),
+        "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n\
+         \x20 TCP    0.0.0.0:3389           0.0.0.0:0              LISTENING       4242\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("commands/tasklist-svc.txt"),
+        format!(
+            "\r\nImage Name                     PID Services                                    \r\n\
+             ========================= ======== ============================================\r\n\
+             {name:<25} {:>8} N/A\r\n",
+            4242
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn invisible_and_reordering_characters_are_marked_in_every_format() {
+    let dir = tmp_dir("invisible");
+    // Right-to-left override, zero-width space and joiner, word joiner, BOM, a tag character
+    // (hidden ASCII), a raw C1 CSI.
+    let name = "ad\u{202E}exe.min\u{200B}\u{200D}\u{2060}\u{FEFF}\u{E0041}\u{9B}31m.exe";
+    conflict_named(&dir.join("b"), name);
+    let banned = [
+        '\u{202E}',
+        '\u{200B}',
+        '\u{200D}',
+        '\u{2060}',
+        '\u{FEFF}',
+        '\u{E0041}',
+        '\u{9B}',
+    ];
+    for format in ["text", "json", "html", "markdown"] {
+        let run = analyze(&dir.join("b"), &["--format", format], &dir);
+        assert!(
+            run.stdout.contains("RDP008") || run.stdout.contains("port-conflict"),
+            "{format}: {}",
+            run.stdout
+        );
+        for c in banned {
+            assert!(
+                !run.stdout.contains(c),
+                "{format} passes U+{:04X} raw",
+                c as u32
+            );
+        }
+    }
+    // JSON keeps the data: the escapes decode to the name.
+    let run = analyze(&dir.join("b"), &["--format", "json"], &dir);
+    assert!(json_of(&run).to_string().contains(name));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn markdown_bundle_text_is_inert_on_a_gfm_renderer() {
+    let have = Command::new("python3")
+        .args(["-c", "import cmarkgfm"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !have {
+        eprintln!("SKIPPED: python3 with cmarkgfm (pip install cmarkgfm) is needed to render GFM");
+        return;
+    }
+    let dir = tmp_dir("autolink");
+    for (i, name) in [
+        "www.evil.example",
+        "x@evil.example",
+        "@octocat",
+        "http://evil.example/a",
+        "see:#1234",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let b = dir.join(format!("b{i}"));
+        conflict_named(&b, name);
+        let run = analyze(&b, &["--format", "markdown"], &dir);
+        assert!(run.stdout.contains("RDP008"), "{}", run.stdout);
+        let md = dir.join(format!("r{i}.md"));
+        std::fs::write(&md, &run.stdout).unwrap();
+        let html = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, cmarkgfm; print(cmarkgfm.github_flavored_markdown_to_html(open(sys.argv[1]).read()))",
+            ])
+            .arg(&md)
+            .output()
+            .unwrap();
+        let html = String::from_utf8(html.stdout).unwrap();
+        assert!(html.contains("RDP008"), "{html}");
+        assert!(!html.contains("<a "), "{name} became a link:\n{html}");
+        // GitHub turns `@name` into a mention outside code, links and pre; every `@` and `#123`
+        // of the bundle must be inside a code element.
+        let outside_code: String = html
+            .split("<code>")
+            .map(|part| part.split_once("</code>").map_or(part, |(_, after)| after))
+            .collect();
+        let bare = name.trim_start_matches("see:");
+        assert!(
+            !outside_code.contains(bare),
+            "{name} appears outside code:\n{html}"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -13,11 +13,25 @@
 //!   the inflate ratio, encrypted, a name that tries to leave the archive (`..`, an absolute
 //!   path, a drive letter, control characters), a second entry with the same name, and an
 //!   archive inside the archive (never opened: nesting is how 42.zip multiplies itself);
-//! - the whole zip's content (an [`InputProblem`]): entries whose compressed data overlap,
-//!   the construction of non-recursive zip bombs that no honest archiver produces.
+//! - one entry, by our own reading of the central directory ([`central_dir`]): a local header
+//!   shared with another entry or missing, a compressed size that runs into the next entry (a
+//!   bogus size, or the overlap of a non-recursive zip bomb), a second entry with exactly the
+//!   same name (the first is analyzed, as `unzip` shows it); a directory we cannot read at all
+//!   refuses the whole zip's content;
+//! - many entries that each pass alone: the whole input's inflate ratio is bounded too;
+//! - in a folder: symbolic links, FIFOs, sockets, devices and entries whose metadata cannot be
+//!   read, each named;
+//! - a file that would take the analysis past its memory budget ([`budget`]): left out, named
+//!   in a finding (RDP900).
 
 use crate::parse::evtx::{self, EventLog};
 use crate::parse::ParseError;
+mod budget;
+mod central_dir;
+
+pub use budget::{Budget, LeftOut, DEFAULT_MEMORY_BUDGET};
+
+use crate::parse::identify::Kind;
 use rdp_bundle::{Manifest, MANIFEST_PATH};
 use std::fs;
 use std::io::{Read, Seek};
@@ -27,7 +41,7 @@ use std::path::Path;
 /// parser ([`Source`]), never held, so the byte limits do not apply to them (the ratio does,
 /// to zipped ones); everything else is small. The command line raises them with
 /// `--max-entry-mib` (default 2048), `--max-total-mib` (4096), `--max-entries` (10000) and
-/// `--max-ratio` (200).
+/// `--max-ratio` (200); `--memory-mib` (512) sets the memory budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest single file (inflated), in bytes.
@@ -36,9 +50,11 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Most entries considered in a zip or folder.
     pub max_entries: usize,
-    /// Highest inflated/compressed ratio accepted for entries over 1 MiB (zeros deflate ~1000:1,
-    /// event logs about 10:1).
+    /// Highest inflated/compressed ratio accepted for entries over 1 MiB, and for the whole
+    /// zip past its first 8 MiB (zeros deflate ~1000:1, event logs about 10:1).
     pub max_ratio: u64,
+    /// Memory the analysis may hold, in bytes: see [`budget`].
+    pub memory_budget: u64,
 }
 
 impl Default for Limits {
@@ -48,6 +64,7 @@ impl Default for Limits {
             max_total_bytes: 4 << 30,
             max_entries: 10_000,
             max_ratio: 200,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -119,6 +136,8 @@ pub struct Bundle {
     /// A Windows volume's `ProgramData/Microsoft/Crypto/RSA/MachineKeys`: its label and the
     /// names of the key files in it (names only: the key files themselves are never read).
     pub machine_keys: Option<(String, Vec<String>)>,
+    /// What the files held cost in memory, and what was left out to stay within it.
+    pub budget: Budget,
 }
 
 /// Why an input could not be read at all (exit code 2).
@@ -414,35 +433,53 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
         count: count.clone(),
     };
     let consumed_total = || count.load(std::sync::atomic::Ordering::Relaxed);
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| match e {
-        zip::result::ZipError::UnsupportedArchive(m) if m.contains("multi-disk") => {
-            SPLIT_ZIP.to_string()
-        }
-        e => format!(
-            "not a readable zip ({e}): the archive is damaged or cut short; ask for it again"
-        ),
-    })?;
-    let mut bundle = Bundle::default();
-    let entries = zip.len();
-    if entries == 0 {
+    let open = |reader| {
+        zip::ZipArchive::new(reader).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(m) if m.contains("multi-disk") => {
+                SPLIT_ZIP.to_string()
+            }
+            e => format!(
+                "not a readable zip ({e}): the archive is damaged or cut short; ask for it again"
+            ),
+        })
+    };
+    let zip = open(reader)?;
+    let mut bundle = Bundle {
+        budget: Budget::new(limits.memory_budget),
+        ..Bundle::default()
+    };
+    if zip.is_empty() {
         return Err("the zip archive is empty".into());
     }
-    // Honest archivers never let two entries share compressed bytes; zip bombs that do not
-    // nest (Fifield's "better zip bomb") multiply one deflate stream that way.
-    if zip.has_overlapping_files().unwrap_or(false) {
-        bundle.problems.push(InputProblem {
-            path: "(zip)".into(),
-            message: "entries of the zip share compressed data, the construction of a zip bomb; \
-                      nothing in it is read"
-                .into(),
-        });
-        return Ok(bundle);
-    }
-    if entries > limits.max_entries {
+    // The directory as we read it ourselves: every entry with its own verdict (overlap, bogus
+    // size, duplicate name). Failing to read it refuses everything: nothing fails open.
+    let (dir_start, offset, listed) = (zip.central_directory_start(), zip.offset(), zip.len());
+    let mut reader = zip.into_inner();
+    let entries = match central_dir::read(
+        &mut reader,
+        dir_start,
+        offset,
+        limits.max_entries.saturating_add(1),
+    ) {
+        Ok(e) => e,
+        Err(e) => {
+            bundle.problems.push(InputProblem {
+                path: "(zip)".into(),
+                message: format!(
+                    "the central directory cannot be checked for entries sharing data ({e}); \
+                     nothing in it is read"
+                ),
+            });
+            return Ok(bundle);
+        }
+    };
+    let mut zip = open(reader)?;
+    if entries.len() > limits.max_entries {
         bundle.problems.push(InputProblem {
             path: "(zip)".into(),
             message: format!(
-                "the zip has {entries} entries; only the first {} are read (raise with --max-entries)",
+                "the zip has {} entries; only the first {} are read (raise with --max-entries)",
+                listed.max(entries.len()),
                 limits.max_entries
             ),
         });
@@ -454,30 +491,20 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
         .map(|n| n.into_owned())
         .collect();
     let volume = volume_root(names.iter().map(String::as_str));
-    let mut total = 0u64;
+    let mut guard = InputGuard::new(limits);
     let mut files_seen = 0usize;
     let mut encrypted = 0usize;
     let mut labels = std::collections::HashSet::new();
-    for index in 0..entries.min(limits.max_entries) {
-        // Metadata first, from the central directory: nothing is decompressed for an entry
-        // that is refused.
-        let (raw_name, is_dir, is_encrypted, declared, compressed) = match zip.by_index_data(index)
-        {
-            Ok(e) => (
-                String::from_utf8_lossy(e.name_raw()).into_owned(),
-                e.is_dir(),
-                e.encrypted(),
-                e.size(),
-                e.compressed_size(),
-            ),
-            Err(e) => {
-                bundle.problems.push(InputProblem {
-                    path: format!("(zip entry #{index})"),
-                    message: format!("unreadable entry: {e}"),
-                });
-                continue;
-            }
-        };
+    // First entries of a repeated name: read last, straight from their local header, because
+    // the zip crate holds the last entry's data under that name.
+    let mut firsts_of_repeats = Vec::new();
+    let repeated: std::collections::HashSet<&[u8]> = entries
+        .iter()
+        .filter(|e| e.verdict == central_dir::Verdict::Duplicate)
+        .map(|e| e.name_raw.as_slice())
+        .collect();
+    for e in entries.iter().take(limits.max_entries) {
+        let raw_name = String::from_utf8_lossy(&e.name_raw).into_owned();
         let label = clean_label(&raw_name);
         if let Some(trick) = name_trick(&raw_name) {
             bundle.problems.push(InputProblem {
@@ -491,7 +518,7 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
             });
             continue;
         }
-        if is_dir {
+        if raw_name.ends_with('/') {
             continue;
         }
         if let Some(root) = &volume {
@@ -509,7 +536,30 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
             }
         }
         files_seen += 1;
-        if is_encrypted {
+        match &e.verdict {
+            central_dir::Verdict::Refused(why) => {
+                bundle.problems.push(InputProblem {
+                    path: label,
+                    message: why.clone(),
+                });
+                continue;
+            }
+            central_dir::Verdict::Duplicate => {
+                bundle.problems.push(InputProblem {
+                    path: label,
+                    message: format!(
+                        "a second entry with exactly the same name ({}) in the central \
+                         directory; like `unzip`, only the first is analyzed, this one is not \
+                         read (a bundle should never hold two: it may show one thing to the \
+                         analyzer and another to a person)",
+                        quoted_name(&raw_name)
+                    ),
+                });
+                continue;
+            }
+            central_dir::Verdict::Own => {}
+        }
+        if e.flags & 1 == 1 {
             encrypted += 1;
             bundle.problems.push(InputProblem {
                 path: label,
@@ -527,57 +577,68 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
             });
             continue;
         }
-        let budget = limits
-            .max_entry_bytes
-            .min(limits.max_total_bytes.saturating_sub(total));
-        let over_budget = (declared > budget).then(|| {
-            format!(
-                "entry declares {declared} bytes, over the limit of {budget} bytes (raise with --max-entry-mib / --max-total-mib)"
-            )
-        });
-        // Counted from before the local header is read: over-counting compressed bytes only
-        // makes the ratio check more lenient, under-counting could refuse an honest file.
-        let start = consumed_total();
-        let read = match zip.by_index(index) {
-            Ok(mut entry) => read_entry(
-                &mut entry,
-                &EntryBounds {
-                    budget,
-                    declared,
-                    compressed: compressed.max(1),
-                    max_ratio: limits.max_ratio,
-                    over_budget: over_budget.clone(),
-                },
-                || consumed_total().saturating_sub(start),
-                &label,
-                &mut bundle.problems,
-            ),
-            Err(e) => Err(over_budget.unwrap_or_else(|| format!("cannot open: {e}"))),
-        };
-        match read {
-            Ok(Source::Bytes(bytes)) => {
-                total += bytes.len() as u64;
-                if let Some(kind) = nested_archive(&bytes) {
-                    bundle.problems.push(InputProblem {
-                        path: label,
-                        message: format!(
-                            "{kind} inside the input; nested archives are not opened: extract \
-                             it and analyze it on its own"
-                        ),
-                    });
-                    continue;
-                }
-                bundle.files.push(InputFile::in_memory(label, bytes));
-            }
-            Ok(source) => bundle.files.push(InputFile {
-                path: label,
-                source,
-            }),
-            Err(message) => bundle.problems.push(InputProblem {
-                path: label,
-                message,
-            }),
+        if repeated.contains(e.name_raw.as_slice()) {
+            firsts_of_repeats.push((e, label));
+            continue;
         }
+        let Some(index) = zip.index_for_name_raw(&e.name_raw) else {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: "the zip library does not list this entry; not read".into(),
+            });
+            continue;
+        };
+        let cap = guard.cap(e.uncompressed);
+        let start = consumed_total();
+        let read = zip
+            .by_index(index)
+            .map_err(|err| Refusal::Problem(format!("cannot open: {err}")))
+            .and_then(|mut entry| {
+                guard.read(
+                    &mut entry,
+                    &label,
+                    cap,
+                    e.uncompressed,
+                    e.compressed,
+                    &bundle.budget,
+                    || consumed_total().saturating_sub(start),
+                )
+            });
+        guard.keep(&mut bundle, label, read);
+    }
+    let mut reader = zip.into_inner();
+    for (e, label) in firsts_of_repeats {
+        let cap = guard.cap(e.uncompressed);
+        let start = consumed_total();
+        let read = reader
+            .seek(std::io::SeekFrom::Start(e.header_start))
+            .map_err(|err| Refusal::Problem(format!("cannot seek to it: {err}")))
+            .and_then(|_| {
+                zip::read::read_zipfile_from_stream_with_compressed_size(&mut reader, e.compressed)
+                    .map_err(|err| Refusal::Problem(format!("cannot open: {err}")))
+            })
+            .and_then(|entry| {
+                let mut entry = entry
+                    .ok_or_else(|| Refusal::Problem("no local header where expected".into()))?;
+                guard.read(
+                    &mut entry,
+                    &label,
+                    cap,
+                    e.uncompressed,
+                    e.compressed,
+                    &bundle.budget,
+                    || consumed_total().saturating_sub(start),
+                )
+            });
+        let read = read.map(|mut b| {
+            b.note = Some(
+                "the zip holds another entry with this exact name; this is the first, the one \
+                 `unzip` extracts"
+                    .into(),
+            );
+            b
+        });
+        guard.keep(&mut bundle, label, read);
     }
     bundle.machine_keys = volume.as_deref().and_then(|root| {
         listed_machine_keys(&mut bundle.files, root).or_else(|| zipped_machine_keys(&names, root))
@@ -591,87 +652,6 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
         );
     }
     Ok(bundle)
-}
-
-/// What bounds the reading of one zip entry.
-struct EntryBounds {
-    /// Most bytes read whole (the per-entry and total limits).
-    budget: u64,
-    /// Inflated size the central directory declares (sizes the progress bar).
-    declared: u64,
-    compressed: u64,
-    max_ratio: u64,
-    /// Why the entry is refused if it must be read whole: it declares more than `budget`.
-    over_budget: Option<String>,
-}
-
-/// Reads one zip entry, deciding from its first bytes how: an event log is inflated as a
-/// stream into the event parser, which parses chunks on the pool while this thread inflates
-/// the next ones (so memory holds a few 4 MiB batches, whatever the log's size, and the size
-/// limits do not apply: it is not held); anything else is read whole within `budget`. The
-/// inflate-ratio guard holds for both. A stream that breaks part way keeps the events read
-/// before the break, and the break is reported in `problems` (an [`InputProblem`] naming it).
-fn read_entry(
-    entry: &mut (impl Read + Send),
-    bounds: &EntryBounds,
-    consumed: impl Fn() -> u64 + Send,
-    label: &str,
-    problems: &mut Vec<InputProblem>,
-) -> Result<Source, String> {
-    let mut guarded = Inflating::new(
-        entry,
-        u64::MAX,
-        bounds.compressed,
-        bounds.max_ratio,
-        consumed,
-    );
-    let mut head = [0u8; 8];
-    let got = match read_up_to(&mut guarded, &mut head) {
-        Ok(n) => n,
-        Err(e) => {
-            return Err(bounds.over_budget.clone().unwrap_or_else(|| {
-                guarded
-                    .refused
-                    .take()
-                    .unwrap_or_else(|| format!("cannot decompress: {e}"))
-            }))
-        }
-    };
-    let head = head.get(..got).unwrap_or_default();
-    if evtx::sniff(head) {
-        let stream = std::io::Read::chain(head, &mut guarded);
-        let log = crate::parse::identify::parse_event_stream(stream, Some(bounds.declared));
-        if let Some(refused) = guarded.refused {
-            return Err(refused);
-        }
-        if let Some(failed) = guarded.failed {
-            problems.push(InputProblem {
-                path: label.to_string(),
-                message: format!(
-                    "cannot decompress past byte {}: {failed}; the event log is analyzed up to there",
-                    guarded.out
-                ),
-            });
-        }
-        return Ok(Source::ParsedEvents(Box::new(log)));
-    }
-    if let Some(refused) = &bounds.over_budget {
-        return Err(refused.clone());
-    }
-    guarded.budget = bounds.budget;
-    if guarded.out > bounds.budget {
-        return Err(format!(
-            "entry inflates past the limit of {} bytes; refused (raise with --max-entry-mib / --max-total-mib)",
-            bounds.budget
-        ));
-    }
-    let mut bytes = head.to_vec();
-    match guarded.read_to_end(&mut bytes) {
-        Ok(_) => Ok(Source::Bytes(bytes)),
-        Err(e) => Err(guarded
-            .refused
-            .unwrap_or_else(|| format!("cannot decompress: {e}"))),
-    }
 }
 
 /// Counts the bytes read through it: wrapped around the archive file, it tells how much
@@ -696,8 +676,9 @@ impl<R: Seek> Seek for Counting<R> {
     }
 }
 
-/// Below this many inflated bytes an entry is never refused for its ratio: small files of
-/// repeated text (a `.reg` export of empty keys) legitimately compress very well.
+/// Below this many inflated bytes an entry is never refused for its own ratio: small files of
+/// repeated text (a `.reg` export of empty keys) legitimately compress very well. Small entries
+/// are still bounded by the input-wide ratio ([`INPUT_RATIO_FLOOR`]).
 const RATIO_FLOOR: u64 = 1 << 20;
 
 /// A zip entry being inflated, refused (a read error, its reason kept in `refused`) past
@@ -1018,39 +999,245 @@ fn read_one(bundle: &mut Bundle, path: &Path, label: String, limits: &Limits, to
     if !meta.is_file() {
         return;
     }
-    let budget = limits
+    let cap = limits
         .max_entry_bytes
         .min(limits.max_total_bytes.saturating_sub(*total));
-    match read_file_opened(path, meta.len(), budget) {
-        Ok(FileRead::Streamed(source)) => bundle.files.push(InputFile {
-            path: label,
-            source,
-        }),
-        Ok(FileRead::OverBudget) => bundle.problems.push(InputProblem {
-            path: label,
-            message: format!("{} bytes, over the limit of {budget} bytes", meta.len()),
-        }),
-        Ok(FileRead::Grew) => bundle.problems.push(InputProblem {
-            path: label,
-            message: format!("grew past the limit of {budget} bytes while being read"),
-        }),
-        Ok(FileRead::Whole(bytes)) => {
-            *total += bytes.len() as u64;
-            match nested_archive(&bytes) {
-                Some(kind) => bundle.problems.push(InputProblem {
-                    path: label,
-                    message: format!(
-                        "{kind} inside the folder; archives in a folder are not opened: \
-                         analyze it on its own"
-                    ),
-                }),
-                None => bundle.files.push(InputFile::in_memory(label, bytes)),
+    if let Some(len) = read_plain_file(bundle, label, path, meta.len(), cap, true) {
+        *total += len;
+    }
+}
+
+/// Below this many inflated bytes for the whole input, the input-wide ratio is not applied: a
+/// bundle of a few small, very compressible files is honest. Past it, everything inflated from
+/// the input (refused entries included) must stay within `max_ratio` times the compressed
+/// bytes consumed, so many entries under [`RATIO_FLOOR`] cannot add up to a bomb.
+const INPUT_RATIO_FLOOR: u64 = 8 << 20;
+
+/// Bytes inflated before the kind of an entry is judged for the budget.
+const HEAD: usize = 64 * 1024;
+
+/// Why an entry was not kept.
+#[derive(Debug)]
+enum Refusal {
+    /// Becomes an [`InputProblem`] (RDP900).
+    Problem(String),
+    /// Left out by the memory budget, after `seen` bytes.
+    OverBudget { kind: Kind, seen: u64 },
+}
+
+/// An entry's content, with what the budget judged it to be: bytes held in memory (charged to
+/// the budget), or an event log parsed as it inflated (bounded by the stream and the event
+/// caps, not charged).
+struct Kept {
+    source: Source,
+    kind: Kind,
+    note: Option<String>,
+}
+
+/// The guards that span one input: bytes read against `--max-total-mib`, bytes inflated
+/// against the input-wide ratio, and (through the bundle's [`Budget`]) memory.
+struct InputGuard<'l> {
+    limits: &'l Limits,
+    /// Bytes kept (the total limit).
+    total: u64,
+    /// Bytes inflated, kept or not (the input-wide ratio).
+    inflated: u64,
+    /// Compressed sizes of the entries started so far (the input-wide ratio's denominator):
+    /// the central directory's sizes, which [`central_dir`] has checked do not overlap, rather
+    /// than the bytes read through the file, which read buffers and headers inflate.
+    compressed: u64,
+}
+
+impl<'l> InputGuard<'l> {
+    fn new(limits: &'l Limits) -> Self {
+        InputGuard {
+            limits,
+            total: 0,
+            inflated: 0,
+            compressed: 0,
+        }
+    }
+
+    /// The most bytes the next entry may inflate to, and the refusal to give when it declares
+    /// more: an event log is still opened (it is streamed, never held), anything else is
+    /// refused before it is inflated.
+    fn cap(&self, declared: u64) -> (u64, Option<String>) {
+        let cap = self
+            .limits
+            .max_entry_bytes
+            .min(self.limits.max_total_bytes.saturating_sub(self.total));
+        let over = (declared > cap).then(|| {
+            format!(
+                "entry declares {declared} bytes, over the limit of {cap} bytes (raise with --max-entry-mib / --max-total-mib)"
+            )
+        });
+        (cap, over)
+    }
+
+    /// Inflates an entry within `cap` bytes, its own ratio, the input-wide ratio and the memory
+    /// budget. The ratios are checked as bytes arrive against what the decompressor has
+    /// consumed so far (`consumed()` gives this entry's count, which may run ahead of it by a
+    /// read buffer, never behind), so neither a lying header nor a long
+    /// entry gets far: a 10 GB run of zeros is refused after a few MiB. The entry's kind is
+    /// judged from its first [`HEAD`] bytes; past its room in the budget it stops inflating.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one entry's bounds, each from a different guard"
+    )]
+    fn read(
+        &mut self,
+        r: &mut (impl Read + Send),
+        label: &str,
+        (cap, over): (u64, Option<String>),
+        declared: u64,
+        compressed: u64,
+        budget: &Budget,
+        consumed: impl Fn() -> u64 + Send,
+    ) -> Result<Kept, Refusal> {
+        let max_ratio = self.limits.max_ratio;
+        let before = self.compressed;
+        self.compressed = self.compressed.saturating_add(compressed);
+        let declared_cap = compressed.max(1).saturating_mul(max_ratio).max(RATIO_FLOOR);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut judged: Option<(Kind, u64)> = None;
+        loop {
+            let n = r
+                .read(&mut buf)
+                .map_err(|e| Refusal::Problem(format!("cannot decompress: {e}")))?;
+            let chunk = buf.get(..n).unwrap_or_default();
+            let len = out.len() as u64 + n as u64;
+            self.inflated = self.inflated.saturating_add(n as u64);
+            if n > 0 && len > cap {
+                return Err(Refusal::Problem(format!(
+                    "entry inflates past the limit of {cap} bytes; refused (raise with --max-entry-mib / --max-total-mib)"
+                )));
+            }
+            let entry_consumed = consumed();
+            let input_consumed = before.saturating_add(entry_consumed.min(compressed));
+            let so_far_cap = entry_consumed.saturating_mul(max_ratio).max(RATIO_FLOOR);
+            if len > declared_cap || len > so_far_cap {
+                return Err(Refusal::Problem(format!(
+                    "entry inflates more than {max_ratio}:1 ({len} bytes out of at most {} \
+                     compressed bytes so far); refused as a likely zip bomb (raise with --max-ratio)",
+                    entry_consumed.min(compressed)
+                )));
+            }
+            let input_cap = input_consumed
+                .saturating_mul(max_ratio)
+                .max(INPUT_RATIO_FLOOR);
+            if self.inflated > input_cap {
+                return Err(Refusal::Problem(format!(
+                    "the zip as a whole inflates more than {max_ratio}:1 ({} bytes out of {input_consumed} \
+                     compressed bytes so far, many entries each small enough to pass alone); this \
+                     entry and any like it are refused as a likely zip bomb (raise with --max-ratio)",
+                    self.inflated
+                )));
+            }
+            out.extend_from_slice(chunk);
+            if judged.is_none() && (n == 0 || out.len() >= 8) && evtx::sniff(&out) {
+                return Ok(self.stream_event_log(out, r, declared, compressed, consumed));
+            }
+            if let Some(over) = &over {
+                return Err(Refusal::Problem(over.clone()));
+            }
+            if judged.is_none() && (n == 0 || out.len() >= HEAD) {
+                let kind = budget::kind_of_head(label, out.get(..HEAD).unwrap_or(&out));
+                judged = Some((kind, budget.room_for(kind)));
+            }
+            if let Some((kind, room)) = judged {
+                if out.len() as u64 > room {
+                    return Err(Refusal::OverBudget {
+                        kind,
+                        seen: out.len() as u64,
+                    });
+                }
+                if n == 0 {
+                    self.total += out.len() as u64;
+                    return Ok(Kept {
+                        source: Source::Bytes(out),
+                        kind,
+                        note: None,
+                    });
+                }
             }
         }
-        Err(e) => bundle.problems.push(InputProblem {
-            path: label,
-            message: format!("cannot read: {e}"),
-        }),
+    }
+
+    /// An event log entry whose first bytes are `head`: the rest is inflated as a stream
+    /// straight into the event parser (which parses chunks on the pool while this thread
+    /// inflates), under the entry's inflate ratio; the size limits and the budget do not apply,
+    /// as it is never held. A stream that breaks part way keeps the events read before the
+    /// break, with a note naming it.
+    fn stream_event_log(
+        &mut self,
+        head: Vec<u8>,
+        r: &mut (impl Read + Send),
+        declared: u64,
+        compressed: u64,
+        consumed: impl Fn() -> u64 + Send,
+    ) -> Kept {
+        let already = head.len() as u64;
+        let mut guarded = Inflating::new(r, u64::MAX, compressed, self.limits.max_ratio, consumed);
+        let stream = std::io::Read::chain(std::io::Cursor::new(head), &mut guarded);
+        let log = crate::parse::identify::parse_event_stream(stream, Some(declared));
+        self.inflated = self.inflated.saturating_add(guarded.out);
+        let note = match (guarded.refused.take(), guarded.failed.take()) {
+            (Some(refused), _) => Some(format!(
+                "{refused}; the event log is analyzed up to byte {}",
+                already + guarded.out
+            )),
+            (None, Some(failed)) => Some(format!(
+                "cannot decompress past byte {}: {failed}; the event log is analyzed up to there",
+                already + guarded.out
+            )),
+            (None, None) => None,
+        };
+        Kept {
+            source: Source::ParsedEvents(Box::new(log)),
+            kind: Kind::Evtx,
+            note,
+        }
+    }
+
+    /// Files what [`InputGuard::read`] returned: a kept entry (unless it is an archive), a
+    /// problem, or a file left out by the budget.
+    fn keep(&self, bundle: &mut Bundle, label: String, read: Result<Kept, Refusal>) {
+        match read {
+            Ok(kept) => {
+                if let Source::Bytes(bytes) = &kept.source {
+                    if let Some(kind) = nested_archive(bytes) {
+                        bundle.problems.push(InputProblem {
+                            path: label,
+                            message: format!(
+                                "{kind} inside the input; nested archives are not opened: \
+                                 extract it and analyze it on its own"
+                            ),
+                        });
+                        return;
+                    }
+                    bundle.budget.charge(kept.kind, bytes.len() as u64);
+                }
+                if let Some(note) = kept.note {
+                    bundle.problems.push(InputProblem {
+                        path: label.clone(),
+                        message: note,
+                    });
+                }
+                bundle.files.push(InputFile {
+                    path: label,
+                    source: kept.source,
+                });
+            }
+            Err(Refusal::Problem(message)) => bundle.problems.push(InputProblem {
+                path: label,
+                message,
+            }),
+            Err(Refusal::OverBudget { kind, seen }) => {
+                let problem = bundle.budget.leave_out(label, kind, seen, true);
+                bundle.problems.push(problem);
+            }
+        }
     }
 }
 
@@ -1058,7 +1245,10 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
     if let Some(volume) = read_volume(root, limits) {
         return volume;
     }
-    let mut bundle = Bundle::default();
+    let mut bundle = Bundle {
+        budget: Budget::new(limits.memory_budget),
+        ..Bundle::default()
+    };
     let mut stack = vec![root.to_path_buf()];
     let mut seen = 0usize;
     let mut total = 0u64;
@@ -1075,17 +1265,19 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
         };
         // One more than the limit is enough to know it is exceeded; a folder of millions of
         // files is not listed into memory.
-        let mut entries: Vec<_> = entries
-            .filter_map(Result::ok)
-            .take(limits.max_entries.saturating_add(1))
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
+        let mut listed = Vec::new();
+        for entry in entries.take(limits.max_entries.saturating_add(1)) {
+            match entry {
+                Ok(e) => listed.push(e),
+                Err(e) => bundle.problems.push(InputProblem {
+                    path: rel_label(root, &dir),
+                    message: format!("an entry of this folder cannot be listed ({e}); not read"),
+                }),
+            }
+        }
+        listed.sort_by_key(|e| e.file_name());
+        for entry in listed {
             let path = entry.path();
-            // symlink_metadata: a link is never followed out of the folder.
-            let Ok(meta) = fs::symlink_metadata(&path) else {
-                continue;
-            };
             seen += 1;
             if seen > limits.max_entries {
                 bundle.problems.push(InputProblem {
@@ -1098,12 +1290,22 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 bundle.files.sort_by(|a, b| a.path.cmp(&b.path));
                 return bundle;
             }
-            if meta.is_symlink() {
+            let label = rel_label(root, &path);
+            // symlink_metadata: a link is never followed out of the folder.
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    bundle.problems.push(InputProblem {
+                        path: label,
+                        message: format!("its metadata cannot be read ({e}); not read"),
+                    });
+                    continue;
+                }
+            };
+            if let Some(what) = not_a_file(&meta) {
                 bundle.problems.push(InputProblem {
-                    path: rel_label(root, &path),
-                    message: "a symbolic link; not followed (it could point anywhere on this \
-                              machine)"
-                        .into(),
+                    path: label,
+                    message: what.into(),
                 });
                 continue;
             }
@@ -1111,10 +1313,6 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
                 stack.push(path);
                 continue;
             }
-            if !meta.is_file() {
-                continue;
-            }
-            let label = rel_label(root, &path);
             read_one(&mut bundle, &path, label, limits, &mut total);
         }
     }
@@ -1122,69 +1320,146 @@ fn read_folder(root: &Path, limits: &Limits) -> Bundle {
     bundle
 }
 
+/// Why a folder entry that is not a plain file or folder is not read, as the finding says it.
+fn not_a_file(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_symlink() {
+        return Some("a symbolic link; not followed (it could point anywhere on this machine)");
+    }
+    if t.is_dir() || t.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some(
+                "a named pipe (FIFO), not a file; not read (reading it could block forever)",
+            );
+        }
+        if t.is_socket() {
+            return Some("a socket, not a file; not read");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device, not a file; not read");
+        }
+    }
+    Some("neither a file nor a folder; not read")
+}
+
+/// Reads one plain file of a folder (or the single-file input) within `cap` bytes and the
+/// memory budget: its kind is judged from its first bytes, and a file whose size times its
+/// kind's factor exceeds what is left of the budget is left out without reading the rest.
+/// Returns the bytes kept.
+fn read_plain_file(
+    bundle: &mut Bundle,
+    label: String,
+    path: &Path,
+    size: u64,
+    cap: u64,
+    in_folder: bool,
+) -> Option<u64> {
+    let read = fs::File::open(path).and_then(|f| {
+        let mut f = f.take(cap.saturating_add(1));
+        let mut head = vec![0u8; HEAD];
+        let n = read_up_to(&mut f, &mut head)?;
+        head.truncate(n);
+        Ok((f, head))
+    });
+    let (mut rest, mut bytes) = match read {
+        Ok(x) => x,
+        Err(e) => {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!("cannot read: {e}"),
+            });
+            return None;
+        }
+    };
+    if evtx::sniff(&bytes) {
+        // An event log stays on disk and is read in chunks when parsed: neither the size
+        // limits nor the budget apply, as it is never held whole.
+        bundle.files.push(InputFile {
+            path: label,
+            source: Source::EventLogFile {
+                path: path.to_path_buf(),
+                len: size,
+            },
+        });
+        return Some(0);
+    }
+    if size > cap {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("{size} bytes, over the limit of {cap} bytes"),
+        });
+        return None;
+    }
+    let kind = budget::kind_of_head(&label, &bytes);
+    let room = bundle.budget.room_for(kind);
+    if size.max(bytes.len() as u64) > room {
+        let problem = bundle.budget.leave_out(label, kind, size, false);
+        bundle.problems.push(problem);
+        return None;
+    }
+    // A file that grows while read stops at its room in the budget too.
+    let mut rest = (&mut rest).take(room.saturating_add(1).saturating_sub(bytes.len() as u64));
+    if let Err(e) = rest.read_to_end(&mut bytes) {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("cannot read: {e}"),
+        });
+        return None;
+    }
+    let len = bytes.len() as u64;
+    if len > cap {
+        bundle.problems.push(InputProblem {
+            path: label,
+            message: format!("grew past the limit of {cap} bytes while being read"),
+        });
+        return None;
+    }
+    if len > room {
+        let problem = bundle.budget.leave_out(label, kind, len, true);
+        bundle.problems.push(problem);
+        return None;
+    }
+    if in_folder {
+        if let Some(archive) = nested_archive(&bytes) {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!(
+                    "{archive} inside the folder; archives in a folder are not opened: analyze \
+                     it on its own"
+                ),
+            });
+            return None;
+        }
+    }
+    bundle.budget.charge(kind, len);
+    bundle.files.push(InputFile::in_memory(label, bytes));
+    Some(len)
+}
+
 fn read_single_file(path: &Path, limits: &Limits) -> Bundle {
-    let mut bundle = Bundle::default();
+    let mut bundle = Bundle {
+        budget: Budget::new(limits.memory_budget),
+        ..Bundle::default()
+    };
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "(input)".into());
-    let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let budget = limits.max_entry_bytes;
-    match read_file_opened(path, len, budget) {
-        Ok(FileRead::Streamed(source)) => bundle.files.push(InputFile {
-            path: label,
-            source,
-        }),
-        Ok(FileRead::OverBudget | FileRead::Grew) => bundle.problems.push(InputProblem {
-            path: label,
-            message: format!("over the limit of {budget} bytes"),
-        }),
-        Ok(FileRead::Whole(bytes)) => bundle.files.push(InputFile::in_memory(label, bytes)),
-        Err(e) => bundle.problems.push(InputProblem {
-            path: label,
-            message: format!("cannot read: {e}"),
-        }),
-    }
+    let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    read_plain_file(
+        &mut bundle,
+        label,
+        path,
+        size,
+        limits.max_entry_bytes,
+        false,
+    );
     bundle
-}
-
-/// How a file on disk was read.
-enum FileRead {
-    /// An event log: left on disk, to be read in chunks when it is parsed.
-    Streamed(Source),
-    /// Read whole.
-    Whole(Vec<u8>),
-    /// Not an event log, and larger than the budget: not read.
-    OverBudget,
-    /// Not an event log, and it grew past the budget while being read.
-    Grew,
-}
-
-/// Reads the file at `path` (`len` bytes by its metadata), deciding from its first bytes how:
-/// an event log is left on disk to be streamed into its parser ([`Source::EventLogFile`]), not
-/// bounded by `budget` since it is never held; anything else is read whole within `budget`.
-fn read_file_opened(path: &Path, len: u64, budget: u64) -> std::io::Result<FileRead> {
-    let mut file = fs::File::open(path)?;
-    let mut head = [0u8; 8];
-    let got = read_up_to(&mut file, &mut head)?;
-    let head = head.get(..got).unwrap_or_default();
-    if evtx::sniff(head) {
-        return Ok(FileRead::Streamed(Source::EventLogFile {
-            path: path.to_path_buf(),
-            len,
-        }));
-    }
-    if len > budget {
-        return Ok(FileRead::OverBudget);
-    }
-    let mut bytes = head.to_vec();
-    file.take((budget + 1).saturating_sub(got as u64))
-        .read_to_end(&mut bytes)?;
-    Ok(if bytes.len() as u64 > budget {
-        FileRead::Grew
-    } else {
-        FileRead::Whole(bytes)
-    })
 }
 
 fn rel_label(root: &Path, path: &Path) -> String {

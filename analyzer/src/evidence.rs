@@ -94,6 +94,9 @@ pub struct Evidence {
     pub client_probes: Vec<Located<client_probe::ClientProbe>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
+    /// Process by PID across all tasklists (first tasklist wins), built on first use so that
+    /// checks looking up many PIDs do not scan every tasklist for each.
+    process_index: std::sync::OnceLock<std::collections::HashMap<u32, (usize, usize)>>,
     /// Unix time the evidence describes (the collection's finish time, else now): certificates
     /// are judged valid or expired at this moment, not at analysis time.
     pub as_of: i64,
@@ -103,12 +106,14 @@ impl Evidence {
     /// Parses every file of `bundle` in parallel and gathers the results.
     pub fn build(bundle: Bundle) -> Evidence {
         let manifest = bundle.manifest;
-        let code_page_of = |path: &str| {
-            manifest
-                .as_ref()
-                .and_then(|m| m.artifacts.iter().find(|a| a.path == path))
-                .and_then(|a| a.code_page)
-        };
+        // Manifest records by path, indexed once: a manifest and a zip of 10,000 entries each
+        // would otherwise be matched pairwise (10^8 comparisons).
+        let mut record_of: std::collections::HashMap<&str, &ArtifactRecord> =
+            std::collections::HashMap::new();
+        for rec in manifest.iter().flat_map(|m| m.artifacts.iter()) {
+            record_of.entry(rec.path.as_str()).or_insert(rec);
+        }
+        let code_page_of = |path: &str| record_of.get(path).and_then(|a| a.code_page);
         // Files read whole are parsed by reference (a hive needs the logs beside it); event logs
         // streamed from disk or already parsed while their zip entry inflated are consumed.
         let (whole, streamed): (Vec<_>, Vec<_>) = bundle
@@ -174,10 +179,7 @@ impl Evidence {
             ..Evidence::default()
         };
         for pf in parsed {
-            let record = manifest
-                .as_ref()
-                .and_then(|m| m.artifacts.iter().find(|a| a.path == pf.path))
-                .cloned();
+            let record = record_of.get(pf.path.as_str()).map(|r| (*r).clone());
             let (error, value) = match pf.result {
                 Ok(v) => (None, Some(v)),
                 Err(e) => (Some(e.to_string()), None),
@@ -197,8 +199,10 @@ impl Evidence {
         }
         // Steps the manifest records but whose file is absent (failed, skipped...).
         if let Some(m) = &manifest {
+            let mut listed: std::collections::HashSet<String> =
+                ev.artifacts.iter().map(|a| a.path.clone()).collect();
             for rec in &m.artifacts {
-                if ev.artifacts.iter().any(|a| a.path == rec.path) {
+                if !listed.insert(rec.path.clone()) {
                     continue;
                 }
                 ev.artifacts.push(ArtifactStatus {
@@ -436,9 +440,18 @@ impl Evidence {
 
     /// Parsed tasklist lookup: the process with `pid` and its artifact.
     pub fn process(&self, pid: u32) -> Option<(&str, &tasklist::Process)> {
-        self.tasklist
-            .iter()
-            .find_map(|t| t.value.by_pid(pid).map(|p| (t.artifact.as_str(), p)))
+        let index = self.process_index.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (t, list) in self.tasklist.iter().enumerate() {
+                for (p, proc_) in list.value.processes.iter().enumerate() {
+                    index.entry(proc_.pid).or_insert((t, p));
+                }
+            }
+            index
+        });
+        let &(t, p) = index.get(&pid)?;
+        let list = self.tasklist.get(t)?;
+        Some((list.artifact.as_str(), list.value.processes.get(p)?))
     }
 }
 
@@ -969,9 +982,7 @@ pub(crate) mod testing {
                 .iter()
                 .map(|(path, text)| InputFile::in_memory(*path, text.as_bytes().to_vec()))
                 .collect(),
-            problems: Vec::new(),
-            volume: None,
-            machine_keys: None,
+            ..Bundle::default()
         })
     }
 
@@ -1079,9 +1090,7 @@ pub(crate) mod testing {
             source: "samples".into(),
             manifest: None,
             files,
-            problems: Vec::new(),
-            volume: None,
-            machine_keys: None,
+            ..Bundle::default()
         }))
     }
 }

@@ -22,6 +22,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// says), entry names never become paths, nested archives are not opened, and reading is
 /// bounded by the limits below; a refused or unreadable file becomes a finding naming it and
 /// the rest is still analyzed.
+///
+/// Memory: the analysis holds at most --memory-mib (512 MiB by default) of what it reads and
+/// parses. Each file kept in memory is charged its size times a factor for its kind (its bytes,
+/// decoded text and parsed structures: 12 for a .reg export, 8 for XML reports, 5 for command
+/// outputs, 3 for unrecognized files); a file that would exceed what is left is left out and
+/// named in a finding (RDP900), and the rest is analyzed. Event logs are streamed and not
+/// charged.
 #[derive(Parser, Debug)]
 #[command(name = "rdp-analyze", version, args_conflicts_with_subcommands = true)]
 struct Cli {
@@ -141,6 +148,9 @@ struct LimitArgs {
     /// (zip-bomb guard; real artifacts deflate about 10:1, zeros 1000:1).
     #[arg(long, default_value_t = 200)]
     max_ratio: u64,
+    /// Memory budget of the analysis, in MiB (see above); files past it are left out and named.
+    #[arg(long, default_value_t = 512)]
+    memory_mib: u64,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -190,6 +200,16 @@ fn analyze(a: AnalyzeArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     let limits = a.limits.to_limits();
+    if let Some(out) = &a.output {
+        if names_same_file(out, &input) {
+            eprintln!(
+                "rdp-analyze: -o {} names the input itself; the report would overwrite the \
+                 evidence. Write the report elsewhere.",
+                out.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
     let mut bundle = match rdp_analyze::bundle::open(&input, &limits) {
         Ok(b) => b,
         Err(e) => {
@@ -241,6 +261,7 @@ impl LimitArgs {
             max_total_bytes: self.max_total_mib.saturating_mul(1 << 20),
             max_entries: self.max_entries,
             max_ratio: self.max_ratio,
+            memory_budget: self.memory_mib.saturating_mul(1 << 20),
         }
     }
 }
@@ -300,7 +321,7 @@ fn batch(b: BatchArgs) -> ExitCode {
 /// Writes `text` to `path`, or to standard output; says why not on standard error.
 fn write_output(path: Option<&std::path::Path>, text: &str, what: &str) -> bool {
     let written = match path {
-        Some(path) => std::fs::write(path, text.as_bytes()),
+        Some(path) => write_atomically(path, text.as_bytes()),
         None => std::io::stdout().write_all(text.as_bytes()),
     };
     if let Err(e) = written {
@@ -345,4 +366,60 @@ fn compare(c: CompareArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::from(cmp.exit_code() as u8)
+}
+
+/// Whether `out` is `input`, or a file inside it (a folder input), however either is spelled:
+/// the report must never overwrite what it analyzes.
+fn names_same_file(out: &std::path::Path, input: &std::path::Path) -> bool {
+    let Ok(input) = std::fs::canonicalize(input) else {
+        return false;
+    };
+    // The report file may not exist yet: resolve its folder and put its name back.
+    let resolved = match (out.parent(), out.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).map(|d| d.join(name)).ok()
+        }
+        _ => std::fs::canonicalize(out).ok(),
+    };
+    let same_inode = same_file(out, &input);
+    match resolved {
+        Some(r) => r == input || r.starts_with(&input) || same_inode,
+        None => same_inode,
+    }
+}
+
+/// Hard links: two names, one file.
+#[cfg(unix)]
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::path::Path, _: &std::path::Path) -> bool {
+    false
+}
+
+/// Writes the report to a temporary file beside `path` and renames it over `path`, so a write
+/// that fails midway (a full disk) leaves the old file or none, never a truncated report.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".rdp-analyze-report-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

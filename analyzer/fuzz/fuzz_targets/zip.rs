@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
         max_total_bytes: 16 << 20,
         max_entries: 256,
         max_ratio: 200,
+        memory_budget: 64 << 20,
     };
     if let Ok(b) = bundle::from_zip_bytes(data, &limits) {
         for f in &b.files {

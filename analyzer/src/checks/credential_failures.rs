@@ -94,8 +94,19 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if by_user.is_empty() {
         return Vec::new();
     }
-    let rdp_failures = ev.events_from(EventSource::Security, &[4625]);
-    let lockouts = ev.events_from(EventSource::Security, &[4740]);
+    // Counted per account once: looking each user up in every 4625 and 4740 would be
+    // users × events (50,000 × 50,000 with the event caps).
+    let mut rdp_failures: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, e) in ev.events_from(EventSource::Security, &[4625]) {
+        if let Some(a) = event_account(e) {
+            *rdp_failures.entry(a.key()).or_default() += 1;
+        }
+    }
+    let lockouts: std::collections::BTreeSet<String> = ev
+        .events_from(EventSource::Security, &[4740])
+        .into_iter()
+        .filter_map(|(_, e)| event_account(e).map(|a| a.key()))
+        .collect();
     let mut out = Vec::new();
     for (key, u) in by_user {
         let total: usize = u.codes.values().sum();
@@ -120,9 +131,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .take(5)
             .map(|(s, n)| format!("{s} ({n})"))
             .collect();
-        let same_user = |e: &&(&str, &Event)| event_account(e.1).is_some_and(|a| a.key() == key);
-        let rdp = rdp_failures.iter().filter(same_user).count();
-        let locked = lockouts.iter().any(|l| same_user(&l));
+        let rdp = rdp_failures.get(&key).copied().unwrap_or(0);
+        let locked = lockouts.contains(&key);
         let mut tie = String::new();
         if rdp > 0 {
             tie.push_str(&format!(

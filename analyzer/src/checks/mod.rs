@@ -294,12 +294,67 @@ pub fn run_all(ev: &Evidence) -> Outcome {
             },
         )
         .collect();
-    let mut findings: Vec<Finding> = runnable.par_iter().flat_map_iter(|c| (c.run)(ev)).collect();
+    let mut findings: Vec<Finding> = runnable
+        .par_iter()
+        .flat_map_iter(|c| cap_findings(c, (c.run)(ev)))
+        .collect();
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.id.cmp(b.id)));
     Outcome {
         findings,
         not_evaluated,
     }
+}
+
+/// Most findings one check may report; the rest are counted in one more finding. A bundle
+/// crafted with 100,000 foreign listeners (or unreadable files) must not become a 100 MB report
+/// that hides everything else.
+pub const MAX_FINDINGS_PER_CHECK: usize = 50;
+
+/// Keeps the first [`MAX_FINDINGS_PER_CHECK`] findings and summarizes the rest: how many, and
+/// the artifacts they name (the first hundred), so nothing is dropped silently.
+fn cap_findings(check: &Check, mut findings: Vec<Finding>) -> Vec<Finding> {
+    if findings.len() <= MAX_FINDINGS_PER_CHECK {
+        return findings;
+    }
+    let rest = findings.split_off(MAX_FINDINGS_PER_CHECK);
+    let severity = rest
+        .iter()
+        .map(|f| f.severity)
+        .min()
+        .unwrap_or(check.severity);
+    let mut artifacts: Vec<&str> = rest
+        .iter()
+        .filter_map(|f| f.facts.get("artifact").map(String::as_str))
+        .collect();
+    artifacts.dedup();
+    let named = if artifacts.is_empty() {
+        String::new()
+    } else {
+        let shown: Vec<&str> = artifacts.iter().take(100).copied().collect();
+        format!(
+            " They concern: {}{}.",
+            shown.join(", "),
+            if artifacts.len() > shown.len() {
+                format!(" and {} more", artifacts.len() - shown.len())
+            } else {
+                String::new()
+            }
+        )
+    };
+    let mut summary = Finding::new(
+        check,
+        format!(
+            "{} more {} findings of this kind are not listed one by one (the first {} are).{named}",
+            rest.len(),
+            check.id,
+            MAX_FINDINGS_PER_CHECK
+        ),
+    )
+    .title(format!("… and {} more like the above", rest.len()))
+    .fact("omitted", rest.len());
+    summary.severity = severity;
+    findings.push(summary);
+    findings
 }
 
 /// `None` when `check` has evidence to work from; otherwise the reason it has none, naming the

@@ -26,6 +26,9 @@ pub static CHECK: Check = Check {
     run,
 };
 
+/// Every lookup here is by index ([`Evidence::process`]) or done once (TermService's PID):
+/// a bundle can list 100,000 listeners and 100,000 processes, and a scan of the tasklist per
+/// listener made that quadratic (issue 13).
 fn run(ev: &Evidence) -> Vec<Finding> {
     let (port, _) = ev.rdp_port();
     let Some(ts_pid) = ev.termservice_pid() else {
@@ -33,11 +36,14 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         // tasklist names the holder and it is not an svchost hosting TermService.
         return foreign_by_name(ev, port);
     };
+    let ts_pid = Some(ts_pid);
     let mut out = Vec::new();
     for n in &ev.netstat {
         for s in n.value.tcp_listeners(port) {
             match s.pid {
-                Some(pid) if pid != ts_pid => out.push(finding(ev, &n.artifact, s, port, pid)),
+                Some(pid) if Some(pid) != ts_pid => {
+                    out.push(finding(ev, &n.artifact, s, port, pid, ts_pid))
+                }
                 _ => {}
             }
         }
@@ -58,7 +64,7 @@ fn foreign_by_name(ev: &Evidence, port: u16) -> Vec<Finding> {
                 .iter()
                 .any(|x| x.eq_ignore_ascii_case("TermService"));
             if !hosts_ts {
-                out.push(finding(ev, &n.artifact, s, port, pid));
+                out.push(finding(ev, &n.artifact, s, port, pid, None));
             }
         }
     }
@@ -76,6 +82,7 @@ fn finding(
     s: &crate::evidence::Socket,
     port: u16,
     pid: u32,
+    ts_pid: Option<u32>,
 ) -> Finding {
     let mut f = Finding::new(&CHECK, "")
         .fact("port", port)
@@ -120,10 +127,9 @@ fn finding(
         None => format!("PID {pid} (not in tasklist)"),
     };
     f.title = format!("TCP port {port} is held by {who}, not Remote Desktop Services");
-    f.message =
-        format!(
+    f.message = format!(
         "netstat shows TCP port {port} LISTENING under {who}; TermService{} cannot own the port.",
-        ev.termservice_pid().map(|p| format!(" (PID {p})")).unwrap_or_default()
+        ts_pid.map(|p| format!(" (PID {p})")).unwrap_or_default()
     );
     f
 }

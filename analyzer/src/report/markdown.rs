@@ -21,13 +21,31 @@ use std::fmt::Write;
 /// would open a list or heading is escaped too, and line breaks become spaces (a blank line
 /// would end the list item or table row). Other punctuation is left alone so that the raw
 /// paste stays readable.
+///
+/// A word GitHub or GitLab would turn into a link or a notification (a URL, a `www.` name, an
+/// e-mail address, an `@mention`, an `#123` reference) goes into a code span instead: escaping
+/// does not stop the GFM autolinker from linking an address, and nothing but a code span stops
+/// GitHub from notifying `@someone`.
 pub fn text(s: &str) -> String {
     let flat = one_line(s);
     let s = neutralize(&flat);
     let mut out = String::with_capacity(s.len() + 8);
     let lead = s.len() - s.trim_start().len();
     let digits = s[lead..].chars().take_while(char::is_ascii_digit).count();
+    let mut skip_to = 0;
     for (i, c) in s.char_indices() {
+        if i < skip_to {
+            continue;
+        }
+        if i == 0 || s[..i].ends_with(char::is_whitespace) {
+            let word_end = s[i..].find(char::is_whitespace).map_or(s.len(), |e| i + e);
+            let word = &s[i..word_end];
+            if would_link(word) {
+                out.push_str(&code(word, true));
+                skip_to = word_end;
+                continue;
+            }
+        }
         let at_start = i == lead && matches!(c, '-' | '+' | '=' | '#');
         let list_dot = digits > 0
             && i == lead + digits
@@ -46,6 +64,21 @@ pub fn text(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether a word would become a link or a mention on a GFM renderer (GitHub, GitLab): a
+/// scheme (`http://`, `mailto:`), a `www.` name, an address or mention (`@`), a `#123`
+/// reference.
+fn would_link(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    lower.contains("://")
+        || lower.contains("www.")
+        || lower.contains("mailto:")
+        || word.contains('@')
+        || word
+            .split('#')
+            .skip(1)
+            .any(|after| after.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Line breaks and tabs as spaces (before [`neutralize`], which would mark a CR).
@@ -245,6 +278,16 @@ mod tests {
         assert_eq!(text("0.1.0"), "0.1.0");
         assert_eq!(text("C:\\Windows it's 1.5"), "C:\\\\Windows it's 1.5");
         assert_eq!(text("**bold**"), "\\*\\*bold\\*\\*");
+    }
+
+    #[test]
+    fn links_and_mentions_become_code_spans() {
+        assert_eq!(
+            text("ask @octocat at a@b.example or www.x.example, see #12 and http://e.example"),
+            "ask `@octocat` at `a@b.example` or `www.x.example,` see `#12` and `http://e.example`"
+        );
+        assert_eq!(text("x|@y"), "`x\\|@y`");
+        assert_eq!(text("C# 1.5"), "C# 1.5");
     }
 
     #[test]

@@ -264,21 +264,32 @@ fn parse_status(ev: &Evidence, a: &crate::evidence::ArtifactStatus) -> String {
     }
 }
 
-/// Replaces characters that would let bundle text disguise itself when shown to a person:
-/// control characters (terminal escape sequences, NUL) except newline and tab, and the Unicode
-/// bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C),
-/// with which `evil\u{202E}txt.exe` displays as `evilexe.txt`. Each becomes U+FFFD, visibly.
+/// Whether `c` lets bundle text disguise itself when shown to a person: control characters
+/// (terminal escape sequences, NUL, the C1 range with U+009B, the 8-bit CSI) except newline and
+/// tab; the bidirectional overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069, U+200E,
+/// U+200F, U+061C), with which `evil\u{202E}txt.exe` displays as `evilexe.txt`; and the
+/// invisible characters that can make two names look alike or hide text: zero-width spaces and
+/// joiners (U+200B-U+200D, U+2060-U+2064, U+FEFF), the soft hyphen, the Hangul and Mongolian
+/// fillers, variation selectors, interlinear annotations and the Unicode tag characters
+/// (U+E0000-U+E007F, which carry hidden ASCII).
+pub fn is_disguising(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}'
+            | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Replaces the characters of [`is_disguising`] with U+FFFD, visibly.
 pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-    };
-    if !s.chars().any(bad) {
+    if !s.chars().any(is_disguising) {
         return std::borrow::Cow::Borrowed(s);
     }
     std::borrow::Cow::Owned(
         s.chars()
-            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .map(|c| if is_disguising(c) { '\u{FFFD}' } else { c })
             .collect(),
     )
 }
