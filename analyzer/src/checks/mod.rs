@@ -81,6 +81,8 @@ register! {
     rdp_certificate_events,
     incomplete_connections,
     event_log_damaged,
+    crash_on_audit_fail,
+    blank_password,
     artifact_unreadable,
     collection_step_failed,
     not_elevated,
