@@ -83,6 +83,8 @@ register! {
     event_log_damaged,
     crash_on_audit_fail,
     blank_password,
+    termservice_crashed,
+    firewall_shields_up,
     artifact_unreadable,
     collection_step_failed,
     not_elevated,

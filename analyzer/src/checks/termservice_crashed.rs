@@ -1,0 +1,198 @@
+//! RDP071: Remote Desktop Services (TermService) terminated unexpectedly.
+//!
+//! TermService runs in a shared svchost (`netsvcs` or its own `termsvcs` group); when the
+//! process dies (a fault in termsrv.dll or rdpcorets.dll, or svchost killed), the Service
+//! Control Manager logs 7034 ("terminated unexpectedly, N time(s)") or, when a recovery
+//! action is configured, 7031 (the same, and which action it takes next). While it is down
+//! every RDP connection fails. The service is named by display name in `param1` (localized)
+//! and by key name in the UTF-16 `Binary` (`TermService`, or `TermService/4` in 7036); the
+//! key name is used when present. A later 7036 "entered the running state" means it came
+//! back: that is a past crash (warning), not a present outage.
+
+use super::{Check, EvidenceRef, Finding, Severity};
+use crate::evidence::{summarize_event, EventSource, Evidence};
+use crate::parse::evtx::Event;
+use crate::parse::identify::Kind;
+
+pub static CHECK: Check = Check {
+    id: "RDP071",
+    name: "termservice-crashed",
+    severity: Severity::Error,
+    title: "Remote Desktop Services crashed (terminated unexpectedly)",
+    explanation: "The System log has Service Control Manager event 7031 or 7034 for \
+                  TermService: the process hosting Remote Desktop Services died. While it is \
+                  down no RDP connection is accepted; repeated crashes make connections fail \
+                  intermittently.",
+    remediation: "Look in the Application log for event 1000 (faulting module termsrv.dll, \
+                  rdpcorets.dll or a third-party DLL loaded into the svchost) at the crash \
+                  time; install the latest cumulative update, remove third-party RDP add-ons \
+                  (see RDP047), and set TermService recovery to restart the service \
+                  (sc failure TermService reset= 86400 actions= restart/60000).",
+    needs: &[Kind::Evtx],
+    fixture: "fixtures/termservice-crashed",
+    requires: None,
+    run,
+};
+
+/// The service key name from an SCM event's `Binary` (UTF-16LE hex, `TermService/4`).
+fn key_name(e: &Event) -> Option<String> {
+    let hex = e.get("Binary")?;
+    let bytes: Vec<u8> = hex
+        .as_bytes()
+        .chunks(2)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .filter_map(|s| u8::from_str_radix(s, 16).ok())
+        .collect();
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| match c {
+            [lo, hi] => u16::from_le_bytes([*lo, *hi]),
+            _ => 0,
+        })
+        .take_while(|u| *u != 0)
+        .collect();
+    let s = String::from_utf16_lossy(&units);
+    let name = s.split('/').next().unwrap_or("").trim().to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Whether `e` is about TermService itself (not UmRdpService, whose display name starts the same).
+fn is_termservice(e: &Event) -> bool {
+    match key_name(e) {
+        Some(k) => k.eq_ignore_ascii_case("TermService"),
+        None => e.get("param1").is_some_and(|n| {
+            let n = n.trim();
+            n.eq_ignore_ascii_case("Remote Desktop Services")
+                || n.eq_ignore_ascii_case("Remotedesktopdienste")
+        }),
+    }
+}
+
+fn run(ev: &Evidence) -> Vec<Finding> {
+    let events: Vec<(&str, &Event)> = ev
+        .events_from(EventSource::ServiceControlManager, &[7031, 7034, 7036])
+        .into_iter()
+        .filter(|(_, e)| is_termservice(e))
+        .collect();
+    let crashes: Vec<&(&str, &Event)> = events
+        .iter()
+        .filter(|(_, e)| e.event_id != 7036)
+        .collect();
+    let Some(&&(artifact, last)) = crashes.last() else {
+        return Vec::new();
+    };
+    let recovered = events.iter().any(|(_, e)| {
+        e.event_id == 7036
+            && e.time > last.time
+            && e.get("param2")
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("running"))
+    });
+    let mut message = format!(
+        "Remote Desktop Services terminated unexpectedly {} time(s) in the System log, last at {}.",
+        crashes.len(),
+        last.time
+    );
+    let mut f = Finding::new(&CHECK, String::new());
+    if recovered {
+        message.push_str(
+            " It entered the running state again afterwards (7036): it crashed and recovered; \
+             connections failed while it was down.",
+        );
+        f = f
+            .severity(Severity::Warning)
+            .title("Remote Desktop Services crashed and was restarted");
+    } else {
+        message.push_str(" No later 7036 shows it running again.");
+    }
+    f = f
+        .fact("count", crashes.len())
+        .fact("last", &last.time)
+        .fact("recovered", recovered)
+        .evidence(EvidenceRef::record(
+            artifact,
+            last.record_id,
+            summarize_event(last),
+        ));
+    f.message = message;
+    vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::testing::{event, evidence_from_xml};
+
+    const SCM: &str = "Service Control Manager";
+    // "TermService" and "TermService/4" as UTF-16LE hex, as Windows writes them.
+    const TS: &str = "5400650072006D0053006500720076006900630065000000";
+    const TS4: &str = "5400650072006D0053006500720076006900630065002F0034000000";
+    const UMRDP: &str = "55006D0052006400700053006500720076006900630065000000";
+
+    fn crash(id: u32, rid: u64, time: &str, name: &str, bin: &str) -> String {
+        event(
+            SCM,
+            "System",
+            id,
+            rid,
+            time,
+            &[("param1", name), ("param2", "1"), ("Binary", bin)],
+        )
+    }
+
+    #[test]
+    fn crash_is_error_until_running_again() {
+        let c = crash(
+            7034,
+            5,
+            "2026-03-01T09:00:00.0000000Z",
+            "Remote Desktop Services",
+            TS,
+        );
+        let out = run(&evidence_from_xml(&[("System.xml", &c)]));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Error);
+        let up = event(
+            SCM,
+            "System",
+            7036,
+            6,
+            "2026-03-01T09:01:00.0000000Z",
+            &[
+                ("param1", "Remote Desktop Services"),
+                ("param2", "running"),
+                ("Binary", TS4),
+            ],
+        );
+        let both = [c.clone(), up.clone()].join("\r\n");
+        let out = run(&evidence_from_xml(&[("System.xml", &both)]));
+        assert_eq!(out[0].severity, Severity::Warning);
+        assert_eq!(out[0].facts["recovered"], "true");
+        // Running before the crash is not a recovery.
+        let up_before = up.replace("09:01:00", "08:00:00");
+        let both = [up_before, c].join("\r\n");
+        let out = run(&evidence_from_xml(&[("System.xml", &both)]));
+        assert_eq!(out[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn other_services_are_ignored() {
+        // UmRdpService's display name starts with TermService's; the key name decides.
+        let c = crash(
+            7031,
+            5,
+            "2026-03-01T09:00:00.0000000Z",
+            "Remote Desktop Services UserMode Port Redirector",
+            UMRDP,
+        );
+        assert!(run(&evidence_from_xml(&[("System.xml", &c)])).is_empty());
+        let no_binary = event(
+            SCM,
+            "System",
+            7034,
+            5,
+            "2026-03-01T09:00:00.0000000Z",
+            &[("param1", "Remote Desktop Services UserMode Port Redirector")],
+        );
+        assert!(run(&evidence_from_xml(&[("System.xml", &no_binary)])).is_empty());
+    }
+}
