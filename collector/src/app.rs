@@ -89,7 +89,7 @@ pub fn run(
     let clock = Instant::now();
     let started = SystemTime::now();
     if let Some(volume) = &opts.collect.offline {
-        return run_offline(source, volume, opts, cwd, temp_root, out, clock, started);
+        return run_offline(source, volume, opts, cwd, out, clock, started);
     }
     let facts = source.system_facts();
     let _ = writeln!(
@@ -157,11 +157,7 @@ for example: rdp-collect --output %USERPROFILE%\\Desktop",
         scratch.path(),
         writer,
         out,
-    )
-    .and_then(|(w, outcome)| {
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        Ok((file, outcome))
-    });
+    );
     let scratch_path = scratch.path().to_path_buf();
     if let Err(e) = scratch.remove() {
         let _ = writeln!(
@@ -170,21 +166,30 @@ for example: rdp-collect --output %USERPROFILE%\\Desktop",
             scratch_path.display()
         );
     }
-    let (file, outcome) = match result {
+    finish(out, &final_path, pending, result, facts.elevated, clock)
+}
+
+/// Flushes the written zip, moves it to `final_path` and says where it is; a failure on the way
+/// is reported and exits with [`EXIT_WRITE_FAILED`]. The last step of a live and an offline run.
+fn finish(
+    out: &mut dyn Write,
+    final_path: &Path,
+    pending: PendingFile,
+    written: io::Result<(BufWriter<std::fs::File>, collect::Outcome)>,
+    elevated: Option<bool>,
+    clock: Instant,
+) -> RunResult {
+    let committed = written
+        .and_then(|(w, outcome)| Ok((w.into_inner().map_err(|e| e.into_error())?, outcome)))
+        .and_then(|(file, outcome)| Ok((pending.commit(file)?, outcome)));
+    let (zip, outcome) = match committed {
         Ok(x) => x,
         Err(e) => {
-            report_write_error(out, &final_path, &e);
+            report_write_error(out, final_path, &e);
             return failed(EXIT_WRITE_FAILED);
         }
     };
-    let zip = match pending.commit(file) {
-        Ok(p) => p,
-        Err(e) => {
-            report_write_error(out, &final_path, &e);
-            return failed(EXIT_WRITE_FAILED);
-        }
-    };
-    report_done(out, &zip, &outcome, facts.elevated, clock);
+    report_done(out, &zip, &outcome, elevated, clock);
     RunResult {
         exit_code: EXIT_OK,
         zip: Some(zip),
@@ -193,13 +198,11 @@ for example: rdp-collect --output %USERPROFILE%\\Desktop",
 }
 
 /// `--offline VOLUME`: the files of a Windows volume that does not run, into the same zip.
-#[allow(clippy::too_many_arguments)]
 fn run_offline(
     source: &mut dyn Source,
     volume: &Path,
     opts: &CliOptions,
     cwd: &Path,
-    _temp_root: &Path,
     out: &mut dyn Write,
     clock: Instant,
     started: SystemTime,
@@ -238,31 +241,8 @@ drive letter or folder of the attached disk, for example: rdp-collect --offline 
     let _ = writeln!(out, "Writing {}", pending.temp_path().display());
     let writer = BufWriter::with_capacity(256 * 1024, file);
     let result =
-        crate::offline::collect_offline(volume, &opts.collect, elevated, started, writer, out)
-            .and_then(|(w, outcome)| {
-                let file = w.into_inner().map_err(|e| e.into_error())?;
-                Ok((file, outcome))
-            });
-    let (file, outcome) = match result {
-        Ok(x) => x,
-        Err(e) => {
-            report_write_error(out, &final_path, &e);
-            return failed(EXIT_WRITE_FAILED);
-        }
-    };
-    let zip = match pending.commit(file) {
-        Ok(p) => p,
-        Err(e) => {
-            report_write_error(out, &final_path, &e);
-            return failed(EXIT_WRITE_FAILED);
-        }
-    };
-    report_done(out, &zip, &outcome, elevated, clock);
-    RunResult {
-        exit_code: EXIT_OK,
-        zip: Some(zip),
-        outcome: Some(outcome),
-    }
+        crate::offline::collect_offline(volume, &opts.collect, elevated, started, writer, out);
+    finish(out, &final_path, pending, result, elevated, clock)
 }
 
 fn os_text(os: &crate::bundle::OsInfo) -> String {
