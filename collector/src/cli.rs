@@ -29,6 +29,33 @@ pub struct ProbeOptions {
 /// Longest `--timeout` of a probe attempt, in seconds.
 const MAX_PROBE_TIMEOUT_SECS: u64 = 120;
 
+/// An argument as text, with its option name and inline value: `--name=value` gives
+/// (`--name=value`, `--name`, `value`); any other argument is its own name, with no value.
+fn split_arg(raw: &OsString) -> Result<(String, String, Option<String>), String> {
+    let arg = raw
+        .to_str()
+        .ok_or_else(|| format!("unreadable argument {raw:?}"))?
+        .to_string();
+    let (name, inline) = match arg.split_once('=') {
+        Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+        _ => (arg.clone(), None),
+    };
+    Ok((arg, name, inline))
+}
+
+/// The value of option `name`: given inline (`--name=value`) or as the next argument.
+fn arg_value(
+    inline: &Option<String>,
+    args: &mut impl Iterator<Item = OsString>,
+    name: &str,
+    what: &str,
+) -> Result<OsString, String> {
+    match inline {
+        Some(v) => Ok(OsString::from(v)),
+        None => args.next().ok_or_else(|| format!("{name} needs {what}")),
+    }
+}
+
 fn parse_probe<I: Iterator<Item = OsString>>(mut args: I) -> Result<Action, String> {
     use crate::probe::remote::{self, RemoteOptions};
     let mut target = None;
@@ -36,20 +63,8 @@ fn parse_probe<I: Iterator<Item = OsString>>(mut args: I) -> Result<Action, Stri
     let mut timeout = Duration::from_secs(3);
     let mut output = None;
     while let Some(raw) = args.next() {
-        let arg = raw
-            .to_str()
-            .ok_or_else(|| format!("unreadable argument {raw:?}"))?
-            .to_string();
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |what: &str| -> Result<OsString, String> {
-            match &inline {
-                Some(v) => Ok(OsString::from(v)),
-                None => args.next().ok_or_else(|| format!("{name} needs {what}")),
-            }
-        };
+        let (arg, name, inline) = split_arg(&raw)?;
+        let mut value = |what: &str| arg_value(&inline, &mut args, &name, what);
         match name.as_str() {
             "-h" | "--help" | "/?" | "-?" => return Ok(Action::Help),
             "-n" | "--count" => {
@@ -124,20 +139,8 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Action, String
         return parse_probe(args);
     }
     while let Some(raw) = args.next() {
-        let arg = raw
-            .to_str()
-            .ok_or_else(|| format!("unreadable argument {raw:?}"))?
-            .to_string();
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |what: &str| -> Result<OsString, String> {
-            match &inline {
-                Some(v) => Ok(OsString::from(v)),
-                None => args.next().ok_or_else(|| format!("{name} needs {what}")),
-            }
-        };
+        let (arg, name, inline) = split_arg(&raw)?;
+        let mut value = |what: &str| arg_value(&inline, &mut args, &name, what);
         match name.as_str() {
             "-h" | "--help" | "/?" | "-?" | "/h" | "/help" => return Ok(Action::Help),
             "-V" | "--version" => return Ok(Action::Version),
