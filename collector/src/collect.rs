@@ -382,6 +382,27 @@ struct Collector<'a, W: Write + Seek> {
     rdp_port: Result<u16, String>,
 }
 
+/// Writes `manifest` (with the records of what was written) at the end of the zip and gives
+/// back the writer with the run's outcome: the last step of a live and an offline collection.
+pub(crate) fn finish_bundle<W: Write + Seek>(
+    zip: BundleWriter<W>,
+    manifest: Manifest,
+    missing: Vec<Missing>,
+) -> io::Result<(W, Outcome)> {
+    let records_manifest = Manifest {
+        artifacts: zip.records().to_vec(),
+        ..manifest.clone()
+    };
+    let writer = zip.finish(manifest)?;
+    Ok((
+        writer,
+        Outcome {
+            manifest: records_manifest,
+            missing,
+        },
+    ))
+}
+
 /// Runs every step of [`plan`] against `source` and writes the bundle into `writer`: artifacts as
 /// they come (nothing large is held in memory), the manifest last. `scratch` is a private folder
 /// for files tools write themselves. `Err` only when writing the zip failed.
@@ -446,19 +467,7 @@ pub fn collect<W: Write + Seek>(
         artifacts: Vec::new(),
         offline: None,
     };
-    let records_manifest = Manifest {
-        artifacts: c.zip.records().to_vec(),
-        ..manifest.clone()
-    };
-    let missing = c.missing;
-    let writer = c.zip.finish(manifest)?;
-    Ok((
-        writer,
-        Outcome {
-            manifest: records_manifest,
-            missing,
-        },
-    ))
+    finish_bundle(c.zip, manifest, c.missing)
 }
 
 /// UTC time as RFC 3339 with seconds, e.g. `2026-01-01T10:00:00Z`.

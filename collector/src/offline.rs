@@ -13,7 +13,7 @@
 //! The manifest's `offline` field names the volume; the analyzer then reports "offline disk".
 
 use crate::bundle::{ArtifactRecord, BundleWriter, Manifest, Status, FORMAT_VERSION};
-use crate::collect::{rfc3339, CollectOptions, Missing, Outcome, COLLECTOR_VERSION};
+use crate::collect::{finish_bundle, rfc3339, CollectOptions, Missing, Outcome, COLLECTOR_VERSION};
 use std::fs;
 use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -243,19 +243,7 @@ pub fn collect_offline<W: Write + Seek>(
         artifacts: Vec::new(),
         offline: Some(volume.display().to_string()),
     };
-    let records_manifest = Manifest {
-        artifacts: c.zip.records().to_vec(),
-        ..manifest.clone()
-    };
-    let missing = c.missing;
-    let writer = c.zip.finish(manifest)?;
-    Ok((
-        writer,
-        Outcome {
-            manifest: records_manifest,
-            missing,
-        },
-    ))
+    finish_bundle(c.zip, manifest, c.missing)
 }
 
 #[cfg(test)]
