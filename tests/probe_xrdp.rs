@@ -18,7 +18,7 @@ const XRDP: &str = "/usr/sbin/xrdp";
 const TEST_KEY_DER: &[u8] = include_bytes!("../collector/src/probe/testdata/key.pk8.der");
 
 fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = remote::base64(der);
+    let b64 = rdp_collect::bundle::base64::encode(der);
     let lines: Vec<&str> = b64
         .as_bytes()
         .chunks(64)

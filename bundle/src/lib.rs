@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, Write};
 
+pub mod base64;
 pub mod regfile;
 
 /// Version of the bundle layout and manifest schema. Bump on incompatible change.

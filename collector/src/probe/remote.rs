@@ -346,7 +346,7 @@ fn describe_certificate(der: &[u8]) -> ServedCertificate {
     use sha1::{Digest, Sha1};
     let mut out = ServedCertificate {
         thumbprint: hex::encode_upper(Sha1::digest(der)),
-        der_base64: base64(der),
+        der_base64: crate::bundle::base64::encode(der),
         ..ServedCertificate::default()
     };
     if let Ok((_, c)) = x509_parser::parse_x509_certificate(der) {
@@ -359,28 +359,6 @@ fn describe_certificate(der: &[u8]) -> ServedCertificate {
         };
         out.not_before = t(&c.validity().not_before);
         out.not_after = t(&c.validity().not_after);
-    }
-    out
-}
-
-/// Standard base64 (RFC 4648, padded): a few hundred bytes of certificate, not worth a crate.
-pub fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(A[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
     }
     out
 }
