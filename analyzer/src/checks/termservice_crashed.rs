@@ -26,7 +26,7 @@ pub static CHECK: Check = Check {
     remediation: "Look in the Application log for event 1000 (faulting module termsrv.dll, \
                   rdpcorets.dll or a third-party DLL loaded into the svchost) at the crash \
                   time; install the latest cumulative update, remove third-party RDP add-ons \
-                  (see RDP047), and set TermService recovery to restart the service \
+                  (see RDP030), and set TermService recovery to restart the service \
                   (sc failure TermService reset= 86400 actions= restart/60000).",
     needs: &[Kind::Evtx],
     fixture: "fixtures/termservice-crashed",
@@ -36,13 +36,7 @@ pub static CHECK: Check = Check {
 
 /// The service key name from an SCM event's `Binary` (UTF-16LE hex, `TermService/4`).
 fn key_name(e: &Event) -> Option<String> {
-    let hex = e.get("Binary")?;
-    let bytes: Vec<u8> = hex
-        .as_bytes()
-        .chunks(2)
-        .filter_map(|c| std::str::from_utf8(c).ok())
-        .filter_map(|s| u8::from_str_radix(s, 16).ok())
-        .collect();
+    let bytes = hex::decode(e.get("Binary")?.trim()).ok()?;
     let units: Vec<u16> = bytes
         .chunks(2)
         .map(|c| match c {
