@@ -588,7 +588,6 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
             });
             continue;
         };
-        let cap = guard.cap(e.uncompressed);
         let start = consumed_total();
         let read = zip
             .by_index(index)
@@ -597,7 +596,6 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
                 guard.read(
                     &mut entry,
                     &label,
-                    cap,
                     e.uncompressed,
                     e.compressed,
                     &bundle.budget,
@@ -608,7 +606,6 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
     }
     let mut reader = zip.into_inner();
     for (e, label) in firsts_of_repeats {
-        let cap = guard.cap(e.uncompressed);
         let start = consumed_total();
         let read = reader
             .seek(std::io::SeekFrom::Start(e.header_start))
@@ -623,7 +620,6 @@ fn read_zip<R: Read + Seek + Send>(reader: R, limits: &Limits) -> Result<Bundle,
                 guard.read(
                     &mut entry,
                     &label,
-                    cap,
                     e.uncompressed,
                     e.compressed,
                     &bundle.budget,
@@ -1074,26 +1070,23 @@ impl<'l> InputGuard<'l> {
         (cap, over)
     }
 
-    /// Inflates an entry within `cap` bytes, its own ratio, the input-wide ratio and the memory
-    /// budget. The ratios are checked as bytes arrive against what the decompressor has
+    /// Inflates an entry within the size limits left for it ([`InputGuard::cap`] of the
+    /// `declared` size; an event log is streamed past them), its own ratio, the input-wide ratio
+    /// and the memory budget. The ratios are checked as bytes arrive against what the decompressor has
     /// consumed so far (`consumed()` gives this entry's count, which may run ahead of it by a
     /// read buffer, never behind), so neither a lying header nor a long
     /// entry gets far: a 10 GB run of zeros is refused after a few MiB. The entry's kind is
     /// judged from its first [`HEAD`] bytes; past its room in the budget it stops inflating.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one entry's bounds, each from a different guard"
-    )]
     fn read(
         &mut self,
         r: &mut (impl Read + Send),
         label: &str,
-        (cap, over): (u64, Option<String>),
         declared: u64,
         compressed: u64,
         budget: &Budget,
         consumed: impl Fn() -> u64 + Send,
     ) -> Result<Kept, Refusal> {
+        let (cap, over) = self.cap(declared);
         let max_ratio = self.limits.max_ratio;
         let before = self.compressed;
         self.compressed = self.compressed.saturating_add(compressed);
