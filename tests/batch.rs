@@ -3,43 +3,15 @@
 //! text table. No timing here: speed and memory are measured by running the release binary
 //! (README, "Many bundles at once").
 
+mod fixture_tree;
+
+use fixture_tree::zip_dir;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn files_of(dir: &Path, base: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    for e in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
-        let p = e.path();
-        if p.is_dir() {
-            files_of(&p, base, out);
-        } else if p.file_name().is_some_and(|n| n != "expected.json") {
-            let rel = p
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, std::fs::read(&p).unwrap()));
-        }
-    }
-}
-
-fn zip_dir(dir: &Path) -> Vec<u8> {
-    let mut files = Vec::new();
-    files_of(dir, dir, &mut files);
-    files.sort();
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in files {
-        w.start_file(name, opts).unwrap();
-        w.write_all(&data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// A folder of `n` zips cycling through the fixtures (named so their order is the fixtures'),

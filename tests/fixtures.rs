@@ -12,10 +12,12 @@
 //!
 //! Adding a scenario is adding a folder; no code changes.
 
+mod fixture_tree;
+
+use fixture_tree::zip_dir;
 use rdp_analyze::bundle::{self, Limits};
 use rdp_analyze::report::Report;
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn fixtures_dir() -> PathBuf {
@@ -31,41 +33,6 @@ fn scenario_dirs() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().map(Result::unwrap) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if rel != "expected.json" {
-                    out.push((rel, std::fs::read(&p).unwrap()));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn zip_dir(dir: &Path) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in files_of(dir) {
-        w.start_file(name, opts).unwrap();
-        w.write_all(&data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 fn check(name: &str, report: &Value, expected: &Value) -> Vec<String> {
