@@ -244,16 +244,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .chain(&spray)
         .map(|s| s.source.clone())
         .collect();
-    if let Some(f) = source_finding("brute-force", brute, |s| {
+    if let Some((f, first)) = source_finding("brute-force", brute, |s| {
         format!("{} failures in 10 minutes", s.peak_failures)
     }) {
-        out.push(one_story(ev, f, &floods));
+        out.push(one_story(ev, f, first, &floods));
     }
     let spray_found = !spray.is_empty();
-    if let Some(f) = source_finding("password-spray", spray, |s| {
+    if let Some((f, first)) = source_finding("password-spray", spray, |s| {
         format!("{} user names in 10 minutes", s.peak_users)
     }) {
-        out.push(one_story(ev, f, &floods));
+        out.push(one_story(ev, f, first, &floods));
     }
     if !spray_found {
         out.extend(distributed_spray(&all));
@@ -265,8 +265,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 
 /// Adds to a guessing finding what the other logs say about its top source: the RDP
 /// connections RdpCoreTS counted from it, and a logon from it that succeeded after the guessing
-/// began (the question every such finding raises).
-fn one_story(ev: &Evidence, mut f: Finding, floods: &[Flood<'_>]) -> Finding {
+/// began at `first_failure` (unix ms; the question every such finding raises).
+fn one_story(ev: &Evidence, mut f: Finding, first_failure: i64, floods: &[Flood<'_>]) -> Finding {
     let Some(source) = f.facts.get("top_source").cloned() else {
         return f;
     };
@@ -286,9 +286,7 @@ fn one_story(ev: &Evidence, mut f: Finding, floods: &[Flood<'_>]) -> Finding {
                 summarize_event(fl.last.1),
             ));
     }
-    let first = f.facts.get("first_failure_ms").and_then(|t| t.parse::<i64>().ok());
-    f.facts.remove("first_failure_ms");
-    if let Some((a, e)) = first.and_then(|t| logon_after(ev, &source, t)) {
+    if let Some((a, e)) = logon_after(ev, &source, first_failure) {
         let who = event_account(e).map(|a| a.display()).unwrap_or_default();
         f.message.push_str(&format!(
             " Then a logon from {source} succeeded ({who} at {}): if that was not the account's \
@@ -304,12 +302,13 @@ fn one_story(ev: &Evidence, mut f: Finding, floods: &[Flood<'_>]) -> Finding {
     f
 }
 
-/// One finding for the sources of one kind, the worst first.
+/// One finding for the sources of one kind, the worst first, with when the top source's first
+/// failure was (unix ms).
 fn source_finding(
     kind: &str,
     mut sources: Vec<Source<'_>>,
     peak: impl Fn(&Source<'_>) -> String,
-) -> Option<Finding> {
+) -> Option<(Finding, i64)> {
     if sources.is_empty() {
         return None;
     }
@@ -356,8 +355,7 @@ fn source_finding(
     .fact("top_source", &top.source)
     .fact("sources", sources.len())
     .fact("failures", total)
-    .fact("users", top.users.len())
-    .fact("first_failure_ms", top.first_millis);
+    .fact("users", top.users.len());
     for s in sources.iter().take(3) {
         f = f.evidence(EvidenceRef::record(
             s.last_artifact,
@@ -365,7 +363,8 @@ fn source_finding(
             summarize_event(s.last),
         ));
     }
-    Some(f)
+    let first = top.first_millis;
+    Some((f, first))
 }
 
 /// Failures across many user names from several sources in one window.

@@ -51,7 +51,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         }
     }
     let mut events = support::provider_events(ev, &[34], "LocalSessionManager");
-    events.retain(|(log, e)| !logons_accepted_after(ev, log, e));
+    let sessions = LastSessions::of(ev);
+    events.retain(|(log, e)| !sessions.after(log, e));
     if flags.is_empty() && events.is_empty() {
         return Vec::new();
     }
@@ -79,17 +80,42 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     vec![f]
 }
 
-/// Whether the machine that logged `e` (event 34, in `log`) gave a session after it: setup was
-/// over. The same machine is the same computer name or the same log file: setup is when a
-/// machine gets its final name, so the OOBE events of a real DC name `WIN-…` and its later
-/// logons the DC's own name, in one log.
-fn logons_accepted_after(ev: &Evidence, log: &str, e: &crate::parse::evtx::Event) -> bool {
-    let later = |a: &str, x: &crate::parse::evtx::Event| {
-        x.time > e.time && (a == log || x.computer.eq_ignore_ascii_case(&e.computer))
-    };
-    support::provider_events(ev, &[21, 22, 25], "LocalSessionManager")
-        .iter()
-        .any(|(a, x)| later(a, x))
+/// The latest session the Local Session Manager gave (21/22/25), per log and per computer:
+/// gathered once, so each event 34 is judged by two look-ups.
+struct LastSessions<'a> {
+    by_log: std::collections::HashMap<&'a str, &'a str>,
+    by_computer: std::collections::HashMap<String, &'a str>,
+}
+
+impl<'a> LastSessions<'a> {
+    fn of(ev: &'a Evidence) -> Self {
+        let mut by_log: std::collections::HashMap<&str, &str> = Default::default();
+        let mut by_computer: std::collections::HashMap<String, &str> = Default::default();
+        for (log, e) in support::provider_events(ev, &[21, 22, 25], "LocalSessionManager") {
+            let t = e.time.as_str();
+            let latest = by_log.entry(log).or_default();
+            *latest = (*latest).max(t);
+            let latest = by_computer.entry(e.computer.to_ascii_lowercase()).or_default();
+            *latest = (*latest).max(t);
+        }
+        LastSessions {
+            by_log,
+            by_computer,
+        }
+    }
+
+    /// Whether the machine that logged `e` (event 34, in `log`) gave a session after it: setup
+    /// was over. The same machine is the same computer name or the same log file: setup is when
+    /// a machine gets its final name, so the OOBE events of a real DC name `WIN-…` and its later
+    /// logons the DC's own name, in one log.
+    fn after(&self, log: &str, e: &crate::parse::evtx::Event) -> bool {
+        let t = e.time.as_str();
+        self.by_log.get(log).is_some_and(|l| *l > t)
+            || self
+                .by_computer
+                .get(&e.computer.to_ascii_lowercase())
+                .is_some_and(|l| *l > t)
+    }
 }
 
 /// Not evaluated without the Setup key or the LocalSessionManager log.
