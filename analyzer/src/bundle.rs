@@ -981,14 +981,20 @@ fn zipped_machine_keys(names: &[String], root: &str) -> Option<(String, Vec<Stri
 
 /// Reads one regular file into `bundle` within the limits (a symbolic link is not followed).
 fn read_one(bundle: &mut Bundle, path: &Path, label: String, limits: &Limits, total: &mut u64) {
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return;
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            bundle.problems.push(InputProblem {
+                path: label,
+                message: format!("its metadata cannot be read ({e}); not read"),
+            });
+            return;
+        }
     };
-    if meta.is_symlink() {
+    if let Some(what) = not_a_file(&meta) {
         bundle.problems.push(InputProblem {
             path: label,
-            message: "a symbolic link; not followed (it could point anywhere on this machine)"
-                .into(),
+            message: what.into(),
         });
         return;
     }
