@@ -72,6 +72,11 @@ pub const RDP_EVENT_IDS: &[u32] = &[
     36874, 36888, 5719, 7000, 7001, 7023, 7024, 7031, 7034, 7036,
 ];
 
+/// Event ids the RDP checks read only from one provider, because the id is common to many:
+/// `1` or `41` mean something else in every other provider's manifest, and keeping them all
+/// would fill [`MAX_EVENTS`] with noise. Matched case-insensitively on `Provider/@Name`.
+pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[];
+
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a
 /// reconnect to a locked session logs) and CachedRemoteInteractive (12). A server logs
 /// thousands of network (3) and service (5) logons for each of these.
@@ -246,6 +251,8 @@ pub struct EventLog {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {
     pub ids: Vec<u32>,
+    /// Ids kept only when the event's provider is the one named (see [`RDP_PROVIDER_EVENTS`]).
+    pub provider_ids: Vec<(&'static str, &'static [u32])>,
     /// For logon and logoff events (4624, 4634), the `LogonType`s to keep.
     pub logon_types: Vec<u32>,
 }
@@ -260,7 +267,7 @@ impl EventFilter {
     pub fn ids(ids: &[u32]) -> Self {
         EventFilter {
             ids: ids.to_vec(),
-            logon_types: Vec::new(),
+            ..EventFilter::default()
         }
     }
 
@@ -269,20 +276,34 @@ impl EventFilter {
     pub fn rdp() -> Self {
         EventFilter {
             ids: RDP_EVENT_IDS.to_vec(),
+            provider_ids: RDP_PROVIDER_EVENTS.to_vec(),
             logon_types: RDP_LOGON_TYPES.to_vec(),
         }
     }
 
+    /// Whether an event of this id may be kept, before its provider is known.
     pub fn wants(&self, id: u32) -> bool {
-        self.ids.is_empty() || self.ids.contains(&id)
+        self.is_all_ids()
+            || self.ids.contains(&id)
+            || self.provider_ids.iter().any(|(_, ids)| ids.contains(&id))
     }
 
-    /// Whether a built event is kept: its id, then its logon type for 4624/4634.
+    /// Whether a built event is kept: its id (and, for a provider-scoped id, its provider),
+    /// then its logon type for 4624/4634.
     pub fn keeps(&self, e: &Event) -> bool {
         let logon_type = e
             .get("LogonType")
             .and_then(|t| t.trim().parse::<u32>().ok());
-        self.wants(e.event_id) && self.logon_type_ok(e.event_id, logon_type)
+        let id_ok = self.is_all_ids()
+            || self.ids.contains(&e.event_id)
+            || self.provider_ids.iter().any(|(provider, ids)| {
+                ids.contains(&e.event_id) && provider.eq_ignore_ascii_case(&e.provider)
+            });
+        id_ok && self.logon_type_ok(e.event_id, logon_type)
+    }
+
+    fn is_all_ids(&self) -> bool {
+        self.ids.is_empty() && self.provider_ids.is_empty()
     }
 
     /// Whether a record may be kept, from what is known before building it: false only when
@@ -299,7 +320,7 @@ impl EventFilter {
     }
 
     fn is_all(&self) -> bool {
-        self.ids.is_empty() && self.logon_types.is_empty()
+        self.is_all_ids() && self.logon_types.is_empty()
     }
 }
 
@@ -1849,6 +1870,25 @@ mod tests {
         assert!(rdp.keeps(&failure));
         assert!(!rdp.may_keep(4624, Some(5)) && rdp.may_keep(4624, None));
         assert!(EventFilter::ids(&[4624]).keeps(&logon("3")));
+    }
+
+    #[test]
+    fn provider_scoped_ids_keep_only_that_provider() {
+        let filter = EventFilter {
+            ids: vec![4625],
+            provider_ids: vec![("Microsoft-Windows-Kernel-Power", &[41])],
+            logon_types: Vec::new(),
+        };
+        let event = |id: u32, provider: &str| Event {
+            event_id: id,
+            provider: provider.to_string(),
+            ..Event::default()
+        };
+        assert!(filter.wants(41) && filter.wants(4625) && !filter.wants(42));
+        assert!(filter.keeps(&event(41, "microsoft-windows-kernel-power")));
+        assert!(!filter.keeps(&event(41, "Microsoft-Windows-Security-SPP")));
+        assert!(filter.keeps(&event(4625, "anything")));
+        assert!(!filter.is_all());
     }
 
     /// Every record of every sample through the `evtx` crate's XML rendering, as all were
