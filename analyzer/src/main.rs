@@ -11,6 +11,24 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Has mimalloc give freed pages back to the OS at once, and commit arena memory as it is used
+/// rather than ahead. By default it keeps freed pages for 10 ms (and arenas 10× that) in case
+/// they are reused: on a 4 GiB log, whose kept events are built on the worker threads and then
+/// capped (the oldest freed) batch after batch, that held ~35 MiB of freed pages at the peak
+/// (143 MiB peak RSS, against 92 MiB with both options set; time unchanged within noise).
+fn return_freed_memory_promptly() {
+    // Option ids of mimalloc v3's `mi_option_e` (libmimalloc-sys exposes the function, not
+    // these constants).
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: `mi_option_set` stores an integer in mimalloc's option table; it is safe to call
+    // at any time, from any thread, with any option id below `_mi_option_last`.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 /// Explains why Remote Desktop connections to a Windows machine fail, from an rdp-collect
 /// bundle, any zip or folder of loose artifacts, or a single file.
 ///
@@ -164,6 +182,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    return_freed_memory_promptly();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Checks { explain: None }) => print(&report::catalogue::list()),
