@@ -533,6 +533,8 @@ pub enum EventSource {
     ServiceControlManager,
     /// `NETLOGON` (System log).
     Netlogon,
+    /// `Microsoft-Windows-TerminalServices-Gateway` (RD Gateway's own log).
+    Gateway,
     Other,
 }
 
@@ -555,6 +557,8 @@ pub fn event_source(e: &evtx::Event) -> EventSource {
         EventSource::ServiceControlManager
     } else if is("NETLOGON") {
         EventSource::Netlogon
+    } else if is("Microsoft-Windows-TerminalServices-Gateway") {
+        EventSource::Gateway
     } else {
         EventSource::Other
     }
@@ -633,6 +637,7 @@ pub fn event_account(e: &evtx::Event) -> Option<Account> {
             domain: field("Param2").map(str::to_string),
         }),
         (EventSource::LocalSessionManager, _) => field("User").and_then(Account::parse),
+        (EventSource::Gateway, _) => field("Username").and_then(Account::parse),
         _ => None,
     }
 }
@@ -647,6 +652,7 @@ pub fn event_address(e: &evtx::Event) -> Option<String> {
         (EventSource::LocalSessionManager, _) => e.get("Address"),
         // 131 names the client as `ClientIP` (ip:port), 139 and 140 as `IPString`.
         (EventSource::RdpCoreTs, _) => e.get("ClientIP").or_else(|| e.get("IPString")),
+        (EventSource::Gateway, _) => e.get("IpAddress"),
         _ => None,
     }?;
     normalize_address(raw)
@@ -802,6 +808,27 @@ pub fn summarize_event(e: &evtx::Event) -> String {
             e.get("ConnType").unwrap_or("?")
         ),
         (S::RdpCoreTs, 140) => format!("connection{from} failed: wrong user name or password"),
+        (S::Gateway, id) => {
+            let resource = e.get("Resource").map(str::trim).unwrap_or("");
+            let error = e
+                .get("ErrorCode")
+                .map(str::trim)
+                .filter(|c| !c.is_empty() && *c != "0")
+                .map(|c| format!(": error {c}"))
+                .unwrap_or_default();
+            match id {
+                200 => format!("RD Gateway: {user}{from} met the connection policy (RD CAP)"),
+                201 => format!("RD Gateway: {user}{from} refused by the connection policy (RD CAP){error}"),
+                203 => format!("RD Gateway: {user}{from} refused: connection limit reached"),
+                300 => format!("RD Gateway: {user}{from} may connect to {resource} (RD RAP)"),
+                301 => format!("RD Gateway: {user}{from} refused access to {resource} by the resource policy (RD RAP){error}"),
+                302 => format!("RD Gateway: {user}{from} connected to {resource}"),
+                303 => format!("RD Gateway: {user}{from} disconnected from {resource}"),
+                304 => format!("RD Gateway: {user}{from} could not reach {resource}{error}"),
+                306 => format!("RD Gateway: {user}{from} refused: no tunnel could be created{error}"),
+                _ => format!("RD Gateway event {id}: {user}{from}"),
+            }
+        }
         (S::RemoteConnectionManager, 1149) => {
             format!("network-level authentication succeeded: {user}{from}")
         }
@@ -900,6 +927,9 @@ const RDP_SERVICE_NAMES: &[&str] = &[
 /// Whether `e` belongs in the logon story: the RDP events, but service events only for the
 /// RDP services.
 pub fn is_timeline_event(e: &evtx::Event) -> bool {
+    if event_source(e) == EventSource::Gateway {
+        return true;
+    }
     if !evtx::RDP_EVENT_IDS.contains(&e.event_id) {
         return false;
     }

@@ -182,6 +182,10 @@ pub mod paths {
         "events/Microsoft-Windows-RemoteDesktopServices-RdpCoreTS-Operational.evtx";
     pub const EVENTS_RCM_ADMIN: &str =
         "events/Microsoft-Windows-TerminalServices-RemoteConnectionManager-Admin.evtx";
+    /// RD Gateway's log (CAP/RAP decisions, connections to resources): exists only where the
+    /// RD Gateway role is installed, "not found" elsewhere.
+    pub const EVENTS_GATEWAY: &str =
+        "events/Microsoft-Windows-TerminalServices-Gateway-Operational.evtx";
 
     pub const REG_CIPHER_SUITE_POLICY: &str = "registry/cipher-suite-policy.reg";
     /// `HKLM\SYSTEM\Setup`, the key's own values only (setup / OOBE in progress).
@@ -458,6 +462,10 @@ pub const EVENT_LOGS: &[EventLogSpec] = &[
     EventLogSpec {
         path: paths::EVENTS_SYSTEM,
         channel: "System",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_GATEWAY,
+        channel: "Microsoft-Windows-TerminalServices-Gateway/Operational",
     },
 ];
 

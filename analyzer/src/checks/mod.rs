@@ -74,6 +74,7 @@ register! {
     client_served_certificate,
     registry_hive_unreliable,
     control_set_selection,
+    gateway_refused,
     account_locked_out,
     credential_failures,
     brute_force,

@@ -75,7 +75,14 @@ pub const RDP_EVENT_IDS: &[u32] = &[
 /// Event ids the RDP checks read only from one provider, because the id is common to many:
 /// `1` or `41` mean something else in every other provider's manifest, and keeping them all
 /// would fill [`MAX_EVENTS`] with noise. Matched case-insensitively on `Provider/@Name`.
-pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[];
+pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
+    // RD Gateway: CAP met/denied (200/201), connection limit (203), RAP met/denied (300/301),
+    // connected/disconnected (302/303), resource unreachable (304), tunnel failed (306).
+    (
+        "Microsoft-Windows-TerminalServices-Gateway",
+        &[200, 201, 203, 300, 301, 302, 303, 304, 306],
+    ),
+];
 
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a
 /// reconnect to a locked session logs) and CachedRemoteInteractive (12). A server logs
@@ -134,14 +141,17 @@ const KNOWN_NAMES: &[&str] = &[
     "AccountDomain",
     "AccountName",
     "Address",
+    "AuthType",
     "AuthenticationPackageName",
     "Binary",
     "ClientAddress",
     "ClientName",
+    "ConnectionProtocol",
     "Data1",
     "Data2",
     "Data3",
     "ElevatedToken",
+    "ErrorCode",
     "FailureReason",
     "ImpersonationLevel",
     "IpAddress",
@@ -159,6 +169,7 @@ const KNOWN_NAMES: &[&str] = &[
     "ProcessId",
     "ProcessName",
     "Reason",
+    "Resource",
     "RestrictedAdminMode",
     "SessionID",
     "SessionName",
@@ -181,6 +192,7 @@ const KNOWN_NAMES: &[&str] = &[
     "TargetUserSid",
     "TransmittedServices",
     "User",
+    "Username",
     "VirtualAccount",
     "Workstation",
     "WorkstationName",
