@@ -6,8 +6,12 @@
 //! its key under `C:\ProgramData\Microsoft\Crypto\RSA\MachineKeys`; the status it logs says
 //! why that failed: "Keyset does not exist" or "Access is denied" (the MachineKeys folder's
 //! permissions, or the old certificate's key gone), "Object already exists" (a stale key
-//! container in the way). A later 1056 (a new certificate was created) means it recovered.
+//! container in the way). A later 1056 (a new certificate was created) means it recovered, and
+//! so does a certificate in use at collection time that was issued after the last failure (the
+//! System log may have rolled over the 1056, or the certificate was replaced by hand): the
+//! event is a past state, the store the present one.
 
+use super::rdp_certs::{configured_thumbprint, in_use, seen_certs, SeenCert};
 use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{summarize_event, EventSource, Evidence};
 use crate::parse::evtx::Event;
@@ -74,6 +78,13 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         return Vec::new();
     };
     let recovered = events.last().is_some_and(|(_, e)| e.event_id == 1056);
+    let certs = seen_certs(ev);
+    let configured = configured_thumbprint(ev);
+    let failed_at = crate::evidence::event_millis(last).map(|ms| ms / 1000);
+    let renewed = match (recovered, failed_at) {
+        (false, Some(at)) => issued_after(&in_use(&certs, configured.as_ref()), at, ev.as_of),
+        _ => None,
+    };
     let status = status_of(last);
     let what = if last.event_id == 1058 {
         "replace the expired self-signed certificate"
@@ -90,7 +101,17 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if recovered {
         message.push_str(" A new certificate was created afterwards (1056): it has recovered.");
         f = f.severity(Severity::Info);
+    } else if let Some(c) = renewed {
+        message.push_str(&format!(
+            " The certificate in use at collection time ({}) was issued after that and is valid: \
+             it has recovered.",
+            c.thumbprint
+        ));
+        f = f
+            .severity(Severity::Info)
+            .evidence(c.evidence.clone());
     }
+    let recovered = recovered || renewed.is_some();
     f = f
         .title(format!("Remote Desktop could not {what}"))
         .fact("event_id", last.event_id)
@@ -104,6 +125,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         ));
     f.message = message;
     vec![f]
+}
+
+/// The certificate among `in_use` that was issued after `failed_at` and is valid at `as_of`
+/// (unix seconds) with its private key not known to be missing.
+fn issued_after<'a>(in_use: &[&'a SeenCert], failed_at: i64, as_of: i64) -> Option<&'a SeenCert> {
+    in_use.iter().copied().find(|c| {
+        c.not_before.is_some_and(|nb| nb > failed_at && nb <= as_of)
+            && c.not_after.is_some_and(|na| na > as_of)
+            && c.has_private_key != Some(false)
+    })
 }
 
 #[cfg(test)]
@@ -136,6 +167,29 @@ mod tests {
         let out = run(&evidence_from_xml(&[("System.xml", &healed)]));
         assert_eq!(out[0].severity, Severity::Info);
         assert_eq!(out[0].facts["recovered"], "true");
+    }
+
+    #[test]
+    fn a_certificate_issued_after_the_failure_is_recovery() {
+        let cert = |nb: i64, na: i64, key: Option<bool>| SeenCert {
+            thumbprint: "AB".into(),
+            store: "Remote Desktop".into(),
+            subject: None,
+            not_before: Some(nb),
+            not_after: Some(na),
+            not_after_text: None,
+            server_auth_eku: Some(true),
+            has_private_key: key,
+            evidence: EvidenceRef::file("certs/index.json", "AB"),
+        };
+        let (failed, now) = (1_000, 2_000);
+        let new = cert(1_500, 9_000, Some(true));
+        assert!(issued_after(&[&new], failed, now).is_some());
+        // Older than the failure, expired, or without its key: not a recovery.
+        assert!(issued_after(&[&cert(900, 9_000, Some(true))], failed, now).is_none());
+        assert!(issued_after(&[&cert(1_500, 1_900, Some(true))], failed, now).is_none());
+        assert!(issued_after(&[&cert(1_500, 9_000, Some(false))], failed, now).is_none());
+        assert!(issued_after(&[&cert(1_500, 9_000, None)], failed, now).is_some());
     }
 
     #[test]
