@@ -229,11 +229,12 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 "The Security log filled up at {} (1104) and took events again later, but it \
                  still does not overwrite{size}: it will fill again.{}",
                 e.time,
-                if crash_value == 1 {
-                    " With CrashOnAuditFail = 1 Windows will then halt and let only \
-                     administrators log on."
-                } else {
-                    ""
+                match crash_value {
+                    1 => " With CrashOnAuditFail = 1 Windows will then halt and let only \
+                          administrators log on.",
+                    2 => " CrashOnAuditFail = 2: Windows already halted once, and only \
+                          administrators may log on until it is reset (RDP064).",
+                    _ => "",
                 }
             ),
         )
