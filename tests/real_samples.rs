@@ -416,7 +416,11 @@ fn real_system_logs_with_clean_restarts_raise_no_restart_or_port_finding() {
         let name = file.0.clone();
         let r = analyze_zipped(&[file]);
         for id in ["RDP068", "RDP070"] {
-            assert!(findings(&r, id).is_empty(), "{name}: {:?}", findings(&r, id));
+            assert!(
+                findings(&r, id).is_empty(),
+                "{name}: {:?}",
+                findings(&r, id)
+            );
             assert!(
                 !r["not_evaluated"]
                     .as_array()
