@@ -20,6 +20,8 @@ const TS: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server";
 const POL: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
 const WINLOGON: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
 const DEFAULT_PASSWORD: &str = "Kiosk-Passw0rd!";
+const EVENTLOG_SECURITY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Security";
+const LSA: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
 /// Under HKEY_LOCAL_MACHINE.
 const CREDSSP_PARAMS: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
@@ -121,6 +123,22 @@ fn seed(p: &WinePrefix) {
         "REG_SZ",
         DEFAULT_PASSWORD,
     );
+
+    // An audit baseline: the Security log may not overwrite, and a full log halts Windows.
+    p.reg_add(
+        EVENTLOG_SECURITY,
+        Some("Retention"),
+        "REG_DWORD",
+        "0xffffffff",
+    );
+    p.reg_add(EVENTLOG_SECURITY, Some("MaxSize"), "REG_DWORD", "0x1400000");
+    p.reg_add(
+        EVENTLOG_SECURITY,
+        Some("AutoBackupLogFiles"),
+        "REG_DWORD",
+        "0",
+    );
+    p.reg_add(LSA, Some("CrashOnAuditFail"), "REG_DWORD", "1");
 
     p.reg_add(POL, None, "REG_SZ", "default value");
     p.reg_add(POL, Some("Text"), "REG_SZ", TEXT);
@@ -422,6 +440,25 @@ fn collector_under_wine_end_to_end() {
     assert!(ts.contains("\r\n\"UserAuthentication\"=dword:00000000\r\n"));
     assert!(ts.ends_with("\r\n\r\n"));
 
+    // The Security log's retention and CrashOnAuditFail reach the bundle.
+    let log = utf16_text(&read_entry(&mut zip, paths::REG_EVENTLOG_SECURITY));
+    for line in [
+        "\"Retention\"=dword:ffffffff",
+        "\"MaxSize\"=dword:01400000",
+        "\"AutoBackupLogFiles\"=dword:00000000",
+    ] {
+        assert!(
+            log.split("\r\n").any(|l| l == line),
+            "missing {line} in\n{log}"
+        );
+    }
+    let lsa = utf16_text(&read_entry(&mut zip, paths::REG_LSA));
+    assert!(
+        lsa.split("\r\n")
+            .any(|l| l == "\"CrashOnAuditFail\"=dword:00000001"),
+        "{lsa}"
+    );
+
     // Every value type.
     let pol = utf16_text(&read_entry(&mut zip, paths::REG_TS_POLICIES));
     let lines: Vec<&str> = pol.split("\r\n").collect();
@@ -622,6 +659,8 @@ fn collector_under_wine_end_to_end() {
         paths::SECEDIT_USER_RIGHTS,
         paths::NET_LOCALGROUP_RDU,
         paths::NLTEST_SC_QUERY,
+        paths::NETSH_DYNAMICPORT_TCP,
+        paths::WEVTUTIL_GL_SECURITY,
     ] {
         let r = record(&manifest, path);
         eprintln!("{path}: {:?} {:?} ({})", r.status, r.message, r.producer);
@@ -638,6 +677,16 @@ fn collector_under_wine_end_to_end() {
                 r.producer
             );
         }
+    }
+    // Wine's netsh and wevtutil are stubs that print nothing and exit 0: recorded as run, an
+    // empty output kept (the analyzer reports it unreadable below, RDP900).
+    for path in [paths::NETSH_DYNAMICPORT_TCP, paths::WEVTUTIL_GL_SECURITY] {
+        let r = record(&manifest, path);
+        assert_eq!(
+            (r.status, r.exit_code, r.size),
+            (Status::Ok, Some(0), 0),
+            "{r:?}"
+        );
     }
     let w32 = record(&manifest, paths::W32TM_STATUS);
     assert_eq!(w32.status, Status::NotFound);
@@ -697,6 +746,16 @@ fn collector_under_wine_end_to_end() {
         has("RDP901", "info", "artifact", paths::QWINSTA),
         "qwinsta (absent under Wine) is reported as not found"
     );
+    // The seeded audit baseline: the Security log may not overwrite (from the registry, as
+    // Wine's wevtutil prints nothing) and CrashOnAuditFail is armed: one story in two findings.
+    assert!(
+        has("RDP069", "warning", "retention", "retain"),
+        "the Security log's retention is diagnosed"
+    );
+    assert!(
+        has("RDP064", "warning", "CrashOnAuditFail", "1"),
+        "CrashOnAuditFail = 1 with a log that cannot overwrite is a warning"
+    );
     // Registry exports, certificates and the probe record (real Win32 API output, our JSON)
     // all parse. Wine's stand-ins for tasklist, netsh, icacls, certutil and net localgroup print
     // nothing Windows-shaped, and the analyzer must say so (RDP900) rather than pretend it saw
@@ -717,6 +776,8 @@ fn collector_under_wine_end_to_end() {
                 paths::NETSH_CURRENT_PROFILE,
                 paths::ICACLS_RDP_KEY,
                 paths::NET_LOCALGROUP_RDU,
+                paths::NETSH_DYNAMICPORT_TCP,
+                paths::WEVTUTIL_GL_SECURITY,
             ]
             .contains(path),
             "{path} should have parsed (unreadable: {unreadable:?})"

@@ -396,3 +396,40 @@ fn a_real_stig_report_names_the_denied_admin_groups() {
         .unwrap()
         .contains("Guests"));
 }
+
+/// Every real System log among the samples records only clean boots and shutdowns (EventLog
+/// 6005/6006, no Kernel-Power 41 or 6008) and no Tcpip 4227/4231: analyzed alone, each is read
+/// for unexpected restarts and port exhaustion (RDP070 and RDP068 are evaluated) and neither
+/// fires, and no error is raised from a System log of a machine that was working.
+#[test]
+fn real_system_logs_with_clean_restarts_raise_no_restart_or_port_finding() {
+    let Some(dir) = samples_dir() else { return };
+    let systems: Vec<_> = sample_files(&dir)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("evtx/") && name.ends_with("System.evtx"))
+        .collect();
+    if systems.is_empty() {
+        eprintln!("SKIPPED: no evtx/*System.evtx sample");
+        return;
+    }
+    for file in systems {
+        let name = file.0.clone();
+        let r = analyze_zipped(&[file]);
+        for id in ["RDP068", "RDP070"] {
+            assert!(
+                findings(&r, id).is_empty(),
+                "{name}: {:?}",
+                findings(&r, id)
+            );
+            assert!(
+                !r["not_evaluated"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|n| n["id"] == id),
+                "{name}: {id} was not evaluated on a System log"
+            );
+        }
+        assert!(errors(&r).is_empty(), "{name}: {:?}", errors(&r));
+    }
+}

@@ -763,6 +763,7 @@ const VOLUME_EVENT_LOGS: &[&str] = &[
     "microsoft-windows-terminalservices-remoteconnectionmanager%4admin.evtx",
     "microsoft-windows-terminalservices-localsessionmanager%4operational.evtx",
     "microsoft-windows-remotedesktopservices-rdpcorets%4operational.evtx",
+    "application.evtx",
 ];
 
 /// Hives read from `Windows/System32/config`, with their transaction logs.
@@ -1645,8 +1646,11 @@ mod tests {
             "Windows/System32/winevt/Logs/Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx"
         ));
         assert!(!volume_wants("Windows/System32/config/SAM"));
-        assert!(!volume_wants(
+        assert!(volume_wants(
             "Windows/System32/winevt/Logs/Application.evtx"
+        ));
+        assert!(!volume_wants(
+            "Windows/System32/winevt/Logs/Microsoft-Windows-PowerShell%4Operational.evtx"
         ));
         assert!(!volume_wants("Users/jdoe/NTUSER.DAT"));
         let names = ["C/Windows/System32/config/SYSTEM", "C/Users/x.txt"];
@@ -1681,7 +1685,10 @@ mod tests {
             ("WINDOWS/System32/config/SYSTEM.LOG1", b"regf"),
             ("WINDOWS/System32/config/SAM", b"regf"),
             ("WINDOWS/System32/winevt/Logs/Security.evtx", b"ElfFile"),
-            ("WINDOWS/System32/winevt/Logs/Application.evtx", b"ElfFile"),
+            (
+                "WINDOWS/System32/winevt/Logs/Microsoft-Windows-PowerShell%4Operational.evtx",
+                b"ElfFile",
+            ),
             (
                 "ProgramData/Microsoft/Crypto/RSA/MachineKeys/f686aace_x",
                 b"k",

@@ -6,9 +6,9 @@
 use crate::bundle::{Bundle, InputProblem, Source};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
-    cert, certutil, client_probe, evtx, gpresult, hive, icacls, net_localgroup, netsh_profiles,
-    netsh_rules, netstat, nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit, securitycenter,
-    tasklist, w32tm,
+    cert, certutil, client_probe, dynamicport, evtx, gpresult, hive, icacls, net_localgroup,
+    netsh_profiles, netsh_rules, netstat, nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit,
+    securitycenter, tasklist, w32tm, wevtutil_gl,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -92,6 +92,10 @@ pub struct Evidence {
     pub handshake: Vec<Located<rdp_probe::HandshakeProbe>>,
     /// `rdp-collect probe` files from other computers (beside the bundle, or alone).
     pub client_probes: Vec<Located<client_probe::ClientProbe>>,
+    /// `netsh int ipv4 show dynamicport tcp` outputs: the ephemeral port range.
+    pub dynamic_ports: Vec<Located<dynamicport::DynamicPorts>>,
+    /// `wevtutil gl` outputs: event log size and retention.
+    pub log_configs: Vec<Located<wevtutil_gl::LogConfig>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
     /// Process by PID across all tasklists (first tasklist wins), built on first use so that
@@ -273,6 +277,8 @@ impl Evidence {
                 artifact,
                 value: *v,
             }),
+            Parsed::DynamicPorts(v) => self.dynamic_ports.push(Located { artifact, value: v }),
+            Parsed::EventLogConfig(v) => self.log_configs.push(Located { artifact, value: v }),
         }
     }
 

@@ -213,6 +213,14 @@ pub mod paths {
     pub const RDP_HANDSHAKE: &str = "commands/rdp-handshake.json";
     /// Folder of the certificate the listener served to the probe: `<dir>/<THUMBPRINT>.cer`.
     pub const CERTS_SERVED_DIR: &str = "certs/served";
+    /// `HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Security`, its values only (MaxSize,
+    /// Retention, AutoBackupLogFiles): whether the Security log may fill.
+    pub const REG_EVENTLOG_SECURITY: &str = "registry/eventlog-security.reg";
+    /// `netsh int ipv4 show dynamicport tcp`: the ephemeral (dynamic) TCP port range.
+    pub const NETSH_DYNAMICPORT_TCP: &str = "commands/netsh-dynamicport-tcp.txt";
+    /// `wevtutil gl Security`: the Security log's effective size and retention.
+    pub const WEVTUTIL_GL_SECURITY: &str = "commands/wevtutil-gl-security.txt";
+    pub const EVENTS_APPLICATION: &str = "events/Application.evtx";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -290,6 +298,12 @@ pub const REGISTRY_KEYS: &[RegistrySpec] = &[
     RegistrySpec {
         path: paths::REG_WINLOGON,
         key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon",
+        max_depth: Some(0),
+    },
+    // Only the values: the subkeys are the log's event sources (hundreds on a server).
+    RegistrySpec {
+        path: paths::REG_EVENTLOG_SECURITY,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\EventLog\Security",
         max_depth: Some(0),
     },
 ];
@@ -423,6 +437,16 @@ pub const COMMANDS: &[CommandSpec] = &[
             "/format:list",
         ],
     },
+    CommandSpec {
+        path: paths::NETSH_DYNAMICPORT_TCP,
+        program: "netsh.exe",
+        args: &["int", "ipv4", "show", "dynamicport", "tcp"],
+    },
+    CommandSpec {
+        path: paths::WEVTUTIL_GL_SECURITY,
+        program: "wevtutil.exe",
+        args: &["gl", "Security"],
+    },
 ];
 
 /// Folder (inside the zip) of the `EvtArchiveExportedLog` locale files: `<log>_<LCID>.MTA`,
@@ -466,6 +490,10 @@ pub const EVENT_LOGS: &[EventLogSpec] = &[
     EventLogSpec {
         path: paths::EVENTS_GATEWAY,
         channel: "Microsoft-Windows-TerminalServices-Gateway/Operational",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_APPLICATION,
+        channel: "Application",
     },
 ];
 

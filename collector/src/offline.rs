@@ -37,6 +37,7 @@ pub const EVENT_LOG_FILES: &[&str] = &[
     "Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx",
     "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
     "Microsoft-Windows-TerminalServices-Gateway%4Operational.evtx",
+    "Application.evtx",
 ];
 /// Most names listed from MachineKeys.
 const MAX_KEY_NAMES: usize = 10_000;

@@ -9,10 +9,13 @@
 //! log and sets the value back. Security 1104 ("The security log is now full") and 4621
 //! ("Administrator recovered system from CrashOnAuditFail") tell the story in the log.
 //!
-//! # Known gaps
-//! Value 1 alone is reported as information: whether the Security log can fill depends on its
-//! size and retention (`wevtutil gl Security`), which the bundle does not hold.
+//! Value 1 (armed, not tripped) is judged with the Security log's retention, read by RDP069
+//! from `wevtutil gl Security` or the EventLog\Security key: a log that may not overwrite will
+//! fill and trip it (warning); one that overwrites or archives cannot (information); unknown
+//! retention stays information. RDP069 reports the log's own state (full, not overwriting); the
+//! two findings name each other and agree.
 
+use super::security_log_full::{self, Mode};
 use super::support;
 use super::{Check, Finding, Severity};
 use crate::evidence::{EventSource, Evidence};
@@ -50,6 +53,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let Some(value) = hit.value.data.as_u32() else {
         return Vec::new();
     };
+    let log = security_log_full::security_log_setting(ev);
     let full: Vec<(&str, &crate::parse::evtx::Event)> = ev
         .events_with_ids(&[1104, 4621])
         .into_iter()
@@ -86,15 +90,39 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             ),
         )
         .fact("CrashOnAuditFail", 2),
-        1 => Finding::new(
-            &CHECK,
-            "CrashOnAuditFail = 1: Windows halts if it cannot write a security audit (a full \
-             Security log set not to overwrite), and after that only administrators may log on \
-             until it is reset. Not tripped now; make sure the Security log cannot fill.",
-        )
-        .title("CrashOnAuditFail is armed: a full Security log would lock out non-administrators")
-        .severity(Severity::Info)
-        .fact("CrashOnAuditFail", 1),
+        1 => {
+            let base = "CrashOnAuditFail = 1: Windows halts if it cannot write a security audit \
+                        (a full Security log set not to overwrite), and after that only \
+                        administrators may log on until it is reset. Not tripped now";
+            let (severity, tail) = match log.as_ref().map(|l| l.mode) {
+                Some(Mode::Retain) => (
+                    Severity::Warning,
+                    format!(
+                        "; the Security log {}, so it will trip once the log fills (RDP069).",
+                        Mode::Retain.describe()
+                    ),
+                ),
+                Some(m) => (
+                    Severity::Info,
+                    format!("; the Security log {}, so a full log cannot trip it.", m.describe()),
+                ),
+                None => (
+                    Severity::Info,
+                    "; make sure the Security log cannot fill.".to_string(),
+                ),
+            };
+            let mut f = Finding::new(&CHECK, format!("{base}{tail}"))
+                .title(
+                    "CrashOnAuditFail is armed: a full Security log would lock out \
+                     non-administrators",
+                )
+                .severity(severity)
+                .fact("CrashOnAuditFail", 1);
+            for r in log.iter().flat_map(|l| l.evidence.iter()) {
+                f = f.evidence(r.clone());
+            }
+            f
+        }
         _ => return Vec::new(),
     };
     let f = f.evidence(support::reg_ref(&hit));
@@ -126,6 +154,28 @@ mod tests {
         assert_eq!(tripped[0].facts["CrashOnAuditFail"], "2");
         assert_eq!(run_with(1)[0].severity, Severity::Info);
         assert!(run_with(0).is_empty());
+    }
+
+    #[test]
+    fn armed_is_a_warning_when_the_log_may_not_overwrite() {
+        let key = |retention: u32| {
+            format!(
+                "Windows Registry Editor Version 5.00\r\n\r\n[{}]\r\n\"Retention\"=dword:{retention:08x}\r\n\r\n",
+                security_log_full::EVENTLOG_SECURITY_KEY
+            )
+        };
+        let run_with = |retention| {
+            run(&evidence_from_xml(&[
+                ("registry/lsa.reg", &lsa(1)),
+                ("registry/eventlog-security.reg", &key(retention)),
+            ]))
+        };
+        let retain = run_with(0xffff_ffff);
+        assert_eq!(retain[0].severity, Severity::Warning);
+        assert!(retain[0].message.contains("RDP069"));
+        let overwrite = run_with(0);
+        assert_eq!(overwrite[0].severity, Severity::Info);
+        assert!(overwrite[0].message.contains("cannot trip"));
     }
 
     #[test]

@@ -84,6 +84,9 @@ register! {
     event_log_damaged,
     crash_on_audit_fail,
     blank_password,
+    ephemeral_ports,
+    security_log_full,
+    host_restarted,
     termservice_crashed,
     firewall_shields_up,
     artifact_unreadable,
@@ -452,6 +455,8 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::Nltest
             | Kind::W32tm
             | Kind::SecurityCenter
+            | Kind::DynamicPorts
+            | Kind::EventLogConfig
     )
 }
 

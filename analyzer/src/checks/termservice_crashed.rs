@@ -8,8 +8,18 @@
 //! and by key name in the UTF-16 `Binary` (`TermService`, or `TermService/4` in 7036); the
 //! key name is used when present. A later 7036 "entered the running state" means it came
 //! back: that is a past crash (warning), not a present outage.
+//!
+//! The Application log says what faulted: Windows Error Reporting writes Application Error
+//! 1000 for a crash and Application Hang 1002 for a hang. The faulting application of
+//! TermService's own svchost is named `svchost.exe_TermService` (services in their own host
+//! since Windows 10 1703); in a shared svchost the faulting module tells (`termsrv.dll`,
+//! `rdpcorets.dll`, `rdpbase.dll`). Windows 11 and current Windows 10 builds name the values
+//! (`AppName`, `ModuleName`, `ExceptionCode`, as in Application Error events pasted in public
+//! GitHub issues); older builds write them unnamed, in the same order (`Data1` application,
+//! `Data4` module, `Data7` exception code). Those faults are added to the finding; faults with
+//! no SCM event (the System log not collected) are a finding of their own (warning).
 
-use super::{Check, EvidenceRef, Finding, Severity};
+use super::{support, Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{summarize_event, EventSource, Evidence};
 use crate::parse::evtx::Event;
 use crate::parse::identify::Kind;
@@ -62,7 +72,101 @@ fn is_termservice(e: &Event) -> bool {
     }
 }
 
+/// Modules whose fault in a svchost is a Remote Desktop Services fault.
+const RDS_MODULES: &[&str] = &["termsrv.dll", "rdpcorets.dll", "rdpbase.dll"];
+
+/// The file name of a module or image value (`C:\Windows\System32\termsrv.dll` → `termsrv.dll`).
+fn file_name(v: &str) -> &str {
+    let v = v.trim();
+    v.rsplit(['\\', '/']).next().unwrap_or(v)
+}
+
+/// An Application Error 1000 / Application Hang 1002 of the TermService host: its faulting
+/// application and module.
+struct Fault<'a> {
+    artifact: &'a str,
+    event: &'a Event,
+    app: &'a str,
+    module: Option<&'a str>,
+}
+
+fn faults(ev: &Evidence) -> Vec<Fault<'_>> {
+    let mut out = Vec::new();
+    for (artifact, e) in ev.events_with_ids(&[1000, 1002]) {
+        let provider = if e.event_id == 1000 {
+            "Application Error"
+        } else {
+            "Application Hang"
+        };
+        if !e.provider.eq_ignore_ascii_case(provider) {
+            continue;
+        }
+        let Some(app) = e.get("AppName").or_else(|| e.get("Data1")).map(file_name) else {
+            continue;
+        };
+        let module = if e.event_id == 1000 {
+            e.get("ModuleName").or_else(|| e.get("Data4")).map(file_name)
+        } else {
+            None
+        };
+        let lower = app.to_ascii_lowercase();
+        let own_host = lower.starts_with("svchost.exe_termservice");
+        let rds_module = lower.starts_with("svchost.exe")
+            && module.is_some_and(|m| RDS_MODULES.iter().any(|r| m.eq_ignore_ascii_case(r)));
+        if own_host || rds_module {
+            out.push(Fault {
+                artifact,
+                event: e,
+                app,
+                module,
+            });
+        }
+    }
+    out
+}
+
+fn describe_fault(f: &Fault) -> String {
+    match (f.event.event_id, f.module) {
+        (1002, _) => format!("{} stopped responding (Application Hang 1002)", f.app),
+        (_, Some(m)) => format!(
+            "{} faulted in {m}{} (Application Error 1000)",
+            f.app,
+            f.event
+                .get("ExceptionCode")
+                .or_else(|| f.event.get("Data7"))
+                .map(|c| format!(", exception {}", c.trim()))
+                .unwrap_or_default()
+        ),
+        _ => format!("{} faulted (Application Error 1000)", f.app),
+    }
+}
+
+/// Adds the Application log's faults to `f`: a sentence, facts, the newest three as evidence.
+fn with_faults(mut f: Finding, faults: &[Fault]) -> Finding {
+    let Some(last) = faults.last() else {
+        return f;
+    };
+    f.message.push_str(&format!(
+        " The Application log has {} fault(s) of the Remote Desktop Services host, the last at \
+         {}: {}.",
+        faults.len(),
+        last.event.time,
+        describe_fault(last)
+    ));
+    f = f
+        .fact("faults", faults.len())
+        .fact("faulting_application", last.app);
+    if let Some(m) = last.module {
+        f = f.fact("faulting_module", m);
+    }
+    for x in faults.iter().rev().take(3) {
+        f = f.evidence(support::event_ref(x.artifact, x.event, &describe_fault(x)));
+    }
+    f
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
+    let faults = faults(ev);
     let events: Vec<(&str, &Event)> = ev
         .events_from(EventSource::ServiceControlManager, &[7031, 7034, 7036])
         .into_iter()
@@ -73,7 +177,17 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .filter(|(_, e)| e.event_id != 7036)
         .collect();
     let Some(&&(artifact, last)) = crashes.last() else {
-        return Vec::new();
+        if faults.is_empty() {
+            return Vec::new();
+        }
+        let f = Finding::new(
+            &CHECK,
+            "No Service Control Manager event shows Remote Desktop Services terminating (is \
+             the System log in the bundle?), but its host process faulted.",
+        )
+        .severity(Severity::Warning)
+        .title("Remote Desktop Services' host process faulted (Application log)");
+        return vec![with_faults(f, &faults)];
     };
     let recovered = events.iter().any(|(_, e)| {
         e.event_id == 7036
@@ -108,7 +222,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             summarize_event(last),
         ));
     f.message = message;
-    vec![f]
+    vec![with_faults(f, &faults)]
 }
 
 #[cfg(test)]
@@ -166,6 +280,73 @@ mod tests {
         let both = [up_before, c].join("\r\n");
         let out = run(&evidence_from_xml(&[("System.xml", &both)]));
         assert_eq!(out[0].severity, Severity::Error);
+    }
+
+    /// Application Error 1000 with named values (Windows 11, current Windows 10).
+    fn app_error(rid: u64, time: &str, app: &str, module: &str) -> String {
+        event(
+            "Application Error",
+            "Application",
+            1000,
+            rid,
+            time,
+            &[
+                ("AppName", app),
+                ("AppVersion", "10.0.26100.2314"),
+                ("AppTimeStamp", "8b1c2f0a"),
+                ("ModuleName", module),
+                ("ModuleVersion", "10.0.26100.2314"),
+                ("ModuleTimeStamp", "5e0a1b2c"),
+                ("ExceptionCode", "c0000005"),
+                ("FaultingOffset", "000000000004a1f2"),
+            ],
+        )
+    }
+
+    #[test]
+    fn application_faults_name_the_module() {
+        let c = crash(
+            7031,
+            5,
+            "2026-03-01T09:00:02.0000000Z",
+            "Remote Desktop Services",
+            TS,
+        );
+        let fault = app_error(
+            40,
+            "2026-03-01T09:00:01.0000000Z",
+            "svchost.exe_TermService",
+            "rdpcorets.dll",
+        );
+        let out = run(&evidence_from_xml(&[
+            ("System.xml", &c),
+            ("Application.xml", &fault),
+        ]));
+        assert_eq!(out[0].facts["faulting_module"], "rdpcorets.dll");
+        assert!(out[0].message.contains("exception c0000005"));
+        // Unnamed values (older builds), a shared svchost: the module decides.
+        let old = event(
+            "Application Error",
+            "Application",
+            1000,
+            41,
+            "2026-03-01T09:00:01.0000000Z",
+            &[
+                ("Data1", "svchost.exe"),
+                ("Data2", "10.0.17763.1"),
+                ("Data3", "0"),
+                ("Data4", "termsrv.dll"),
+            ],
+        );
+        let out = run(&evidence_from_xml(&[("Application.xml", &old)]));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::Warning);
+        assert_eq!(out[0].facts["faulting_module"], "termsrv.dll");
+        // The client's rdpbase.dll in mstsc, or another svchost's module, is not TermService.
+        let client = app_error(42, "2026-03-01T09:00:01.0000000Z", "mstsc.exe", "rdpbase.dll");
+        let other = app_error(43, "2026-03-01T09:00:01.0000000Z", "svchost.exe", "ntdll.dll");
+        let both = [client, other].join("\r\n");
+        assert!(run(&evidence_from_xml(&[("Application.xml", &both)])).is_empty());
     }
 
     #[test]

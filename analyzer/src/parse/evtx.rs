@@ -75,7 +75,22 @@ pub const RDP_EVENT_IDS: &[u32] = &[
 /// Event ids the RDP checks read only from one provider, because the id is common to many:
 /// `1` or `41` mean something else in every other provider's manifest, and keeping them all
 /// would fill [`MAX_EVENTS`] with noise. Matched case-insensitively on `Provider/@Name`.
+///
+/// Provider names as the events carry them: `Tcpip` is tcpip.sys's classic source (its 4207,
+/// 4227 and 4231 carry `Qualifiers`, codes from netevent.h), not the `Microsoft-Windows-TCPIP`
+/// manifest; 6008 is the classic `EventLog` source beside 6005/6006 (as in the real System logs
+/// of ../shared/samples); Application Error and Application Hang are WER's classic sources.
 pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
+    // Ephemeral port exhaustion (RDP068): time-wait collision, global port space exhausted.
+    ("Tcpip", &[4227, 4231]),
+    // Unexpected restarts (RDP070): rebooted without a clean shutdown, unexpected shutdown.
+    ("Microsoft-Windows-Kernel-Power", &[41]),
+    ("EventLog", &[6008]),
+    // The Security log cleared (RDP069: a full log was emptied).
+    ("Microsoft-Windows-Eventlog", &[1102]),
+    // TermService's host faulted or hung (RDP071).
+    ("Application Error", &[1000]),
+    ("Application Hang", &[1002]),
     // RD Gateway: CAP met/denied (200/201), connection limit (203), RAP met/denied (300/301),
     // connected/disconnected (302/303), resource unreachable (304), tunnel failed (306).
     (

@@ -7,9 +7,9 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, client_probe, event_xml, evtx, gpresult, hive, icacls, net_localgroup,
-    netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit,
-    securitycenter, tasklist, w32tm, ParseError,
+    cert, certutil, client_probe, dynamicport, event_xml, evtx, gpresult, hive, icacls,
+    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc,
+    secedit, securitycenter, tasklist, w32tm, wevtutil_gl, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -43,6 +43,10 @@ pub enum Kind {
     SecurityCenter,
     HandshakeProbe,
     ClientProbe,
+    /// `netsh int ipv4 show dynamicport tcp`.
+    DynamicPorts,
+    /// `wevtutil gl <log>`.
+    EventLogConfig,
     Unknown,
 }
 
@@ -74,6 +78,8 @@ impl Kind {
             Kind::SecurityCenter => "Security Center firewall products",
             Kind::HandshakeProbe => "RDP handshake probe (rdp-handshake.json)",
             Kind::ClientProbe => "client probe (rdp-collect probe, rdp-probe-*.json)",
+            Kind::DynamicPorts => "netsh int ipv4 show dynamicport output",
+            Kind::EventLogConfig => "wevtutil gl output (event log configuration)",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -105,6 +111,8 @@ pub enum Parsed {
     SecurityCenter(securitycenter::FirewallProducts),
     HandshakeProbe(Box<rdp_probe::HandshakeProbe>),
     ClientProbe(Box<client_probe::ClientProbe>),
+    DynamicPorts(dynamicport::DynamicPorts),
+    EventLogConfig(wevtutil_gl::LogConfig),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -155,6 +163,8 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         W32TM_STATUS => Kind::W32tm,
         SECURITYCENTER_FIREWALL => Kind::SecurityCenter,
         RDP_HANDSHAKE => Kind::HandshakeProbe,
+        paths::NETSH_DYNAMICPORT_TCP => Kind::DynamicPorts,
+        paths::WEVTUTIL_GL_SECURITY => Kind::EventLogConfig,
         _ => return None,
     };
     Some(kind)
@@ -180,7 +190,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 20] = [
+    let probes: [(Sniff, Kind); 22] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
@@ -192,6 +202,8 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (secedit::sniff, Kind::Secedit),
         (nltest::sniff, Kind::Nltest),
         (w32tm::sniff, Kind::W32tm),
+        (wevtutil_gl::sniff, Kind::EventLogConfig),
+        (dynamicport::sniff, Kind::DynamicPorts),
         (securitycenter::sniff, Kind::SecurityCenter),
         (net_localgroup::sniff, Kind::NetLocalgroup),
         (netsh_rules::sniff, Kind::FirewallRules),
@@ -317,6 +329,8 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::SecurityCenter => Parsed::SecurityCenter(securitycenter::parse(text)?),
         Kind::HandshakeProbe => Parsed::HandshakeProbe(Box::new(rdp_probe::parse(text)?)),
         Kind::ClientProbe => Parsed::ClientProbe(Box::new(client_probe::parse(text)?)),
+        Kind::DynamicPorts => Parsed::DynamicPorts(dynamicport::parse(text)?),
+        Kind::EventLogConfig => Parsed::EventLogConfig(wevtutil_gl::parse(text)?),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",

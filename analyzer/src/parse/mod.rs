@@ -40,6 +40,7 @@ impl ParseError {
 pub mod cert;
 pub mod certutil;
 pub mod client_probe;
+pub mod dynamicport;
 pub mod event_xml;
 pub mod evtx;
 pub mod gpresult;
@@ -60,3 +61,4 @@ pub mod security_descriptor;
 pub mod securitycenter;
 pub mod tasklist;
 pub mod w32tm;
+pub mod wevtutil_gl;
