@@ -36,6 +36,7 @@ pub const EVENT_LOG_FILES: &[&str] = &[
     "Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Admin.evtx",
     "Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx",
     "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
+    "Microsoft-Windows-NTLM%4Operational.evtx",
 ];
 /// Most names listed from MachineKeys.
 const MAX_KEY_NAMES: usize = 10_000;

@@ -7,9 +7,9 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, client_probe, event_xml, evtx, gpresult, hive, icacls, net_localgroup,
-    netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit,
-    securitycenter, tasklist, w32tm, ParseError,
+    cert, certutil, client_probe, dsregcmd, event_xml, evtx, gpresult, hive, icacls,
+    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc,
+    secedit, securitycenter, tasklist, w32tm, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -40,6 +40,7 @@ pub enum Kind {
     NetLocalgroup,
     Nltest,
     W32tm,
+    Dsregcmd,
     SecurityCenter,
     HandshakeProbe,
     ClientProbe,
@@ -71,6 +72,7 @@ impl Kind {
             Kind::NetLocalgroup => "net localgroup output",
             Kind::Nltest => "nltest /sc_query output",
             Kind::W32tm => "w32tm /query /status output",
+            Kind::Dsregcmd => "dsregcmd /status output",
             Kind::SecurityCenter => "Security Center firewall products",
             Kind::HandshakeProbe => "RDP handshake probe (rdp-handshake.json)",
             Kind::ClientProbe => "client probe (rdp-collect probe, rdp-probe-*.json)",
@@ -102,6 +104,7 @@ pub enum Parsed {
     NetLocalgroup(net_localgroup::LocalGroup),
     Nltest(nltest::SecureChannel),
     W32tm(w32tm::TimeStatus),
+    Dsregcmd(dsregcmd::DeviceRegistration),
     SecurityCenter(securitycenter::FirewallProducts),
     HandshakeProbe(Box<rdp_probe::HandshakeProbe>),
     ClientProbe(Box<client_probe::ClientProbe>),
@@ -153,6 +156,7 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         p if p.starts_with("commands/net-localgroup-") => Kind::NetLocalgroup,
         NLTEST_SC_QUERY => Kind::Nltest,
         W32TM_STATUS => Kind::W32tm,
+        paths::DSREGCMD_STATUS => Kind::Dsregcmd,
         SECURITYCENTER_FIREWALL => Kind::SecurityCenter,
         RDP_HANDSHAKE => Kind::HandshakeProbe,
         _ => return None,
@@ -180,7 +184,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 20] = [
+    let probes: [(Sniff, Kind); 21] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
@@ -192,6 +196,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (secedit::sniff, Kind::Secedit),
         (nltest::sniff, Kind::Nltest),
         (w32tm::sniff, Kind::W32tm),
+        (dsregcmd::sniff, Kind::Dsregcmd),
         (securitycenter::sniff, Kind::SecurityCenter),
         (net_localgroup::sniff, Kind::NetLocalgroup),
         (netsh_rules::sniff, Kind::FirewallRules),
@@ -314,6 +319,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::NetLocalgroup => Parsed::NetLocalgroup(net_localgroup::parse(text)?),
         Kind::Nltest => Parsed::Nltest(nltest::parse(text)?),
         Kind::W32tm => Parsed::W32tm(w32tm::parse(text)?),
+        Kind::Dsregcmd => Parsed::Dsregcmd(dsregcmd::parse(text)?),
         Kind::SecurityCenter => Parsed::SecurityCenter(securitycenter::parse(text)?),
         Kind::HandshakeProbe => Parsed::HandshakeProbe(Box::new(rdp_probe::parse(text)?)),
         Kind::ClientProbe => Parsed::ClientProbe(Box::new(client_probe::parse(text)?)),
