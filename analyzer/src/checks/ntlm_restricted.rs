@@ -402,6 +402,13 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     if let Some((v, _)) = lm {
         f = f.fact("lm_compatibility_level", v);
     }
+    // Auditing (1 domain accounts, 2 all accounts) blocks nothing; it is what 8002 comes from.
+    if let Some(v) = ev
+        .reg_value(MSV1_0_KEY, "AuditReceivingNTLMTraffic")
+        .and_then(|h| h.value.data.as_u32())
+    {
+        f = f.fact("audit_receiving_ntlm", v);
+    }
     if let Some(j) = joined {
         f = f.fact("domain_joined", j);
     }
@@ -571,12 +578,16 @@ mod tests {
         // Audit events are information, not a block.
         let xml = ntlm(8002, 5, "2026-03-01T09:00:00.0000000Z");
         let ev = evidence_from_xml(&[
-            ("registry/lsa.reg", &lsa("")),
+            (
+                "registry/lsa.reg",
+                &lsa("\"AuditReceivingNTLMTraffic\"=dword:00000002\r\n"),
+            ),
             ("events/ntlm.xml", &xml),
         ]);
         let f = &run(&ev)[0];
         assert_eq!(f.severity, Severity::Info);
         assert_eq!(f.facts["ntlm_audit_events"], "1");
+        assert_eq!(f.facts["audit_receiving_ntlm"], "2");
     }
 
     #[test]
