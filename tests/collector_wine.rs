@@ -19,9 +19,10 @@ use support::{build_c, windows_path, WinePrefix};
 const TS: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server";
 const POL: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services";
 const WINLOGON: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
+const LSA: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
+const NETLOGON: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\Netlogon\Parameters";
 const DEFAULT_PASSWORD: &str = "Kiosk-Passw0rd!";
 const EVENTLOG_SECURITY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Security";
-const LSA: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
 /// Under HKEY_LOCAL_MACHINE.
 const CREDSSP_PARAMS: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
@@ -116,6 +117,21 @@ fn seed(p: &WinePrefix) {
     let rdp_tcp = format!(r"{TS}\WinStations\RDP-Tcp");
     p.reg_add(&rdp_tcp, Some("PortNumber"), "REG_DWORD", "3390");
     p.reg_add(&rdp_tcp, Some("UserAuthentication"), "REG_DWORD", "0");
+    // NTLM refused to every account (RDP060), online identities refused (RDP061), and a domain
+    // controller's NTLM restriction in the values-only Netlogon export.
+    p.reg_add(
+        &format!(r"{LSA}\MSV1_0"),
+        Some("RestrictReceivingNTLMTraffic"),
+        "REG_DWORD",
+        "2",
+    );
+    p.reg_add(
+        &format!(r"{LSA}\pku2u"),
+        Some("AllowOnlineID"),
+        "REG_DWORD",
+        "0",
+    );
+    p.reg_add(NETLOGON, Some("RestrictNTLMInDomain"), "REG_DWORD", "7");
     // An auto-logon password in clear text: the bundle must not carry it.
     p.reg_add(
         WINLOGON,
@@ -458,6 +474,34 @@ fn collector_under_wine_end_to_end() {
             .any(|l| l == "\"CrashOnAuditFail\"=dword:00000001"),
         "{lsa}"
     );
+    // The seeded NTLM and PKU2U values reach the bundle (Lsa recursively, Netlogon values only).
+    let lsa = utf16_text(&read_entry(&mut zip, paths::REG_LSA));
+    for (key, line) in [
+        (
+            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0]",
+            "\"RestrictReceivingNTLMTraffic\"=dword:00000002",
+        ),
+        (
+            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa\pku2u]",
+            "\"AllowOnlineID\"=dword:00000000",
+        ),
+    ] {
+        let section = lsa
+            .split("\r\n\r\n")
+            .find(|b| b.starts_with(&format!("{key}\r\n")))
+            .unwrap_or_else(|| panic!("no {key} in\n{lsa}"));
+        assert!(
+            section.split("\r\n").any(|l| l == line),
+            "{line} in\n{section}"
+        );
+    }
+    let netlogon = utf16_text(&read_entry(&mut zip, paths::REG_NETLOGON_PARAMS));
+    assert!(
+        netlogon.contains(
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Netlogon\\Parameters]\r\n"
+        ) && netlogon.contains("\r\n\"RestrictNTLMInDomain\"=dword:00000007\r\n"),
+        "{netlogon}"
+    );
 
     // Every value type.
     let pol = utf16_text(&read_entry(&mut zip, paths::REG_TS_POLICIES));
@@ -655,6 +699,7 @@ fn collector_under_wine_end_to_end() {
         paths::SC_QC_KEYISO,
         paths::SC_QC_CERTPROPSVC,
         paths::W32TM_STATUS,
+        paths::DSREGCMD_STATUS,
         paths::SECURITYCENTER_FIREWALL,
         paths::SECEDIT_USER_RIGHTS,
         paths::NET_LOCALGROUP_RDU,
@@ -695,6 +740,17 @@ fn collector_under_wine_end_to_end() {
         .as_deref()
         .unwrap()
         .contains("w32tm.exe does not exist"));
+    // dsregcmd (Windows 10 and later) does not exist in Wine: recorded, with its reason.
+    let ds = record(&manifest, paths::DSREGCMD_STATUS);
+    assert_eq!(ds.status, Status::NotFound, "{ds:?}");
+    assert!(
+        ds.message
+            .as_deref()
+            .unwrap()
+            .contains("dsregcmd.exe does not exist"),
+        "{ds:?}"
+    );
+    assert!(zip.by_name(paths::DSREGCMD_STATUS).is_err());
     let nl = record(&manifest, paths::NLTEST_SC_QUERY);
     assert_eq!(nl.status, Status::Skipped, "{nl:?}");
     assert!(nl.message.as_deref().unwrap().contains("not domain-joined"));
@@ -756,6 +812,10 @@ fn collector_under_wine_end_to_end() {
         has("RDP064", "warning", "CrashOnAuditFail", "1"),
         "CrashOnAuditFail = 1 with a log that cannot overwrite is a warning"
     );
+    assert!(
+        has("RDP060", "warning", "restrict_receiving_ntlm", "2"),
+        "the seeded NTLM restriction is diagnosed"
+    );
     // Registry exports, certificates and the probe record (real Win32 API output, our JSON)
     // all parse. Wine's stand-ins for tasklist, netsh, icacls, certutil and net localgroup print
     // nothing Windows-shaped, and the analyzer must say so (RDP900) rather than pretend it saw
@@ -795,6 +855,18 @@ fn collector_under_wine_end_to_end() {
             .unwrap()
             .contains("not supported"),
         "{failed_logons}"
+    );
+    // Without dsregcmd the join state is unknown: RDP061 says why instead of passing.
+    let pku2u = not_evaluated
+        .iter()
+        .find(|n| n["id"] == "RDP061")
+        .expect("RDP061 not evaluated");
+    assert!(
+        pku2u["reason"]
+            .as_str()
+            .unwrap()
+            .contains("dsregcmd.exe does not exist"),
+        "{pku2u}"
     );
 
     // --version, --list, and an output folder that does not exist.

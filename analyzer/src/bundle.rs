@@ -764,6 +764,7 @@ const VOLUME_EVENT_LOGS: &[&str] = &[
     "microsoft-windows-terminalservices-localsessionmanager%4operational.evtx",
     "microsoft-windows-remotedesktopservices-rdpcorets%4operational.evtx",
     "application.evtx",
+    "microsoft-windows-ntlm%4operational.evtx",
 ];
 
 /// Hives read from `Windows/System32/config`, with their transaction logs.

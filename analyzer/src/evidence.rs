@@ -6,9 +6,9 @@
 use crate::bundle::{Bundle, InputProblem, Source};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
-    cert, certutil, client_probe, dynamicport, evtx, gpresult, hive, icacls, net_localgroup,
-    netsh_profiles, netsh_rules, netstat, nltest, ntstatus, qwinsta, rdp_probe, reg, sc, secedit,
-    securitycenter, tasklist, w32tm, wevtutil_gl,
+    cert, certutil, client_probe, dsregcmd, dynamicport, evtx, gpresult, hive, icacls,
+    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, ntstatus, qwinsta, rdp_probe,
+    reg, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -86,6 +86,8 @@ pub struct Evidence {
     pub secure_channel: Vec<Located<nltest::SecureChannel>>,
     /// `w32tm /query /status` outputs.
     pub time_status: Vec<Located<w32tm::TimeStatus>>,
+    /// `dsregcmd /status` outputs (how the machine is joined: domain, Microsoft Entra ID).
+    pub device_registration: Vec<Located<dsregcmd::DeviceRegistration>>,
     /// Security Center firewall product lists.
     pub firewall_products: Vec<Located<securitycenter::FirewallProducts>>,
     /// The collector's RDP handshake probe.
@@ -266,6 +268,9 @@ impl Evidence {
             Parsed::NetLocalgroup(v) => self.local_groups.push(Located { artifact, value: v }),
             Parsed::Nltest(v) => self.secure_channel.push(Located { artifact, value: v }),
             Parsed::W32tm(v) => self.time_status.push(Located { artifact, value: v }),
+            Parsed::Dsregcmd(v) => self
+                .device_registration
+                .push(Located { artifact, value: v }),
             Parsed::SecurityCenter(v) => {
                 self.firewall_products.push(Located { artifact, value: v })
             }

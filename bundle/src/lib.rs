@@ -192,6 +192,14 @@ pub mod paths {
     pub const REG_SETUP: &str = "registry/setup.reg";
     /// `...\Winlogon`, its own values only, with any password value's data redacted.
     pub const REG_WINLOGON: &str = "registry/winlogon.reg";
+    /// `HKLM\SYSTEM\CurrentControlSet\Services\Netlogon\Parameters`, the key's own values
+    /// (`RestrictNTLMInDomain`, `AuditNTLMInDomain` on a domain controller).
+    pub const REG_NETLOGON_PARAMS: &str = "registry/netlogon-parameters.reg";
+    /// `dsregcmd /status`: how the machine is joined (domain, Microsoft Entra ID, hybrid).
+    pub const DSREGCMD_STATUS: &str = "commands/dsregcmd-status.txt";
+    /// NTLM's own log: incoming NTLM blocked (4002), blocked in the domain (4003), minimum
+    /// session security (4011), NTLMv1 refused (4013), and the audit-only 8001-8003.
+    pub const EVENTS_NTLM: &str = "events/Microsoft-Windows-NTLM-Operational.evtx";
     /// `secedit /export /areas SECURITYPOLICY USER_RIGHTS`: the INF as secedit wrote it (UTF-16LE).
     pub const SECEDIT_USER_RIGHTS: &str = "commands/secedit-user-rights.inf";
     /// `net localgroup "<localized name of S-1-5-32-555>"`.
@@ -304,6 +312,12 @@ pub const REGISTRY_KEYS: &[RegistrySpec] = &[
     RegistrySpec {
         path: paths::REG_EVENTLOG_SECURITY,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\EventLog\Security",
+        max_depth: Some(0),
+    },
+    // Only the values: the NTLM restriction a domain controller applies to the whole domain.
+    RegistrySpec {
+        path: paths::REG_NETLOGON_PARAMS,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Netlogon\Parameters",
         max_depth: Some(0),
     },
 ];
@@ -447,6 +461,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         program: "wevtutil.exe",
         args: &["gl", "Security"],
     },
+    // Windows 10 / Server 2016 and later; absent on older Windows (recorded as not found).
+    CommandSpec {
+        path: paths::DSREGCMD_STATUS,
+        program: "dsregcmd.exe",
+        args: &["/status"],
+    },
 ];
 
 /// Folder (inside the zip) of the `EvtArchiveExportedLog` locale files: `<log>_<LCID>.MTA`,
@@ -494,6 +514,10 @@ pub const EVENT_LOGS: &[EventLogSpec] = &[
     EventLogSpec {
         path: paths::EVENTS_APPLICATION,
         channel: "Application",
+    },
+    EventLogSpec {
+        path: paths::EVENTS_NTLM,
+        channel: "Microsoft-Windows-NTLM/Operational",
     },
 ];
 

@@ -38,6 +38,7 @@ pub const EVENT_LOG_FILES: &[&str] = &[
     "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx",
     "Microsoft-Windows-TerminalServices-Gateway%4Operational.evtx",
     "Application.evtx",
+    "Microsoft-Windows-NTLM%4Operational.evtx",
 ];
 /// Most names listed from MachineKeys.
 const MAX_KEY_NAMES: usize = 10_000;

@@ -30,7 +30,8 @@ pub static CHECK: Check = Check {
                   disabled/expired/locked (0x12, 0xC0000072, 0xC0000193, 0xC0000234): fix the \
                   account in Active Directory; password expired (0x17, 0xC0000071, 0xC0000224): \
                   change it (RDP with NLA cannot prompt for it); clock skew (0x25, 0xC0000133): \
-                  fix time synchronization with the domain controller.",
+                  fix time synchronization with the domain controller; NTLM blocked \
+                  (0xC0000418): a Restrict NTLM policy refuses it, see RDP060.",
     needs: &[Kind::Evtx],
     fixture: "fixtures/credential-validation-failures",
     requires: None,
@@ -50,6 +51,7 @@ const NTLM_CONFIG: &[u32] = &[
     0xC000_0070,
     0xC000_0133,
     0xC000_015B,
+    0xC000_0418,
 ];
 
 /// One failure's code: which protocol, the code, and what it means.

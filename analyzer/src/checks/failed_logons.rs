@@ -53,6 +53,7 @@ const CONFIG_CODES: &[u32] = &[
     0xC000_0413,
     0xC000_018C,
     0xC000_0192,
+    0xC000_0418,
 ];
 
 #[derive(Default)]
@@ -114,6 +115,13 @@ fn remediation_for(code: u32) -> Option<&'static str> {
         0xC000_0133 => {
             "The clocks of this machine and the domain controller differ by more than five \
              minutes: see RDP039 and resynchronize the time (w32tm /resync)."
+        }
+        0xC000_0418 => {
+            "NTLM was refused by a 'Network security: Restrict NTLM' policy (on this machine or \
+             on the domain controller): see RDP060 for the setting and its GPO. Clients of \
+             domain-joined hosts can use Kerberos instead by connecting by the host's FQDN with \
+             a domain account; connecting by IP address, or from a computer outside the domain, \
+             forces NTLM."
         }
         _ => return None,
     })
@@ -226,6 +234,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         if let Some(fix) = remediation_for(code) {
             f = f.remediation(fix);
         }
+        let online = ranked.iter().any(|((u, _), _)| {
+            u.split_once('\\')
+                .is_some_and(|(d, _)| super::entra_online_id_refused::is_online_domain(d))
+        });
+        if online {
+            f.remediation.push_str(
+                " Accounts named AzureAD\\… or MicrosoftAccount\\… are online identities: with \
+                 NLA they need PKU2U (or Microsoft Entra authentication for RDP), see RDP061.",
+            );
+        }
         out.push(f);
     }
     out
@@ -282,5 +300,37 @@ mod tests {
         let all: std::collections::BTreeSet<String> = out.iter().map(|f| f.remediation.clone()).collect();
         assert_eq!(all.len(), 6, "each state its own advice");
         assert!(out.iter().all(|f| f.severity == Severity::Error));
+    }
+
+    /// One story with RDP060 and RDP061: NTLM blocked is a configuration error that points at
+    /// the NTLM restriction, and online identities point at PKU2U.
+    #[test]
+    fn ntlm_blocked_and_online_identities_point_at_their_checks() {
+        let lines = [
+            failure(1, "jdoe", "0xc0000418", "0x0"),
+            security_event(
+                4625,
+                2,
+                "2026-03-01T09:00:00.0000000Z",
+                &[
+                    ("TargetUserName", "anna@contoso.com"),
+                    ("TargetDomainName", "AzureAD"),
+                    ("Status", "0xc000006d"),
+                    ("SubStatus", "0xc000006a"),
+                    ("LogonType", "10"),
+                    ("IpAddress", "10.0.0.9"),
+                ],
+            ),
+        ];
+        let out = run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &lines.join("\r\n"),
+        )]));
+        let ntlm = out.iter().find(|f| f.facts["status"] == "0xC0000418").unwrap();
+        assert_eq!(ntlm.severity, Severity::Error);
+        assert!(ntlm.message.contains("STATUS_NTLM_BLOCKED"), "{}", ntlm.message);
+        assert!(ntlm.remediation.contains("RDP060"));
+        let online = out.iter().find(|f| f.facts["status"] == "0xC000006A").unwrap();
+        assert!(online.remediation.contains("RDP061"), "{}", online.remediation);
     }
 }

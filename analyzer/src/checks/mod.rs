@@ -82,6 +82,8 @@ register! {
     rdp_certificate_events,
     incomplete_connections,
     event_log_damaged,
+    ntlm_restricted,
+    entra_online_id_refused,
     crash_on_audit_fail,
     blank_password,
     ephemeral_ports,
@@ -454,6 +456,7 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::NetLocalgroup
             | Kind::Nltest
             | Kind::W32tm
+            | Kind::Dsregcmd
             | Kind::SecurityCenter
             | Kind::DynamicPorts
             | Kind::EventLogConfig

@@ -97,6 +97,14 @@ pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
         "Microsoft-Windows-TerminalServices-Gateway",
         &[200, 201, 203, 300, 301, 302, 303, 304, 306],
     ),
+    // NTLM/Operational: incoming NTLM blocked (4002), blocked in the domain (4003, on a domain
+    // controller), minimum server session security not met (4011), NTLMv1 refused (4013), and
+    // the audit-only "would be blocked" twins 8002/8003. 4001/8001 are this machine's outgoing
+    // NTLM (as a client), not connections to it.
+    (
+        "Microsoft-Windows-NTLM",
+        &[4002, 4003, 4011, 4013, 8002, 8003],
+    ),
 ];
 
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a

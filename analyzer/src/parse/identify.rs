@@ -7,7 +7,7 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, client_probe, dynamicport, event_xml, evtx, gpresult, hive, icacls,
+    cert, certutil, client_probe, dsregcmd, dynamicport, event_xml, evtx, gpresult, hive, icacls,
     net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc,
     secedit, securitycenter, tasklist, w32tm, wevtutil_gl, ParseError,
 };
@@ -40,6 +40,7 @@ pub enum Kind {
     NetLocalgroup,
     Nltest,
     W32tm,
+    Dsregcmd,
     SecurityCenter,
     HandshakeProbe,
     ClientProbe,
@@ -75,6 +76,7 @@ impl Kind {
             Kind::NetLocalgroup => "net localgroup output",
             Kind::Nltest => "nltest /sc_query output",
             Kind::W32tm => "w32tm /query /status output",
+            Kind::Dsregcmd => "dsregcmd /status output",
             Kind::SecurityCenter => "Security Center firewall products",
             Kind::HandshakeProbe => "RDP handshake probe (rdp-handshake.json)",
             Kind::ClientProbe => "client probe (rdp-collect probe, rdp-probe-*.json)",
@@ -108,6 +110,7 @@ pub enum Parsed {
     NetLocalgroup(net_localgroup::LocalGroup),
     Nltest(nltest::SecureChannel),
     W32tm(w32tm::TimeStatus),
+    Dsregcmd(dsregcmd::DeviceRegistration),
     SecurityCenter(securitycenter::FirewallProducts),
     HandshakeProbe(Box<rdp_probe::HandshakeProbe>),
     ClientProbe(Box<client_probe::ClientProbe>),
@@ -161,6 +164,7 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         p if p.starts_with("commands/net-localgroup-") => Kind::NetLocalgroup,
         NLTEST_SC_QUERY => Kind::Nltest,
         W32TM_STATUS => Kind::W32tm,
+        paths::DSREGCMD_STATUS => Kind::Dsregcmd,
         SECURITYCENTER_FIREWALL => Kind::SecurityCenter,
         RDP_HANDSHAKE => Kind::HandshakeProbe,
         paths::NETSH_DYNAMICPORT_TCP => Kind::DynamicPorts,
@@ -190,7 +194,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 22] = [
+    let probes: [(Sniff, Kind); 23] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
@@ -204,6 +208,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (w32tm::sniff, Kind::W32tm),
         (wevtutil_gl::sniff, Kind::EventLogConfig),
         (dynamicport::sniff, Kind::DynamicPorts),
+        (dsregcmd::sniff, Kind::Dsregcmd),
         (securitycenter::sniff, Kind::SecurityCenter),
         (net_localgroup::sniff, Kind::NetLocalgroup),
         (netsh_rules::sniff, Kind::FirewallRules),
@@ -326,6 +331,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::NetLocalgroup => Parsed::NetLocalgroup(net_localgroup::parse(text)?),
         Kind::Nltest => Parsed::Nltest(nltest::parse(text)?),
         Kind::W32tm => Parsed::W32tm(w32tm::parse(text)?),
+        Kind::Dsregcmd => Parsed::Dsregcmd(dsregcmd::parse(text)?),
         Kind::SecurityCenter => Parsed::SecurityCenter(securitycenter::parse(text)?),
         Kind::HandshakeProbe => Parsed::HandshakeProbe(Box::new(rdp_probe::parse(text)?)),
         Kind::ClientProbe => Parsed::ClientProbe(Box::new(client_probe::parse(text)?)),

@@ -40,6 +40,7 @@ impl ParseError {
 pub mod cert;
 pub mod certutil;
 pub mod client_probe;
+pub mod dsregcmd;
 pub mod dynamicport;
 pub mod event_xml;
 pub mod evtx;

@@ -89,6 +89,12 @@ const NTSTATUS: &[(u32, &str, &str)] = &[
         "account is not allowed to authenticate to this machine (selective trust authentication)",
     ),
     (
+        0xC000_0418,
+        "STATUS_NTLM_BLOCKED",
+        "NTLM authentication was refused by an NTLM restriction (Restrict NTLM policy on this \
+         machine or on the domain controller)",
+    ),
+    (
         0xC000_00DC,
         "STATUS_INVALID_SERVER_STATE",
         "the authenticating server is in the wrong state to do this",
