@@ -75,7 +75,12 @@ pub const RDP_EVENT_IDS: &[u32] = &[
 /// Event ids the RDP checks read only from one provider, because the id is common to many:
 /// `1` or `41` mean something else in every other provider's manifest, and keeping them all
 /// would fill [`MAX_EVENTS`] with noise. Matched case-insensitively on `Provider/@Name`.
-pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[];
+pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
+    // Windows Update installed (19) or failed to install (20) an update (RDP063).
+    ("Microsoft-Windows-WindowsUpdateClient", &[19, 20]),
+    // Who restarted the machine and why (RDP063).
+    ("User32", &[1074]),
+];
 
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a
 /// reconnect to a locked session logs) and CachedRemoteInteractive (12). A server logs
