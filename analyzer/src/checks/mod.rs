@@ -81,6 +81,8 @@ register! {
     rdp_certificate_events,
     incomplete_connections,
     event_log_damaged,
+    session_time_limits,
+    reboot_pending,
     crash_on_audit_fail,
     blank_password,
     termservice_crashed,
