@@ -16,7 +16,9 @@
 //! reconnecting by itself after such a drop.
 //!
 //! *Evidence read.* Those values (policy, RDP-Tcp, Terminal Server key) with the winning GPO from
-//! gpresult; LocalSessionManager 40 ("Session X has been disconnected, reason code Y", UserData
+//! gpresult; without an export of the policy key, the gpresult rows themselves (option values
+//! such as "Idle session limit: 15 minutes", "End a disconnected session: 1 minute", read on the
+//! real CIS report ../shared/samples/gpresult/HersheyTaichou__GPResult-MS-cis-rdp.html); LocalSessionManager 40 ("Session X has been disconnected, reason code Y", UserData
 //! `Session`, `Reason`), counted per reason. The reason codes are the client's
 //! `ExtendedDisconnectReasonCode` values (verified: learn.microsoft.com
 //! windows/win32/termserv/extendeddisconnectreasoncode, and the TechNet wiki "RDS Session Host
@@ -33,7 +35,7 @@
 //! while a remote client was connected ([`DROPS`] or more); info when limits are set but not
 //! short.
 //!
-//! *Known gaps.* Per-user limits (the account's Sessions tab in Active Directory) are not
+//! *Known gaps.* gpresult option values in languages other than English and German are not read. Per-user limits (the account's Sessions tab in Active Directory) are not
 //! collected: with the listener inheriting them, only LSM 40 reasons 3/4 show them at work. A
 //! "drop" is an LSM 40 reason 0 within two seconds of an LSM 24 for the same session whose
 //! client address is remote; a user closing the client window looks the same.
@@ -41,12 +43,13 @@
 //! *Fixture.* `fixtures/session-time-limits`.
 
 use super::support::{self, event_ref, Setting};
-use super::{Check, Finding, Severity};
+use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{
     event_millis, is_loopback, EventSource, Evidence, RDP_TCP_KEY, TERMINAL_SERVER_KEY,
     TS_POLICY_KEY,
 };
 use crate::parse::evtx::Event;
+use crate::parse::gpresult::PolicyState;
 use crate::parse::identify::Kind;
 use std::collections::BTreeMap;
 
@@ -69,7 +72,14 @@ pub static CHECK: Check = Check {
                   (MaxIdleTime, MaxConnectionTime, MaxDisconnectionTime in milliseconds, 0 = \
                   never). Behind NAT or VPN enable 'Configure keep-alive connection interval' \
                   (Connections, 1 minute) and leave 'Automatic reconnection' enabled.",
-    needs: &[Kind::Registry, Kind::RegistryHive, Kind::Evtx, Kind::EventXml],
+    needs: &[
+        Kind::Registry,
+        Kind::RegistryHive,
+        Kind::Gpresult,
+        Kind::GpresultXml,
+        Kind::Evtx,
+        Kind::EventXml,
+    ],
     fixture: "fixtures/session-time-limits",
     requires: Some(missing),
     run,
@@ -187,6 +197,53 @@ fn human_minutes(m: u64) -> String {
     }
 }
 
+/// A time-limit option as gpresult shows it, in minutes: `15 minutes`, `1 hour`, `2 days`;
+/// `Never` is 0. German reports (`15 Minuten`, `2 Stunden`, `1 Tag`, `Nie`) read too; other
+/// languages do not.
+fn option_minutes(value: &str) -> Option<u64> {
+    let v = value.trim().to_ascii_lowercase();
+    if v == "never" || v == "nie" {
+        return Some(0);
+    }
+    let mut words = v.split_whitespace();
+    let n: u64 = words.next()?.parse().ok()?;
+    let unit = words.next()?;
+    let per = if unit.starts_with("minute") {
+        1
+    } else if unit.starts_with("hour") || unit.starts_with("stunde") {
+        60
+    } else if unit.starts_with("day") || unit.starts_with("tag") {
+        1440
+    } else {
+        return None;
+    };
+    n.checked_mul(per)
+}
+
+/// The policy `names` when gpresult shows it Enabled: its winning GPO and row.
+fn enabled_in_gpresult(ev: &Evidence, names: &[&str]) -> Option<(String, EvidenceRef)> {
+    let enabled = ev.gpresult.iter().any(|g| {
+        g.value
+            .find_policy(names)
+            .is_some_and(|p| p.state == PolicyState::Enabled)
+    });
+    enabled.then(|| support::policy_gpo(ev, names)).flatten()
+}
+
+/// A time limit from gpresult (when no export of the policy key was read): minutes, the
+/// winning GPO and its row.
+fn gpresult_limit(ev: &Evidence, names: &[&str]) -> Option<(u64, String, EvidenceRef)> {
+    let m = ev.gpresult.iter().find_map(|g| {
+        let p = g.value.find_policy(names)?;
+        if p.state != PolicyState::Enabled {
+            return None;
+        }
+        p.options.iter().find_map(|(_, v)| option_minutes(v))
+    })?;
+    let (gpo, r) = enabled_in_gpresult(ev, names)?;
+    Some((m, gpo, r))
+}
+
 /// LSM 40 events with their reason code.
 fn disconnects(ev: &Evidence) -> Vec<(&str, &Event, u32)> {
     ev.events_from(EventSource::LocalSessionManager, &[40])
@@ -232,21 +289,35 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let mut gpos = Vec::new();
     let mut short = Vec::new();
 
+    // gpresult stands in for the policy key only when no export of that key was read.
+    let policy_key_read = ev.reg_covers(TS_POLICY_KEY);
     for spec in LIMITS {
-        let Some(s) = listener_setting(ev, spec.value, spec.inherit, spec.policy) else {
-            continue;
-        };
-        if s.value == 0 {
-            continue;
-        }
-        let m = minutes(s.value);
+        let (m, source, gpo, these_refs) =
+            match listener_setting(ev, spec.value, spec.inherit, spec.policy) {
+                Some(s) if s.value == 0 => continue,
+                Some(s) => (
+                    minutes(s.value),
+                    s.describe(),
+                    s.gpo.as_ref().map(|(g, _)| g.clone()),
+                    s.refs(),
+                ),
+                None if !policy_key_read => match gpresult_limit(ev, spec.policy) {
+                    Some((m, gpo, r)) if m > 0 => (
+                        m,
+                        format!("Group Policy '{gpo}', as gpresult reports it"),
+                        Some(gpo),
+                        vec![r],
+                    ),
+                    _ => continue,
+                },
+                None => continue,
+            };
         let is_short = m <= spec.short_minutes;
         parts.push(format!(
-            "{} {}{} ({})",
+            "{} {}{} ({source})",
             spec.what,
             human_minutes(m),
             if is_short { ", which is short" } else { "" },
-            s.describe()
         ));
         if is_short {
             short.push(format!("{} {}", spec.value, human_minutes(m)));
@@ -255,21 +326,25 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             raise(&mut severity, Severity::Info);
         }
         facts.push((spec.fact, m.to_string()));
-        if let Some((g, _)) = &s.gpo {
-            gpos.push(g.clone());
-        }
-        refs.extend(s.refs());
+        gpos.extend(gpo);
+        refs.extend(these_refs);
     }
     let limits_set = !facts.is_empty();
-    if let Some(s) = listener_setting(ev, "fResetBroken", "fInheritResetBroken", END_POLICY) {
-        facts.push(("reset_broken", (s.value == 1).to_string()));
-        if s.value == 1 && limits_set {
+    let reset_broken = match listener_setting(ev, "fResetBroken", "fInheritResetBroken", END_POLICY)
+    {
+        Some(s) => Some((s.value == 1, s.describe(), s.refs())),
+        None if !policy_key_read => enabled_in_gpresult(ev, END_POLICY)
+            .map(|(gpo, r)| (true, format!("Group Policy '{gpo}', as gpresult reports it"), vec![r])),
+        None => None,
+    };
+    if let Some((on, source, these_refs)) = reset_broken {
+        facts.push(("reset_broken", on.to_string()));
+        if on && limits_set {
             parts.push(format!(
                 "a limit logs the user off instead of disconnecting them, so unsaved work is \
-                 lost ({})",
-                s.describe()
+                 lost ({source})"
             ));
-            refs.extend(s.refs());
+            refs.extend(these_refs);
         }
     }
 
@@ -404,10 +479,17 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// Not evaluated without the listener's key, the policy key and LocalSessionManager events.
+/// Not evaluated without the listener's key, the policy key, a gpresult row of the time limits
+/// and LocalSessionManager events.
 fn missing(ev: &Evidence) -> Option<String> {
+    let in_gpresult = ev.gpresult.iter().any(|g| {
+        LIMITS
+            .iter()
+            .any(|l| g.value.find_policy(l.policy).is_some())
+    });
     if ev.reg_covers(RDP_TCP_KEY)
         || ev.reg_covers(TS_POLICY_KEY)
+        || in_gpresult
         || ev.has_events_from(EventSource::LocalSessionManager)
     {
         return None;
@@ -546,6 +628,48 @@ mod tests {
         assert_eq!(f.facts["keep_alive"], "false");
         assert_eq!(f.facts["dropped_remote_sessions"], "3");
         assert!(f.title.contains("Keep-alive"), "{}", f.title);
+    }
+
+    #[test]
+    fn gpresult_options_read_as_minutes() {
+        assert_eq!(option_minutes("15 minutes"), Some(15));
+        assert_eq!(option_minutes("1 minute"), Some(1));
+        assert_eq!(option_minutes("2 hours"), Some(120));
+        assert_eq!(option_minutes("1 day"), Some(1440));
+        assert_eq!(option_minutes("Never"), Some(0));
+        assert_eq!(option_minutes("15 Minuten"), Some(15));
+        assert_eq!(option_minutes("2 Stunden"), Some(120));
+        assert_eq!(option_minutes("1 Tag"), Some(1440));
+        assert_eq!(option_minutes("2 heures"), None);
+        assert_eq!(option_minutes("Idle session limit:"), None);
+    }
+
+    /// The real CIS report: idle 15 minutes and disconnected 1 minute, read from gpresult alone.
+    #[test]
+    fn real_cis_gpresult_limits_are_short() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/samples/gpresult/HersheyTaichou__GPResult-MS-cis-rdp.html"
+        );
+        let Ok(bytes) = std::fs::read(path) else {
+            eprintln!("SKIPPED: ../shared/samples absent ({path})");
+            return;
+        };
+        let ev = crate::evidence::Evidence::build(crate::bundle::Bundle {
+            source: "sample".into(),
+            manifest: None,
+            files: vec![crate::bundle::InputFile::in_memory(
+                "gpresult/gpresult.html",
+                bytes,
+            )],
+            ..crate::bundle::Bundle::default()
+        });
+        assert!(missing(&ev).is_none());
+        let f = &run(&ev)[0];
+        assert_eq!(f.severity, Severity::Warning, "{}", f.message);
+        assert_eq!(f.facts["max_idle_minutes"], "15");
+        assert_eq!(f.facts["max_disconnection_minutes"], "1");
+        assert!(f.message.contains("as gpresult reports it"), "{}", f.message);
     }
 
     /// Real LocalSessionManager logs: ordinary disconnects (reasons 0, 5, 11, 12) and no time
