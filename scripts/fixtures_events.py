@@ -197,7 +197,7 @@ def scenarios():
     base = healthy_logs()
     scenario("events-healthy", base, {
         "description": "The healthy workstation with every RDP log: jsmith's connections leave the whole trail (RdpCoreTS 131, RemoteConnectionManager 1149, Security 4624, LocalSessionManager 21/22/24/25); TermService running and its certificate created (1056). No event check fires.",
-        "must": [], "must_not": ["RDP014"] + NEW_IDS + ["RDP068", "RDP069", "RDP070", "RDP071"]})
+        "must": [], "must_not": ["RDP014"] + NEW_IDS + ["RDP060", "RDP061", "RDP062", "RDP063", "RDP068", "RDP069", "RDP070", "RDP071"]})
 
     # RDP050: jdoe's phone keeps the old password until the account locks.
     sec = base[PATH_SECURITY] + [

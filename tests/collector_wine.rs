@@ -26,6 +26,18 @@ const EVENTLOG_SECURITY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\EventLo
 /// Under HKEY_LOCAL_MACHINE.
 const CREDSSP_PARAMS: &str =
     r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System\CredSSP\Parameters";
+/// Under HKEY_LOCAL_MACHINE.
+const SESSION_MANAGER: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager";
+const CBS_REBOOT_PENDING: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending";
+/// What servicing leaves for the next boot: a new termsrv.dll moved over the old one, and a
+/// temporary file deleted (an empty target).
+const PENDING_RENAMES: &[&str] = &[
+    r"\??\C:\Windows\WinSxS\Temp\PendingRenames\termsrv.dll",
+    r"!\??\C:\Windows\System32\termsrv.dll",
+    r"\??\C:\Windows\Temp\rdp-collect-test.tmp",
+    "",
+];
 
 /// Non-ASCII, quotes and backslashes in one REG_SZ.
 const TEXT: &str = r#"Grüße "zitiert" C:\Pfad\\doppelt 日本 ✓"#;
@@ -132,6 +144,20 @@ fn seed(p: &WinePrefix) {
         "0",
     );
     p.reg_add(NETLOGON, Some("RestrictNTLMInDomain"), "REG_DWORD", "7");
+    // A 15-minute idle limit by policy (RDP062).
+    p.reg_add(POL, Some("MaxIdleTime"), "REG_DWORD", "900000");
+    // A reboot pending (RDP063): the servicing key exists and a rename of termsrv.dll waits
+    // for the next boot. The Windows Update `RebootRequired` key stays absent. The list goes to
+    // `PendingFileRenameOperations2` (the second list Windows reads at boot, which RDP063 reads
+    // too): Wine's wineboot carries out and deletes `PendingFileRenameOperations` itself when
+    // the collector's Wine session starts, as Windows does at boot.
+    p.reg_add_key(CBS_REBOOT_PENDING);
+    p.reg_set_raw(
+        SESSION_MANAGER,
+        "PendingFileRenameOperations2",
+        7,
+        &[utf16z(PENDING_RENAMES), vec![0, 0]].concat(),
+    );
     // An auto-logon password in clear text: the bundle must not carry it.
     p.reg_add(
         WINLOGON,
@@ -502,6 +528,26 @@ fn collector_under_wine_end_to_end() {
         ) && netlogon.contains("\r\n\"RestrictNTLMInDomain\"=dword:00000007\r\n"),
         "{netlogon}"
     );
+    // Pending reboot: the servicing key is exported (it exists), the absent Windows Update key
+    // is recorded as not found, and the rename list arrives whole.
+    let cbs = utf16_text(&read_entry(&mut zip, paths::REG_CBS_REBOOT_PENDING));
+    assert!(
+        cbs.contains("\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending]\r\n"),
+        "{cbs}"
+    );
+    let wu = record(&manifest, paths::REG_WU_REBOOT_REQUIRED);
+    assert_eq!(wu.status, Status::NotFound, "{wu:?}");
+    assert!(zip.by_name(paths::REG_WU_REBOOT_REQUIRED).is_err());
+    let sm = unwrapped(&utf16_text(&read_entry(
+        &mut zip,
+        paths::REG_SESSION_MANAGER,
+    )));
+    let renames = format!(
+        "\"PendingFileRenameOperations2\"=hex(7):{}",
+        hex_list(&[utf16z(PENDING_RENAMES), vec![0, 0]].concat())
+    );
+    assert!(sm.split("\r\n").any(|l| l == renames), "{sm}");
+    assert_eq!(sm.matches("\r\n[").count(), 1, "values only:\n{sm}");
 
     // Every value type.
     let pol = utf16_text(&read_entry(&mut zip, paths::REG_TS_POLICIES));
@@ -523,6 +569,7 @@ fn collector_under_wine_end_to_end() {
             hex_list(&[utf16z(&["first", "zweite é", "third"]), vec![0, 0]].concat())
         ),
         "\"Dword\"=dword:deadbeef".to_string(),
+        "\"MaxIdleTime\"=dword:000dbba0".to_string(),
         "\"Qword\"=hex(b):ef,cd,ab,89,67,45,23,01".to_string(),
         format!("\"Binary\"=hex:{}", hex_list(&binary_data(100))),
         "\"None\"=hex(0):78,00,00,00".to_string(),

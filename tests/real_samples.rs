@@ -433,3 +433,29 @@ fn real_system_logs_with_clean_restarts_raise_no_restart_or_port_finding() {
         assert!(errors(&r).is_empty(), "{name}: {:?}", errors(&r));
     }
 }
+
+/// A real CIS-hardened server's report (HersheyTaichou) sets the idle limit to 15 minutes and
+/// ends disconnected sessions after 1 minute: the classic "RDP keeps disconnecting" baseline,
+/// read from gpresult alone with its GPO.
+#[test]
+fn a_real_cis_report_names_its_short_session_time_limits() {
+    let Some(dir) = samples_dir() else { return };
+    let Some((name, data)) = sample_files(&dir)
+        .into_iter()
+        .find(|(n, _)| n.ends_with("GPResult-MS-cis-rdp.html"))
+    else {
+        eprintln!("SKIPPED: no CIS gpresult sample");
+        return;
+    };
+    let r = analyze_zipped(&[(name, data)]);
+    let limits = findings(&r, "RDP062");
+    assert_eq!(limits.len(), 1, "{limits:?}");
+    let f = limits[0];
+    assert_eq!(f["severity"], "warning", "{f}");
+    assert_eq!(f["facts"]["max_idle_minutes"], "15", "{f}");
+    assert_eq!(f["facts"]["max_disconnection_minutes"], "1", "{f}");
+    assert_eq!(
+        f["facts"]["winning_gpo"], "18 Administrative Templates (Computer)",
+        "{f}"
+    );
+}

@@ -200,6 +200,14 @@ pub mod paths {
     /// NTLM's own log: incoming NTLM blocked (4002), blocked in the domain (4003), minimum
     /// session security (4011), NTLMv1 refused (4013), and the audit-only 8001-8003.
     pub const EVENTS_NTLM: &str = "events/Microsoft-Windows-NTLM-Operational.evtx";
+    /// `...\Component Based Servicing\RebootPending`, its own values only: the key exists while
+    /// servicing waits for a restart (the step is `not_found` when it does not).
+    pub const REG_CBS_REBOOT_PENDING: &str = "registry/cbs-reboot-pending.reg";
+    /// `...\WindowsUpdate\Auto Update\RebootRequired`, its own values only (exists = required).
+    pub const REG_WU_REBOOT_REQUIRED: &str = "registry/windowsupdate-reboot-required.reg";
+    /// `HKLM\SYSTEM\CurrentControlSet\Control\Session Manager`, its own values only
+    /// (`PendingFileRenameOperations`).
+    pub const REG_SESSION_MANAGER: &str = "registry/session-manager.reg";
     /// `secedit /export /areas SECURITYPOLICY USER_RIGHTS`: the INF as secedit wrote it (UTF-16LE).
     pub const SECEDIT_USER_RIGHTS: &str = "commands/secedit-user-rights.inf";
     /// `net localgroup "<localized name of S-1-5-32-555>"`.
@@ -318,6 +326,26 @@ pub const REGISTRY_KEYS: &[RegistrySpec] = &[
     RegistrySpec {
         path: paths::REG_NETLOGON_PARAMS,
         key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Netlogon\Parameters",
+        max_depth: Some(0),
+    },
+    // Pending reboot: only these two keys, never the whole `Component Based Servicing` tree
+    // (thousands of package subkeys). Whether the key exists is the fact; an absent key is
+    // recorded as `not_found`.
+    RegistrySpec {
+        path: paths::REG_CBS_REBOOT_PENDING,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending",
+        max_depth: Some(0),
+    },
+    RegistrySpec {
+        path: paths::REG_WU_REBOOT_REQUIRED,
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired",
+        max_depth: Some(0),
+    },
+    // Only the values (`PendingFileRenameOperations`): the subkeys (Environment, Memory
+    // Management, KnownDLLs...) are beside the point.
+    RegistrySpec {
+        path: paths::REG_SESSION_MANAGER,
+        key: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager",
         max_depth: Some(0),
     },
 ];

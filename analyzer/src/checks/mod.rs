@@ -84,6 +84,8 @@ register! {
     event_log_damaged,
     ntlm_restricted,
     entra_online_id_refused,
+    session_time_limits,
+    reboot_pending,
     crash_on_audit_fail,
     blank_password,
     ephemeral_ports,

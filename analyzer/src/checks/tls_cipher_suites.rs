@@ -134,7 +134,9 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             refs.push(r);
         }
         match &h.value.data {
-            crate::parse::reg::RegData::MultiSz(v) => v.clone(),
+            crate::parse::reg::RegData::MultiSz(_) => {
+                h.value.data.as_multi().unwrap_or_default().to_vec()
+            }
             d => d
                 .as_str()
                 .unwrap_or("")

@@ -105,6 +105,10 @@ pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
         "Microsoft-Windows-NTLM",
         &[4002, 4003, 4011, 4013, 8002, 8003],
     ),
+    // Windows Update installed (19) or failed to install (20) an update (RDP063).
+    ("Microsoft-Windows-WindowsUpdateClient", &[19, 20]),
+    // Who restarted the machine and why (RDP063).
+    ("User32", &[1074]),
 ];
 
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a

@@ -180,6 +180,7 @@ const SYSTEM_TREES: &[(&str, Depth)] = &[
         Depth::Tree,
     ),
     (r"CCS\Control\ComputerName\ComputerName", Depth::Values),
+    (r"CCS\Control\Session Manager", Depth::Values),
     (r"CCS\Services\TermService", Depth::Tree),
     (r"CCS\Services\UmRdpService", Depth::Tree),
     (r"CCS\Services\SessionEnv", Depth::Tree),
@@ -213,6 +214,14 @@ const SOFTWARE_TREES: &[(&str, Depth)] = &[
     (r"Microsoft\SystemCertificates\Remote Desktop", Depth::Tree),
     (r"Microsoft\SystemCertificates\My", Depth::Tree),
     (r"Microsoft\Cryptography", Depth::Values),
+    (
+        r"Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending",
+        Depth::Values,
+    ),
+    (
+        r"Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired",
+        Depth::Values,
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -632,13 +641,7 @@ pub fn typed(kind: u32, bytes: Vec<u8>) -> RegData {
         11 if bytes.len() == 8 => RegData::Qword(u64::from_le_bytes(
             [0, 1, 2, 3, 4, 5, 6, 7].map(|i| bytes.get(i).copied().unwrap_or_default()),
         )),
-        7 => RegData::MultiSz(
-            utf16(&bytes)
-                .split('\0')
-                .take_while(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ),
+        7 => RegData::MultiSz(super::reg::string_list(&utf16(&bytes))),
         kind => RegData::Other { kind, bytes },
     }
 }

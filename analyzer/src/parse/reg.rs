@@ -87,7 +87,10 @@ pub enum RegData {
     Sz(String),
     /// `hex(2):` (REG_EXPAND_SZ), unexpanded (`%SystemRoot%\...`).
     ExpandSz(String),
-    /// `hex(7):` (REG_MULTI_SZ); the list ends at the first empty string, as Windows reads it.
+    /// `hex(7):` (REG_MULTI_SZ): every string up to the list's final terminator, empty ones
+    /// between included (`PendingFileRenameOperations` pairs a source with an empty target to
+    /// mean "delete"). [`RegData::as_multi`] ends the list at the first empty string, as most
+    /// Windows readers (the service controller's `DependOnService`...) do.
     MultiSz(Vec<String>),
     /// `dword:` or a 4-byte `hex(4):`.
     Dword(u32),
@@ -134,8 +137,20 @@ impl RegData {
         }
     }
 
-    /// Strings of a REG_MULTI_SZ.
+    /// Strings of a REG_MULTI_SZ, up to the first empty one (how most Windows readers end it).
     pub fn as_multi(&self) -> Option<&[String]> {
+        match self {
+            RegData::MultiSz(v) => {
+                let end = v.iter().position(String::is_empty).unwrap_or(v.len());
+                v.get(..end)
+            }
+            _ => None,
+        }
+    }
+
+    /// Every string of a REG_MULTI_SZ, empty ones between included (for lists of pairs such as
+    /// `PendingFileRenameOperations`, where an empty string is a value).
+    pub fn as_multi_all(&self) -> Option<&[String]> {
         match self {
             RegData::MultiSz(v) => Some(v),
             _ => None,
@@ -798,12 +813,14 @@ fn first_string(text: &str) -> String {
     text.split('\0').next().unwrap_or("").to_string()
 }
 
-/// REG_MULTI_SZ as Windows reads it: NUL-separated strings, ending at the first empty one.
-fn string_list(text: &str) -> Vec<String> {
-    text.split('\0')
-        .take_while(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+/// REG_MULTI_SZ: NUL-separated strings up to the list's terminator (the trailing empty
+/// strings); empty strings between others are kept (see [`RegData::MultiSz`]).
+pub(crate) fn string_list(text: &str) -> Vec<String> {
+    let body = text.trim_end_matches('\0');
+    if body.is_empty() {
+        return Vec::new();
+    }
+    body.split('\0').map(str::to_string).collect()
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -1445,10 +1462,15 @@ mod tests {
             data(&f, k, "DependOnService").as_multi(),
             Some(&["RPCSS".to_string()][..])
         );
-        // Windows stops a multi-string at the first empty string.
+        // Most Windows readers stop a multi-string at the first empty string; the strings
+        // after it are kept for lists of pairs (PendingFileRenameOperations).
+        assert_eq!(
+            data(&f, k, "RequiredPrivileges").as_multi(),
+            Some(&["Se".to_string()][..])
+        );
         assert_eq!(
             data(&f, k, "RequiredPrivileges"),
-            &RegData::MultiSz(vec!["Se".into()])
+            &RegData::MultiSz(vec!["Se".into(), String::new(), "D".into()])
         );
         assert_eq!(data(&f, k, "Empty"), &RegData::Binary(vec![]));
         assert_eq!(data(&f, k, "Empty").display(), "(empty)");
