@@ -209,6 +209,12 @@ pub mod paths {
     pub const RDP_HANDSHAKE: &str = "commands/rdp-handshake.json";
     /// Folder of the certificate the listener served to the probe: `<dir>/<THUMBPRINT>.cer`.
     pub const CERTS_SERVED_DIR: &str = "certs/served";
+    /// `ipconfig /all`: adapters, media state, addresses, gateways, DHCP.
+    pub const IPCONFIG_ALL: &str = "commands/ipconfig-all.txt";
+    /// `route print`: the interface list and the IPv4/IPv6 route tables.
+    pub const ROUTE_PRINT: &str = "commands/route-print.txt";
+    /// `powercfg /query SCHEME_CURRENT SUB_SLEEP`: sleep and hibernate timeouts of the active plan.
+    pub const POWERCFG_SLEEP: &str = "commands/powercfg-sleep.txt";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -418,6 +424,21 @@ pub const COMMANDS: &[CommandSpec] = &[
             "displayName,pathToSignedProductExe,productState",
             "/format:list",
         ],
+    },
+    CommandSpec {
+        path: paths::IPCONFIG_ALL,
+        program: "ipconfig.exe",
+        args: &["/all"],
+    },
+    CommandSpec {
+        path: paths::ROUTE_PRINT,
+        program: "route.exe",
+        args: &["print"],
+    },
+    CommandSpec {
+        path: paths::POWERCFG_SLEEP,
+        program: "powercfg.exe",
+        args: &["/query", "SCHEME_CURRENT", "SUB_SLEEP"],
     },
 ];
 

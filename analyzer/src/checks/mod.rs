@@ -83,6 +83,8 @@ register! {
     event_log_damaged,
     crash_on_audit_fail,
     blank_password,
+    network_adapter_unusable,
+    host_goes_to_sleep,
     termservice_crashed,
     firewall_shields_up,
     artifact_unreadable,
@@ -451,6 +453,9 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::Nltest
             | Kind::W32tm
             | Kind::SecurityCenter
+            | Kind::IpConfig
+            | Kind::RoutePrint
+            | Kind::Powercfg
     )
 }
 

@@ -75,7 +75,12 @@ pub const RDP_EVENT_IDS: &[u32] = &[
 /// Event ids the RDP checks read only from one provider, because the id is common to many:
 /// `1` or `41` mean something else in every other provider's manifest, and keeping them all
 /// would fill [`MAX_EVENTS`] with noise. Matched case-insensitively on `Provider/@Name`.
-pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[];
+/// Kernel-Power 42 (entering sleep) and 107 (resumed), Power-Troubleshooter 1 (returned from a
+/// low power state, with sleep and wake times): when a client host slept.
+pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
+    ("Microsoft-Windows-Kernel-Power", &[42, 107]),
+    ("Microsoft-Windows-Power-Troubleshooter", &[1]),
+];
 
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a
 /// reconnect to a locked session logs) and CachedRemoteInteractive (12). A server logs

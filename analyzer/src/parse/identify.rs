@@ -7,9 +7,9 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, client_probe, event_xml, evtx, gpresult, hive, icacls, net_localgroup,
-    netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc, secedit,
-    securitycenter, tasklist, w32tm, ParseError,
+    cert, certutil, client_probe, event_xml, evtx, gpresult, hive, icacls, ipconfig,
+    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, powercfg, qwinsta, rdp_probe,
+    reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -43,6 +43,9 @@ pub enum Kind {
     SecurityCenter,
     HandshakeProbe,
     ClientProbe,
+    IpConfig,
+    RoutePrint,
+    Powercfg,
     Unknown,
 }
 
@@ -74,6 +77,9 @@ impl Kind {
             Kind::SecurityCenter => "Security Center firewall products",
             Kind::HandshakeProbe => "RDP handshake probe (rdp-handshake.json)",
             Kind::ClientProbe => "client probe (rdp-collect probe, rdp-probe-*.json)",
+            Kind::IpConfig => "ipconfig /all output",
+            Kind::RoutePrint => "route print output",
+            Kind::Powercfg => "powercfg /query output",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -105,6 +111,9 @@ pub enum Parsed {
     SecurityCenter(securitycenter::FirewallProducts),
     HandshakeProbe(Box<rdp_probe::HandshakeProbe>),
     ClientProbe(Box<client_probe::ClientProbe>),
+    IpConfig(ipconfig::IpConfig),
+    RoutePrint(route_print::RouteTable),
+    Powercfg(powercfg::PowerQuery),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -155,6 +164,9 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         W32TM_STATUS => Kind::W32tm,
         SECURITYCENTER_FIREWALL => Kind::SecurityCenter,
         RDP_HANDSHAKE => Kind::HandshakeProbe,
+        paths::IPCONFIG_ALL => Kind::IpConfig,
+        paths::ROUTE_PRINT => Kind::RoutePrint,
+        paths::POWERCFG_SLEEP => Kind::Powercfg,
         _ => return None,
     };
     Some(kind)
@@ -180,7 +192,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 20] = [
+    let probes: [(Sniff, Kind); 23] = [
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
@@ -193,6 +205,9 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (nltest::sniff, Kind::Nltest),
         (w32tm::sniff, Kind::W32tm),
         (securitycenter::sniff, Kind::SecurityCenter),
+        (ipconfig::sniff, Kind::IpConfig),
+        (route_print::sniff, Kind::RoutePrint),
+        (powercfg::sniff, Kind::Powercfg),
         (net_localgroup::sniff, Kind::NetLocalgroup),
         (netsh_rules::sniff, Kind::FirewallRules),
         (netsh_profiles::sniff, Kind::FirewallProfiles),
@@ -317,6 +332,9 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::SecurityCenter => Parsed::SecurityCenter(securitycenter::parse(text)?),
         Kind::HandshakeProbe => Parsed::HandshakeProbe(Box::new(rdp_probe::parse(text)?)),
         Kind::ClientProbe => Parsed::ClientProbe(Box::new(client_probe::parse(text)?)),
+        Kind::IpConfig => Parsed::IpConfig(ipconfig::parse(text)?),
+        Kind::RoutePrint => Parsed::RoutePrint(route_print::parse(text)?),
+        Kind::Powercfg => Parsed::Powercfg(powercfg::parse(text)?),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",
