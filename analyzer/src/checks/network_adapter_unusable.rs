@@ -60,9 +60,9 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     out
 }
 
-/// The adapters that can carry client traffic: not tunnel pseudo-interfaces.
+/// The adapters that can carry client traffic: not tunnel or loopback pseudo-interfaces.
 fn candidates(c: &IpConfig) -> impl Iterator<Item = &Adapter> {
-    c.adapters.iter().filter(|a| !a.is_tunnel())
+    c.adapters.iter().filter(|a| !a.is_tunnel() && !a.is_loopback())
 }
 
 /// The connected, not host-only adapters with a usable IPv4 address.
@@ -377,7 +377,12 @@ fn listener_address_gone(ev: &Evidence, artifact: &str, c: &IpConfig) -> Option<
                 }
             ),
         )
-        .title("The RDP listener is bound to an adapter that is disconnected")
+        .title(match holder {
+            Some(a) if a.is_disconnected() => {
+                "The RDP listener is bound to an adapter that is disconnected"
+            }
+            _ => "The RDP listener is bound to an address no connected adapter holds",
+        })
         .fact("artifact", artifact)
         .fact("LanAdapter", lana)
         .evidence(support::reg_ref(&hit));
@@ -523,6 +528,44 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Warning);
         assert_eq!(f[0].facts["state"], "STOPPED");
         assert!(f[0].message.contains("Monday, September 23"));
+    }
+
+    #[test]
+    fn listener_bound_to_an_address_no_adapter_holds() {
+        let t = format!(
+            "{HEAD}{}{}",
+            adapter(
+                "Ethernet",
+                &["Media State . . . . . . . . . . . : Media disconnected"]
+            ),
+            adapter(
+                "Ethernet 2",
+                &[
+                    "IPv4 Address. . . . . . . . . . . : 10.0.9.5(Preferred)",
+                    "Subnet Mask . . . . . . . . . . . : 255.255.255.0",
+                    "Default Gateway . . . . . . . . . : 10.0.9.1",
+                ]
+            )
+        );
+        let reg = "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp]\r\n\"LanAdapter\"=dword:00000001\r\n\r\n";
+        let netstat = "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n  TCP    10.0.0.25:3389         0.0.0.0:0              LISTENING       1236\r\n";
+        let f = run_on(&[
+            ("commands/ipconfig-all.txt", &t),
+            ("registry/terminal-server.reg", reg),
+            ("commands/netstat-ano.txt", netstat),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].facts["LanAdapter"], "1");
+        assert!(f[0].message.contains("10.0.0.25"), "{}", f[0].message);
+        assert!(f[0].message.contains("no adapter in ipconfig holds"));
+        // The listener on an address a connected adapter holds: nothing to add to RDP027.
+        let ok = netstat.replace("10.0.0.25", "10.0.9.5");
+        let f = run_on(&[
+            ("commands/ipconfig-all.txt", &t),
+            ("registry/terminal-server.reg", reg),
+            ("commands/netstat-ano.txt", &ok),
+        ]);
+        assert!(f.is_empty(), "{f:#?}");
     }
 
     #[test]

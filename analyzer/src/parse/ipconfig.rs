@@ -167,6 +167,16 @@ impl Adapter {
             || (n.starts_with("vethernet (") && (n.contains("default switch") || n.contains("wsl")))
     }
 
+    /// The loopback pseudo-interface (Wine lists it; Windows does not): only 127.x and ::1.
+    pub fn is_loopback(&self) -> bool {
+        let v4 = self
+            .ipv4
+            .iter()
+            .all(|x| x.ipv4().is_some_and(|a| a.is_loopback()));
+        let v6 = self.ipv6.iter().all(|x| x.address == "::1");
+        !self.ipv4.is_empty() && v4 && v6
+    }
+
     /// The IPv4 addresses clients can connect to.
     pub fn usable_ipv4(&self) -> impl Iterator<Item = &Address> {
         self.ipv4.iter().filter(|a| a.is_usable_ipv4())
@@ -744,6 +754,7 @@ mod tests {
         assert_eq!(c.host_name.as_deref(), Some("vm"));
         assert_eq!(c.adapters.len(), 2);
         assert!(!c.adapters[0].ipv4[0].is_usable_ipv4(), "loopback");
+        assert!(c.adapters[0].is_loopback() && !c.adapters[1].is_loopback());
         assert_eq!(c.adapters[0].ipv6[0].address, "::1");
         assert_eq!(c.adapters[1].name, "eth0");
         assert!(c.adapters[1].ipv4[0].is_usable_ipv4());
