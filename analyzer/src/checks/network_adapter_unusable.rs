@@ -41,13 +41,31 @@ pub static CHECK: Check = Check {
                   subnets can reach it.",
     needs: &[Kind::IpConfig],
     fixture: "fixtures/network-adapter-unusable",
-    requires: None,
+    requires: Some(missing),
     run,
 };
 
+/// "Cannot tell" when every ipconfig output read is in a display language the parser does not
+/// know: its adapters would look address-less.
+fn missing(ev: &Evidence) -> Option<String> {
+    let unknown: Vec<&str> = ev
+        .ipconfig
+        .iter()
+        .filter(|c| c.value.labels_unknown())
+        .map(|c| c.artifact.as_str())
+        .collect();
+    (!ev.ipconfig.is_empty() && unknown.len() == ev.ipconfig.len()).then(|| {
+        format!(
+            "cannot tell: the labels of {} are in a language rdp-analyze does not read (English \
+             and German are read)",
+            unknown.join(", ")
+        )
+    })
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
-    for cfg in &ev.ipconfig {
+    for cfg in ev.ipconfig.iter().filter(|c| !c.value.labels_unknown()) {
         let artifact = cfg.artifact.as_str();
         let c = &cfg.value;
         match no_usable_ipv4(artifact, c) {
@@ -99,10 +117,12 @@ fn why_unusable(a: &Adapter) -> (String, usize) {
     }
     if let Some(x) = a.ipv4.iter().find(|x| x.is_unusable_state()) {
         let state = x.status.as_deref().unwrap_or("");
-        return (
-            format!("{} ({state}: another machine on the network holds this address)", x.address),
-            x.line,
-        );
+        let meaning = match state.to_lowercase().as_str() {
+            "tentative" | "vorläufig" => "duplicate address detection has not finished",
+            "deprecated" | "veraltet" => "the address is being retired",
+            _ => "another machine on the network holds this address",
+        };
+        return (format!("{} ({state}: {meaning})", x.address), x.line);
     }
     if let Some(x) = a.ipv4.iter().find(|x| x.ipv4().is_some_and(|v| v.is_unspecified())) {
         return (format!("{} (no address assigned)", x.address), x.line);
@@ -566,6 +586,14 @@ mod tests {
             ("commands/netstat-ano.txt", &ok),
         ]);
         assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn unknown_language_cannot_tell() {
+        let fr = "Configuration IP de Windows\r\n\r\nCarte Ethernet Ethernet :\r\n\r\n   Adresse IPv4. . . . . . . . . . . . . .: 192.168.1.10\r\n";
+        let ev = evidence_from_xml(&[("commands/ipconfig-all.txt", fr)]);
+        assert!(missing(&ev).unwrap().contains("cannot tell"));
+        assert!(run(&ev).is_empty());
     }
 
     #[test]

@@ -216,6 +216,18 @@ impl Adapter {
 pub struct IpConfig {
     pub host_name: Option<String>,
     pub adapters: Vec<Adapter>,
+    /// `label . . . : value` lines inside adapter blocks, and how many of them had a label this
+    /// parser reads: none of many means a display language it does not know (French, Japanese…),
+    /// where an adapter without a recognized address proves nothing.
+    pub adapter_fields: usize,
+    pub recognized_fields: usize,
+}
+
+impl IpConfig {
+    /// The adapters' labels are in a language this parser does not read.
+    pub fn labels_unknown(&self) -> bool {
+        self.adapter_fields > 0 && self.recognized_fields == 0
+    }
 }
 
 /// The fields read, by label (lower case, dot leaders removed).
@@ -278,11 +290,13 @@ const LABELS: &[(Field, &[&str])] = &[
     (Field::LeaseExpires, &["lease expires", "lease läuft ab"]),
 ];
 
-/// Titles of the global block (not adapters).
+/// Titles of the global block (not adapters). The French title is known so that a French
+/// output is recognized (and reported as a language whose labels are not read).
 const TITLES: &[&str] = &[
     "windows ip configuration",
     "windows-ip-konfiguration",
     "windows ip-konfiguration",
+    "configuration ip de windows",
 ];
 
 fn field_of(label: &str) -> Field {
@@ -449,6 +463,12 @@ pub fn parse(text: &str) -> Result<IpConfig, ParseError> {
         };
         let field = field_of(&label);
         last = field;
+        if current.is_some() {
+            out.adapter_fields += 1;
+            if field != Field::Other {
+                out.recognized_fields += 1;
+            }
+        }
         match current.as_mut() {
             None => {
                 seen_global = true;
@@ -768,6 +788,19 @@ mod tests {
         assert_eq!(c.adapters.len(), 2);
         assert_eq!(c.adapters[0].name, "VMware Network Adapter VMnet8");
         assert!(c.adapters[0].is_host_only() && c.adapters[1].is_host_only());
+    }
+
+    /// French labels are not read: the parse says so instead of reporting adapters without
+    /// addresses.
+    #[test]
+    fn unknown_language_is_flagged() {
+        let fr = "Configuration IP de Windows\r\n\r\nCarte Ethernet Ethernet :\r\n\r\n   Suffixe DNS propre à la connexion. . . :\r\n   Adresse IPv4. . . . . . . . . . . . . .: 192.168.1.10\r\n   Passerelle par défaut. . . . . . . . . : 192.168.1.1\r\n";
+        assert!(sniff(fr));
+        let c = parse(fr).unwrap();
+        assert_eq!(c.adapters.len(), 1);
+        assert_eq!(c.adapters[0].name, "Carte Ethernet Ethernet");
+        assert!(c.labels_unknown());
+        assert!(!parse(&english()).unwrap().labels_unknown());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! in force (a persistent `route -p add 0.0.0.0 …` whose gateway is unreachable is listed under
 //! Persistent Routes but not under Active Routes). Layout, verified on real English Windows 7,
 //! 10, 11 and Server 2016 outputs (kellyjonbrazil/jc `tests/fixtures/windows/*/route_print.out`)
-//! and a German paste (`Schnittstellenliste`, `IPv4-Routentabelle`, `Aktive Routen:`,
-//! `Ständige Routen:`, gateway `Auf Verbindung`):
+//! and a German Windows 7 output pasted in a public Java source's comment (`Schnittstellenliste`,
+//! tunnel rows `13...00 00 00 00 00 00 00 e0 Microsoft-ISATAP-Adapter` without dot leader,
+//! `IPv4-Routentabelle`, `Aktive Routen:`, gateway `Auf Verbindung`; `Ständige Routen:` / `Keine`
+//! only in others' test data):
 //!
 //! ```text
 //! ===========================================================================
@@ -125,12 +127,27 @@ fn interface_row(line: &str) -> Option<(u32, String)> {
     if digits.is_empty() || !rest.starts_with("...") {
         return None;
     }
-    let desc = match rest.rfind("..") {
-        Some(i) => rest.get(i + 2..).unwrap_or(""),
-        None => rest,
-    };
+    // The MAC (six bytes, or eight for tunnels, which have no dot leader after it), then dots.
+    let mut words = rest.trim_start_matches('.').split_whitespace().peekable();
+    let mut hex = 0;
+    while hex < 8
+        && words
+            .peek()
+            .is_some_and(|w| w.len() == 2 && w.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        words.next();
+        hex += 1;
+    }
+    let desc = words.collect::<Vec<_>>().join(" ");
     let index = digits.parse().ok()?;
-    Some((index, desc.trim().chars().take(MAX_VALUE_CHARS).collect()))
+    Some((
+        index,
+        desc.trim_start_matches('.')
+            .trim()
+            .chars()
+            .take(MAX_VALUE_CHARS)
+            .collect(),
+    ))
 }
 
 /// True for `route print` output: it opens with a rule of `=` and lists an interface row
@@ -364,6 +381,7 @@ mod tests {
             "Schnittstellenliste",
             " 12...18 66 da 4b 22 31 ......Intel(R) Ethernet Connection I219-LM",
             "  1...........................Software Loopback Interface 1",
+            " 13...00 00 00 00 00 00 00 e0 Microsoft-ISATAP-Adapter",
             "===========================================================================",
             "",
             "IPv4-Routentabelle",
@@ -380,6 +398,19 @@ mod tests {
         .join("\r\n");
         assert!(sniff(&t));
         let r = parse(&t).unwrap();
+        let names: Vec<_> = r
+            .interfaces
+            .iter()
+            .map(|i| i.description.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Intel(R) Ethernet Connection I219-LM",
+                "Software Loopback Interface 1",
+                "Microsoft-ISATAP-Adapter"
+            ]
+        );
         assert_eq!(r.active.len(), 1);
         assert_eq!(r.active[0].gateway, "Auf Verbindung");
         assert_eq!(r.default_routes().count(), 0);
