@@ -823,6 +823,52 @@ fn collector_under_wine_end_to_end() {
         rdu.producer
     );
 
+    // The issue-16 host-state commands. Wine has an ipconfig (no title, lower-case labels,
+    // headers without a colon) whose output must parse; it has no route.exe or powercfg.exe,
+    // which are recorded as not found with the reason.
+    let ip = record(&manifest, paths::IPCONFIG_ALL);
+    assert_eq!(ip.status, Status::Ok, "{ip:?}");
+    assert!(
+        ip.producer
+            .to_ascii_lowercase()
+            .ends_with(r"\system32\ipconfig.exe /all"),
+        "{}",
+        ip.producer
+    );
+    let ip_text =
+        rdp_analyze::parse::text::decode(&read_entry(&mut zip, paths::IPCONFIG_ALL), ip.code_page);
+    assert!(
+        rdp_analyze::parse::ipconfig::sniff(&ip_text.text),
+        "{}",
+        ip_text.text
+    );
+    let cfg = rdp_analyze::parse::ipconfig::parse(&ip_text.text).unwrap();
+    assert!(cfg.host_name.is_some(), "{}", ip_text.text);
+    assert!(!cfg.adapters.is_empty(), "{}", ip_text.text);
+    assert!(
+        cfg.adapters
+            .iter()
+            .flat_map(|a| &a.ipv4)
+            .any(|x| x.address == "127.0.0.1" || x.ipv4().is_some()),
+        "{}",
+        ip_text.text
+    );
+    for (path, exe) in [
+        (paths::ROUTE_PRINT, "route.exe"),
+        (paths::POWERCFG_SLEEP, "powercfg.exe"),
+    ] {
+        let r = record(&manifest, path);
+        assert_eq!(r.status, Status::NotFound, "{path}: {r:?}");
+        assert!(
+            r.message
+                .as_deref()
+                .unwrap()
+                .contains(&format!("{exe} does not exist")),
+            "{path}: {r:?}"
+        );
+        assert!(zip.by_name(path).is_err());
+    }
+
     // The analyzer diagnoses the seeded faults from the real bundle, and says what it lacked.
     let report = rdp_analyze::analyze_path(&collected.zip, &rdp_analyze::bundle::Limits::default())
         .expect("the analyzer reads the collector's zip");
@@ -914,6 +960,19 @@ fn collector_under_wine_end_to_end() {
             .unwrap()
             .contains("dsregcmd.exe does not exist"),
         "{pku2u}"
+    );
+    // Sleep cannot be judged without powercfg and the System log; the adapters can.
+    let sleep = not_evaluated
+        .iter()
+        .find(|n| n["id"] == "RDP067")
+        .expect("RDP067 not evaluated");
+    assert!(
+        sleep["reason"].as_str().unwrap().contains("powercfg"),
+        "{sleep}"
+    );
+    assert!(
+        !not_evaluated.iter().any(|n| n["id"] == "RDP066"),
+        "RDP066 reads Wine's ipconfig"
     );
 
     // --version, --list, and an output folder that does not exist.

@@ -6,9 +6,9 @@
 use crate::bundle::{Bundle, InputProblem, Source};
 use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
-    cert, certutil, client_probe, dsregcmd, dynamicport, evtx, gpresult, hive, icacls,
-    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, ntstatus, qwinsta, rdp_probe,
-    reg, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
+    cert, certutil, client_probe, dsregcmd, dynamicport, evtx, gpresult, hive, icacls, ipconfig,
+    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, ntstatus, powercfg, qwinsta,
+    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -98,6 +98,12 @@ pub struct Evidence {
     pub dynamic_ports: Vec<Located<dynamicport::DynamicPorts>>,
     /// `wevtutil gl` outputs: event log size and retention.
     pub log_configs: Vec<Located<wevtutil_gl::LogConfig>>,
+    /// `ipconfig /all` outputs.
+    pub ipconfig: Vec<Located<ipconfig::IpConfig>>,
+    /// `route print` outputs.
+    pub routes: Vec<Located<route_print::RouteTable>>,
+    /// `powercfg /query` outputs (sleep and hibernate timeouts).
+    pub power: Vec<Located<powercfg::PowerQuery>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
     /// Process by PID across all tasklists (first tasklist wins), built on first use so that
@@ -284,6 +290,9 @@ impl Evidence {
             }),
             Parsed::DynamicPorts(v) => self.dynamic_ports.push(Located { artifact, value: v }),
             Parsed::EventLogConfig(v) => self.log_configs.push(Located { artifact, value: v }),
+            Parsed::IpConfig(v) => self.ipconfig.push(Located { artifact, value: v }),
+            Parsed::RoutePrint(v) => self.routes.push(Located { artifact, value: v }),
+            Parsed::Powercfg(v) => self.power.push(Located { artifact, value: v }),
         }
     }
 

@@ -237,6 +237,12 @@ pub mod paths {
     /// `wevtutil gl Security`: the Security log's effective size and retention.
     pub const WEVTUTIL_GL_SECURITY: &str = "commands/wevtutil-gl-security.txt";
     pub const EVENTS_APPLICATION: &str = "events/Application.evtx";
+    /// `ipconfig /all`: adapters, media state, addresses, gateways, DHCP.
+    pub const IPCONFIG_ALL: &str = "commands/ipconfig-all.txt";
+    /// `route print`: the interface list and the IPv4/IPv6 route tables.
+    pub const ROUTE_PRINT: &str = "commands/route-print.txt";
+    /// `powercfg /query SCHEME_CURRENT SUB_SLEEP`: sleep and hibernate timeouts of the active plan.
+    pub const POWERCFG_SLEEP: &str = "commands/powercfg-sleep.txt";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -494,6 +500,21 @@ pub const COMMANDS: &[CommandSpec] = &[
         path: paths::DSREGCMD_STATUS,
         program: "dsregcmd.exe",
         args: &["/status"],
+    },
+    CommandSpec {
+        path: paths::IPCONFIG_ALL,
+        program: "ipconfig.exe",
+        args: &["/all"],
+    },
+    CommandSpec {
+        path: paths::ROUTE_PRINT,
+        program: "route.exe",
+        args: &["print"],
+    },
+    CommandSpec {
+        path: paths::POWERCFG_SLEEP,
+        program: "powercfg.exe",
+        args: &["/query", "SCHEME_CURRENT", "SUB_SLEEP"],
     },
 ];
 

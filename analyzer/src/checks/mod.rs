@@ -88,6 +88,8 @@ register! {
     reboot_pending,
     crash_on_audit_fail,
     blank_password,
+    network_adapter_unusable,
+    host_goes_to_sleep,
     ephemeral_ports,
     security_log_full,
     host_restarted,
@@ -462,6 +464,9 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::SecurityCenter
             | Kind::DynamicPorts
             | Kind::EventLogConfig
+            | Kind::IpConfig
+            | Kind::RoutePrint
+            | Kind::Powercfg
     )
 }
 

@@ -481,3 +481,69 @@ pub fn last_logon_by_user(ev: &Evidence) -> std::collections::BTreeMap<String, &
     }
     out
 }
+
+/// Whether the host runs a client (workstation) edition of Windows, with what says so: the
+/// manifest's `InstallationType` (`Client`, `Server`, `Server Core`), else its EditionID or
+/// ProductName (`Server…` editions), else the same values from an export of
+/// `HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion`. `None` when nothing tells.
+pub fn client_os(ev: &Evidence) -> Option<(bool, String, EvidenceRef)> {
+    const CURRENT_VERSION: &str =
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+    fn has(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|v| !v.is_empty())
+    }
+    let judge = |installation: Option<&str>, edition: Option<&str>, product: Option<&str>| {
+        if let Some(t) = has(installation) {
+            return Some(!t.to_ascii_lowercase().starts_with("server"));
+        }
+        let server = has(edition).is_some_and(|e| e.to_ascii_lowercase().starts_with("server"))
+            || has(product).is_some_and(|p| p.to_ascii_lowercase().contains("server"));
+        (has(edition).is_some() || has(product).is_some()).then_some(!server)
+    };
+    if let Some(m) = &ev.manifest {
+        let os = &m.os;
+        if let Some(client) = judge(
+            os.installation_type.as_deref(),
+            os.edition_id.as_deref(),
+            os.product_name.as_deref(),
+        ) {
+            let what = [&os.product_name, &os.installation_type, &os.edition_id]
+                .iter()
+                .filter_map(|v| v.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let excerpt = format!(
+                "\"product_name\": \"{}\", \"installation_type\": \"{}\", \"edition_id\": \"{}\"",
+                os.product_name.as_deref().unwrap_or(""),
+                os.installation_type.as_deref().unwrap_or(""),
+                os.edition_id.as_deref().unwrap_or("")
+            );
+            return Some((client, what, EvidenceRef::file("manifest.json", excerpt)));
+        }
+    }
+    let value = |name: &str| ev.reg_value(CURRENT_VERSION, name);
+    let (inst, ed, prod) = (
+        value("InstallationType"),
+        value("EditionID"),
+        value("ProductName"),
+    );
+    let text = |h: &Option<RegHit<'_>>| {
+        h.as_ref()
+            .and_then(|h| h.value.data.as_str().map(str::to_string))
+    };
+    let client = judge(
+        text(&inst).as_deref(),
+        text(&ed).as_deref(),
+        text(&prod).as_deref(),
+    )?;
+    let hit = inst.or(ed).or(prod)?;
+    let what = [
+        text(&value("ProductName")),
+        text(&value("InstallationType")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    Some((client, what, reg_ref(&hit)))
+}

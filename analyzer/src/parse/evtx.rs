@@ -83,8 +83,10 @@ pub const RDP_EVENT_IDS: &[u32] = &[
 pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
     // Ephemeral port exhaustion (RDP068): time-wait collision, global port space exhausted.
     ("Tcpip", &[4227, 4231]),
-    // Unexpected restarts (RDP070): rebooted without a clean shutdown, unexpected shutdown.
-    ("Microsoft-Windows-Kernel-Power", &[41]),
+    // Unexpected restarts (RDP070): rebooted without a clean shutdown (41), unexpected
+    // shutdown (6008). When a client host slept (RDP067): entering sleep (42), resumed (107),
+    // returned from a low power state with sleep and wake times (Power-Troubleshooter 1).
+    ("Microsoft-Windows-Kernel-Power", &[41, 42, 107]),
     ("EventLog", &[6008]),
     // The Security log cleared (RDP069: a full log was emptied).
     ("Microsoft-Windows-Eventlog", &[1102]),
@@ -109,6 +111,7 @@ pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
     ("Microsoft-Windows-WindowsUpdateClient", &[19, 20]),
     // Who restarted the machine and why (RDP063).
     ("User32", &[1074]),
+    ("Microsoft-Windows-Power-Troubleshooter", &[1]),
 ];
 
 /// Logon types the RDP checks read in 4624/4634: RemoteInteractive (10), Unlock (7, how a

@@ -8,8 +8,9 @@
 use super::text::{self, Decoded};
 use super::{
     cert, certutil, client_probe, dsregcmd, dynamicport, event_xml, evtx, gpresult, hive, icacls,
-    net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, qwinsta, rdp_probe, reg, sc,
-    secedit, securitycenter, tasklist, w32tm, wevtutil_gl, ParseError,
+    ipconfig, net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, powercfg, qwinsta,
+    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
+    ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -48,6 +49,9 @@ pub enum Kind {
     DynamicPorts,
     /// `wevtutil gl <log>`.
     EventLogConfig,
+    IpConfig,
+    RoutePrint,
+    Powercfg,
     Unknown,
 }
 
@@ -82,6 +86,9 @@ impl Kind {
             Kind::ClientProbe => "client probe (rdp-collect probe, rdp-probe-*.json)",
             Kind::DynamicPorts => "netsh int ipv4 show dynamicport output",
             Kind::EventLogConfig => "wevtutil gl output (event log configuration)",
+            Kind::IpConfig => "ipconfig /all output",
+            Kind::RoutePrint => "route print output",
+            Kind::Powercfg => "powercfg /query output",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -116,6 +123,9 @@ pub enum Parsed {
     ClientProbe(Box<client_probe::ClientProbe>),
     DynamicPorts(dynamicport::DynamicPorts),
     EventLogConfig(wevtutil_gl::LogConfig),
+    IpConfig(ipconfig::IpConfig),
+    RoutePrint(route_print::RouteTable),
+    Powercfg(powercfg::PowerQuery),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -169,6 +179,9 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         RDP_HANDSHAKE => Kind::HandshakeProbe,
         paths::NETSH_DYNAMICPORT_TCP => Kind::DynamicPorts,
         paths::WEVTUTIL_GL_SECURITY => Kind::EventLogConfig,
+        paths::IPCONFIG_ALL => Kind::IpConfig,
+        paths::ROUTE_PRINT => Kind::RoutePrint,
+        paths::POWERCFG_SLEEP => Kind::Powercfg,
         _ => return None,
     };
     Some(kind)
@@ -194,7 +207,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
     let t = d.text.as_str();
     // Most specific shapes first: several outputs share words like "State".
     type Sniff = fn(&str) -> bool;
-    let probes: [(Sniff, Kind); 23] = [
+    let probes: &[(Sniff, Kind)] = &[
         (reg::sniff, Kind::Registry),
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
@@ -210,6 +223,9 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (dynamicport::sniff, Kind::DynamicPorts),
         (dsregcmd::sniff, Kind::Dsregcmd),
         (securitycenter::sniff, Kind::SecurityCenter),
+        (ipconfig::sniff, Kind::IpConfig),
+        (route_print::sniff, Kind::RoutePrint),
+        (powercfg::sniff, Kind::Powercfg),
         (net_localgroup::sniff, Kind::NetLocalgroup),
         (netsh_rules::sniff, Kind::FirewallRules),
         (netsh_profiles::sniff, Kind::FirewallProfiles),
@@ -337,6 +353,9 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::ClientProbe => Parsed::ClientProbe(Box::new(client_probe::parse(text)?)),
         Kind::DynamicPorts => Parsed::DynamicPorts(dynamicport::parse(text)?),
         Kind::EventLogConfig => Parsed::EventLogConfig(wevtutil_gl::parse(text)?),
+        Kind::IpConfig => Parsed::IpConfig(ipconfig::parse(text)?),
+        Kind::RoutePrint => Parsed::RoutePrint(route_print::parse(text)?),
+        Kind::Powercfg => Parsed::Powercfg(powercfg::parse(text)?),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",

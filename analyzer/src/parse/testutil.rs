@@ -67,3 +67,16 @@ pub fn read_sample(path: &str) -> Option<Vec<u8>> {
         }
     }
 }
+
+/// Runs `f` on every prefix of `full` (cut at character boundaries) and on 50 noise texts: a
+/// parser and its sniff must return, never panic, on truncated and random input.
+pub fn never_panics(full: &str, f: impl Fn(&str)) {
+    for cut in 0..full.len() {
+        if let Some(prefix) = full.get(..cut) {
+            f(prefix);
+        }
+    }
+    for seed in 0..50 {
+        f(&noise(seed, 2000));
+    }
+}
