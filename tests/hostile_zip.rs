@@ -1218,6 +1218,49 @@ fn the_report_never_overwrites_the_input_and_is_replaced_whole() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A write that fails midway (a full disk) leaves the previous report whole and no temporary
+/// file. Simulated with a file-size limit (`ulimit -f`) and SIGXFSZ ignored, so the write fails
+/// with EFBIG part-way through, as it would with ENOSPC; the report is far larger than the limit.
+#[test]
+#[cfg(unix)]
+fn a_write_that_fails_midway_leaves_the_old_report_whole() {
+    let dir = tmp_dir("diskfull");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/multiple-faults");
+    let report = dir.join("report.json");
+    std::fs::write(&report, "the previous report").unwrap();
+    // dash and bash both take `ulimit -f` in blocks of 512 or 1024 bytes: 8 blocks is at most
+    // 8 KiB, and the multiple-faults JSON report is several times that.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 8 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_rdp-analyze"))
+        .args(["-f", "json", "-o", "report.json"])
+        .arg(&fixture)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("report.json"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "the previous report",
+        "the old report is intact"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".rdp-analyze-report-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The same run without the limit writes it (the limit, not the input, failed the write).
+    let full = analyze(&fixture, &["-f", "json", "-o", "report.json"], &dir);
+    assert_eq!(full.code, Some(1), "{}", full.stderr);
+    assert!(std::fs::metadata(&report).unwrap().len() > 8 * 1024);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A port-conflict bundle whose foreign process is named with `name`.
 fn conflict_named(dir: &Path, name: &str) {
     std::fs::create_dir_all(dir.join("commands")).unwrap();

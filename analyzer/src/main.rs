@@ -344,7 +344,17 @@ fn write_output(path: Option<&std::path::Path>, text: &str, what: &str) -> bool 
         None => std::io::stdout().write_all(text.as_bytes()),
     };
     if let Err(e) = written {
-        eprintln!("rdp-analyze: cannot write {what}: {e}");
+        match path {
+            // tempfile's error names the temporary file; the user named the target, and it is
+            // left as it was.
+            Some(path) => eprintln!(
+                "rdp-analyze: cannot write {what} to {}: {} ({} left unchanged)",
+                path.display(),
+                std::io::Error::from(e.kind()),
+                path.display()
+            ),
+            None => eprintln!("rdp-analyze: cannot write {what}: {e}"),
+        }
         return false;
     }
     true
