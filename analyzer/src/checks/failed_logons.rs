@@ -15,7 +15,7 @@
 
 use super::{Check, EvidenceRef, Finding, Severity};
 use super::support;
-use crate::evidence::{event_account, failure_code, is_rdp_failure, Evidence};
+use crate::evidence::{event_account, event_address, failure_code, is_rdp_failure, Evidence};
 use crate::parse::identify::Kind;
 use crate::parse::ntstatus;
 use std::collections::BTreeMap;
@@ -119,6 +119,15 @@ fn remediation_for(code: u32) -> Option<&'static str> {
     })
 }
 
+/// ` from ADDRESS`, or nothing when the failure names no client address.
+fn from(ip: &str) -> String {
+    if ip.is_empty() {
+        String::new()
+    } else {
+        format!(" from {ip}")
+    }
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
     let events = ev.events_with_ids(&[4625]);
     let succeeded = support::last_logon_by_user(ev);
@@ -131,7 +140,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             (_, Some(u)) => u.to_string(),
             _ => "(unknown)".into(),
         };
-        let ip = e.get("IpAddress").unwrap_or("-").to_string();
+        // `-` (NLA) and `0.0.0.0` (Windows 10 type 10) name no client: no address then.
+        let ip = event_address(e).unwrap_or_default();
         let g = by_reason
             .entry(code)
             .or_default()
@@ -179,8 +189,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .take(10)
             .map(|((u, ip), g)| {
                 format!(
-                    "{u} from {ip}: {} time(s), {} .. {}",
-                    g.count, g.first, g.last
+                    "{u}{}: {} time(s), {} .. {}",
+                    from(ip),
+                    g.count,
+                    g.first,
+                    g.last
                 )
             })
             .collect();
@@ -219,7 +232,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 f = f.evidence(EvidenceRef::record(
                     artifact,
                     *rid,
-                    format!("4625 {u} from {ip} status 0x{code:08X}"),
+                    format!("4625 {u}{} status 0x{code:08X}", from(ip)),
                 ));
             }
         }
@@ -282,5 +295,24 @@ mod tests {
         let all: std::collections::BTreeSet<String> = out.iter().map(|f| f.remediation.clone()).collect();
         assert_eq!(all.len(), 6, "each state its own advice");
         assert!(out.iter().all(|f| f.severity == Severity::Error));
+    }
+
+    /// Windows 10 writes `0.0.0.0` as the address of a failed type-10 logon and NLA failures
+    /// write `-` (Belkasoft CTF desktop, Stolen Szechuan DC): neither is a client to name.
+    #[test]
+    fn placeholder_addresses_are_not_named() {
+        let with_ip = |rid: u64, ip: &str| {
+            failure(rid, "anit.ghosh", "0xc000006d", "0xc000006a").replace("10.0.0.9", ip)
+        };
+        let lines = [with_ip(1, "0.0.0.0"), with_ip(2, "-"), with_ip(3, "192.0.2.7")];
+        let out = run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &lines.join("\r\n"),
+        )]));
+        assert_eq!(out.len(), 1);
+        let m = &out[0].message;
+        assert!(m.contains(r"CONTOSO\anit.ghosh: 2 time(s)"), "{m}");
+        assert!(m.contains(r"CONTOSO\anit.ghosh from 192.0.2.7: 1 time(s)"), "{m}");
+        assert!(!m.contains("0.0.0.0") && !m.contains("from -"), "{m}");
     }
 }
