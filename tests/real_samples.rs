@@ -1910,6 +1910,13 @@ const EVTX_FACTS: &[(&str, Facts)] = &[
         let by = addresses(a, 140);
         assert_eq!(by[0], ("212.92.115.217".to_string(), 17));
         assert!(by.len() >= 20, "{by:?}");
+        // Told as failed logons, with the address that guessed most.
+        let f = a.finding_with("RDP014", "count", "126");
+        assert_eq!(f["severity"], "warning");
+        assert!(f["message"]
+            .as_str()
+            .unwrap()
+            .contains("from 212.92.115.217: 17 time(s)"));
         // A shadow-copy log: 3 damaged records, said as such, the rest read.
         let d = a.finding_with("RDP059", "records_skipped", "3");
         assert_eq!(d["severity"], "info");
