@@ -691,10 +691,16 @@ fn check_folder(folder: &str, table_name: &str, table: &[(&str, Facts)]) {
             if std::env::var_os("RDP_SAMPLES_DUMP").is_some() {
                 Analyzed::of(&inputs(&dir, folder, name)).dump();
             }
+            let sources = if folder == "evtx" {
+                "../shared/samples/evtx-SOURCES.tsv and INDEX.md".to_string()
+            } else {
+                format!("../shared/samples/{folder}/SOURCES.tsv")
+            };
             problems.push(format!(
-                "{folder}/{name}: no facts. Add the facts for {name} to {table_name} in \
-                 tests/real_samples.rs (what it shows: ../shared/samples/{folder}/SOURCES.tsv \
-                 or evtx-SOURCES.tsv; RDP_SAMPLES_DUMP=1 prints what the analyzer reads)"
+                "{folder}/{name}: new sample without facts. Add the facts for {name}: an entry \
+                 (\"{name}\", |a| {{ ... }}) in {table_name} in tests/real_samples.rs asserting \
+                 what a senior engineer reads from it (what it shows: {sources}; \
+                 RDP_SAMPLES_DUMP=1 prints what the analyzer makes of it)"
             ));
             continue;
         };
