@@ -680,8 +680,14 @@ pub fn event_address(e: &evtx::Event) -> Option<String> {
 
 /// An address as events write it, reduced to the host: `::ffff:10.0.0.5` (IPv4 in IPv6),
 /// `10.0.0.5:50123` (RdpCoreTS adds the port), `[fe80::1]:50123`. `None` for `-`, `LOCAL`
-/// (a console session) and empty.
+/// (a console session), empty, and the unspecified `0.0.0.0` / `::`: Windows 10 writes
+/// `0.0.0.0` as the `IpAddress` of every failed type-10 logon (Belkasoft CTF desktop), which
+/// names no client.
 pub fn normalize_address(raw: &str) -> Option<String> {
+    normalize_address_text(raw).filter(|a| !matches!(a.as_str(), "0.0.0.0" | "::"))
+}
+
+fn normalize_address_text(raw: &str) -> Option<String> {
     let s = raw.trim();
     if is_blank(s) || s.eq_ignore_ascii_case("LOCAL") {
         return None;
@@ -1014,6 +1020,38 @@ impl Evidence {
         let skip = out.len().saturating_sub(max);
         out.drain(..skip);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_address;
+
+    #[test]
+    fn unspecified_addresses_name_no_client() {
+        // Windows 10 writes 0.0.0.0 in the IpAddress of a failed type-10 (non-NLA) logon.
+        assert_eq!(normalize_address("0.0.0.0"), None);
+        assert_eq!(normalize_address("::"), None);
+        assert_eq!(normalize_address("[::]:0"), None);
+        assert_eq!(normalize_address("0.0.0.0:0"), None);
+        assert_eq!(normalize_address("-"), None);
+        assert_eq!(normalize_address("LOCAL"), None);
+        assert_eq!(
+            normalize_address("::ffff:10.0.0.5").as_deref(),
+            Some("10.0.0.5")
+        );
+        assert_eq!(
+            normalize_address("10.0.2.16:50123").as_deref(),
+            Some("10.0.2.16")
+        );
+        assert_eq!(
+            normalize_address("[fe80::1]:3389").as_deref(),
+            Some("fe80::1")
+        );
+        assert_eq!(
+            normalize_address("fe80::1941:f3d6:f94d:95bb").as_deref(),
+            Some("fe80::1941:f3d6:f94d:95bb")
+        );
     }
 }
 

@@ -7,6 +7,11 @@
 //! type 3 (network) logon from the client's address. Failures are grouped per reason, then per
 //! user and source address, with first/last time and counts.
 //!
+//! RdpCoreTS 140 ("the user name or password is not correct") counts too, with the client
+//! address it names, unless a 4625 within seconds already counted the attempt: a real
+//! internet-facing host's RdpCoreTS log holds 126 of them from some forty addresses and nothing
+//! else said so.
+//!
 //! A failure is a past state: when every user of a reason logged on over RDP after their last
 //! failure (Security 4624 of an RDP logon type, LocalSessionManager 21/25, RemoteConnectionManager
 //! 1149), the cause no longer stands in their way and the finding is information, not an error.
@@ -15,7 +20,9 @@
 
 use super::{Check, EvidenceRef, Finding, Severity};
 use super::support;
-use crate::evidence::{event_account, failure_code, is_rdp_failure, Evidence};
+use crate::evidence::{
+    event_account, event_address, event_millis, failure_code, is_rdp_failure, EventSource, Evidence,
+};
 use crate::parse::identify::Kind;
 use crate::parse::ntstatus;
 use std::collections::BTreeMap;
@@ -127,6 +134,27 @@ fn remediation_for(code: u32) -> Option<&'static str> {
     })
 }
 
+/// How long apart a 4625 and an RdpCoreTS 140 may be and still be the same attempt.
+const SAME_ATTEMPT_MS: u64 = 5 * 1000;
+
+/// The user of a group: RdpCoreTS 140 names none.
+fn who(user: &str) -> &str {
+    if user.is_empty() {
+        "RdpCoreTS 140 (no user name)"
+    } else {
+        user
+    }
+}
+
+/// ` from ADDRESS`, or nothing when the failure names no client address.
+fn from(ip: &str) -> String {
+    if ip.is_empty() {
+        String::new()
+    } else {
+        format!(" from {ip}")
+    }
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
     let events = ev.events_with_ids(&[4625]);
     let succeeded = support::last_logon_by_user(ev);
@@ -139,7 +167,8 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             (_, Some(u)) => u.to_string(),
             _ => "(unknown)".into(),
         };
-        let ip = e.get("IpAddress").unwrap_or("-").to_string();
+        // `-` (NLA) and `0.0.0.0` (Windows 10 type 10) name no client: no address then.
+        let ip = event_address(e).unwrap_or_default();
         let g = by_reason
             .entry(code)
             .or_default()
@@ -149,6 +178,38 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         if g.key.is_none() {
             g.key = event_account(e).map(|a| a.key());
         }
+        if g.first.is_empty() {
+            g.first = e.time.clone();
+        }
+        g.last = e.time.clone();
+        if g.records.len() < 3 {
+            g.records.push((artifact.to_string(), e.record_id));
+        }
+    }
+    // RdpCoreTS 140 ("the user name or password is not correct") names the client's address,
+    // not the user: with NLA on Windows 10 / Server 2016+ it is where a failure's address is,
+    // and without a Security log (or failure auditing) the only trace of it. One within
+    // SAME_ATTEMPT_MS of a counted 4625 is that failure again.
+    let security: Vec<i64> = ev
+        .events_with_ids(&[4625])
+        .into_iter()
+        .filter(|(_, e)| is_rdp_failure(e))
+        .filter_map(|(_, e)| event_millis(e))
+        .collect();
+    for (artifact, e) in ev.events_from(EventSource::RdpCoreTs, &[140]) {
+        let Some(millis) = event_millis(e) else {
+            continue;
+        };
+        if security.iter().any(|t| t.abs_diff(millis) <= SAME_ATTEMPT_MS) {
+            continue;
+        }
+        let ip = event_address(e).unwrap_or_default();
+        let g = by_reason
+            .entry(0xC000_006D)
+            .or_default()
+            .entry((String::new(), ip))
+            .or_default();
+        g.count += 1;
         if g.first.is_empty() {
             g.first = e.time.clone();
         }
@@ -187,8 +248,12 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .take(10)
             .map(|((u, ip), g)| {
                 format!(
-                    "{u} from {ip}: {} time(s), {} .. {}",
-                    g.count, g.first, g.last
+                    "{}{}: {} time(s), {} .. {}",
+                    who(u),
+                    from(ip),
+                    g.count,
+                    g.first,
+                    g.last
                 )
             })
             .collect();
@@ -219,6 +284,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             ranked
                 .iter()
                 .map(|((u, _), _)| u.as_str())
+                .filter(|u| !u.is_empty())
                 .collect::<Vec<_>>()
                 .join(","),
         );
@@ -227,7 +293,11 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 f = f.evidence(EvidenceRef::record(
                     artifact,
                     *rid,
-                    format!("4625 {u} from {ip} status 0x{code:08X}"),
+                    if u.is_empty() {
+                        format!("RdpCoreTS 140{}: user name or password not correct", from(ip))
+                    } else {
+                        format!("4625 {u}{} status 0x{code:08X}", from(ip))
+                    },
                 ));
             }
         }
@@ -332,5 +402,53 @@ mod tests {
         assert!(ntlm.remediation.contains("RDP060"));
         let online = out.iter().find(|f| f.facts["status"] == "0xC000006A").unwrap();
         assert!(online.remediation.contains("RDP061"), "{}", online.remediation);
+    }
+
+    /// Windows 10 writes `0.0.0.0` as the address of a failed type-10 logon and NLA failures
+    /// write `-` (Belkasoft CTF desktop, Stolen Szechuan DC): neither is a client to name.
+    #[test]
+    fn placeholder_addresses_are_not_named() {
+        let with_ip = |rid: u64, ip: &str| {
+            failure(rid, "anit.ghosh", "0xc000006d", "0xc000006a").replace("10.0.0.9", ip)
+        };
+        let lines = [with_ip(1, "0.0.0.0"), with_ip(2, "-"), with_ip(3, "192.0.2.7")];
+        let out = run(&evidence_from_xml(&[(
+            "events/Security.xml",
+            &lines.join("\r\n"),
+        )]));
+        assert_eq!(out.len(), 1);
+        let m = &out[0].message;
+        assert!(m.contains(r"CONTOSO\anit.ghosh: 2 time(s)"), "{m}");
+        assert!(m.contains(r"CONTOSO\anit.ghosh from 192.0.2.7: 1 time(s)"), "{m}");
+        assert!(!m.contains("0.0.0.0") && !m.contains("from -"), "{m}");
+    }
+
+    /// RdpCoreTS 140 alone (no Security log) is a failed logon from its address; one beside a
+    /// 4625 is that failure, not a second.
+    #[test]
+    fn rdpcorets_140_counts_with_its_address() {
+        use crate::evidence::testing::{event, RDPCORETS, RDPCORETS_CHANNEL};
+        let e140 = |rid: u64, time: &str, ip: &str| {
+            event(RDPCORETS, RDPCORETS_CHANNEL, 140, rid, time, &[("IPString", ip)])
+        };
+        let core = [
+            e140(1, "2018-08-02T04:32:34.4369592Z", "212.92.115.217"),
+            e140(2, "2018-08-02T05:10:00.0000000Z", "212.92.115.217"),
+            e140(3, "2026-03-01T09:00:02.0000000Z", "10.0.0.9"),
+        ]
+        .join("\r\n");
+        let out = run(&evidence_from_xml(&[("events/RdpCoreTS.xml", &core)]));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].facts["count"], "3");
+        assert_eq!(out[0].facts["users"], "");
+        assert!(out[0].message.contains("from 212.92.115.217: 2 time(s)"), "{}", out[0].message);
+        // With the 4625 of 09:00:00 beside it, the 140 two seconds later is the same attempt.
+        let security = failure(9, "jdoe", "0xc000006d", "0xc000006a");
+        let out = run(&evidence_from_xml(&[
+            ("events/RdpCoreTS.xml", &core),
+            ("events/Security.xml", &security),
+        ]));
+        let total: u64 = out.iter().map(|f| f.facts["count"].parse::<u64>().unwrap()).sum();
+        assert_eq!(total, 3, "{out:?}");
     }
 }

@@ -55,6 +55,29 @@ pub fn allows_port(r: &FirewallRule, port: u16, profile: &str) -> bool {
         && r.action == Action::Allow
         && r.applies_to_tcp_port(port)
         && r.profiles.iter().any(|p| p.eq_ignore_ascii_case(profile))
+        && may_reach_the_listener(r)
+}
+
+/// Whether an Allow rule can let traffic through to the RDP listener, as far as the output
+/// shows: a rule that names ports, a Remote Desktop rule, or an any-port rule known not to be
+/// bound to another program. Windows' any-port Allow rules are app rules (Xbox, Game Bar,
+/// javaw.exe, store packages), each limited to its own program; plain `show rule` output
+/// leaves the program out (a real Windows 11 list has 63 such rules and no Remote Desktop
+/// rule), so an any-port rule with no program shown does not open the RDP port.
+fn may_reach_the_listener(r: &FirewallRule) -> bool {
+    let names_ports = r
+        .local_port
+        .as_deref()
+        .is_some_and(|p| !p.trim().eq_ignore_ascii_case("Any"));
+    let service_ok = r.service.as_deref().is_none_or(|s| {
+        s.trim().eq_ignore_ascii_case("Any") || s.trim().eq_ignore_ascii_case("termservice")
+    });
+    names_ports
+        || is_rdp_rule(r)
+        || r.program.as_deref().is_some_and(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            service_ok && (p == "any" || p.ends_with("\\svchost.exe"))
+        })
 }
 
 fn blocks_port(r: &FirewallRule, port: u16, profile: &str) -> bool {
@@ -220,4 +243,66 @@ pub fn rule_ref(artifact: &str, r: &FirewallRule) -> EvidenceRef {
             r.action
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::testing::evidence_from_xml;
+
+    fn rule(name: &str, protocol: &str, extra: &str) -> String {
+        format!(
+            "\r\nRule Name:                            {name}\r\n{}\r\n\
+             Enabled:                              Yes\r\n\
+             Direction:                            In\r\n\
+             Profiles:                             Domain,Private,Public\r\n\
+             Grouping:                             \r\n\
+             LocalIP:                              Any\r\n\
+             RemoteIP:                             Any\r\n\
+             Protocol:                             {protocol}\r\n\
+             Edge traversal:                       Yes\r\n{extra}\
+             Action:                               Allow\r\n",
+            "-".repeat(70)
+        )
+    }
+
+    /// A real Windows 11 `show rule name=all` (no verbose) has 63 enabled any-port Allow rules
+    /// (Xbox, Game Bar, Microsoft Defender, store packages), each bound to its program, which
+    /// that output does not print, and no Remote Desktop rule: RDP is not let in.
+    #[test]
+    fn app_rules_without_a_port_do_not_open_the_rdp_port() {
+        let text = format!(
+            "{}{}Ok.\r\n\r\n",
+            rule("Game Bar", "Any", ""),
+            rule("Minecraft for Windows", "Any", "")
+        );
+        let ev = evidence_from_xml(&[("commands/firewall-rules.txt", &text)]);
+        let f = run(&ev);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("no enabled inbound Allow rule covers TCP 3389"));
+        // Verbose output shows the program: an any-program rule does open every port, a
+        // rule for one program does not.
+        let verbose = |program: &str| {
+            format!(
+                "{}Ok.\r\n\r\n",
+                rule(
+                    "Allow everything",
+                    "TCP",
+                    &format!(
+                        "Program:                              {program}\r\n\
+                         InterfaceTypes:                       Any\r\n\
+                         Security:                             NotRequired\r\n\
+                         Rule source:                          Local Setting\r\n"
+                    )
+                )
+            )
+        };
+        let ev = evidence_from_xml(&[("commands/firewall-rules.txt", &verbose("Any"))]);
+        assert!(run(&ev).is_empty());
+        let ev = evidence_from_xml(&[(
+            "commands/firewall-rules.txt",
+            &verbose(r"C:\Program Files\Java\bin\javaw.exe"),
+        )]);
+        assert_eq!(run(&ev).len(), 1);
+    }
 }

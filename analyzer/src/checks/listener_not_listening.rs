@@ -9,6 +9,7 @@
 use super::{support, Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{Evidence, SessionState, RDP_TCP_KEY, TERMINAL_SERVER_KEY};
 use crate::parse::identify::Kind;
+use crate::parse::qwinsta::TableLayout;
 
 pub static CHECK: Check = Check {
     id: "RDP005",
@@ -33,7 +34,8 @@ pub static CHECK: Check = Check {
 fn run(ev: &Evidence) -> Vec<Finding> {
     let mut f = Finding::new(&CHECK, "");
     let mut problems = Vec::new();
-    for q in &ev.qwinsta {
+    // quser lists user sessions only: no rdp-tcp row there says nothing about the listener.
+    for q in ev.qwinsta.iter().filter(|q| q.value.layout == TableLayout::Qwinsta) {
         match q.value.rdp_listener() {
             None => {
                 problems.push("qwinsta lists no rdp-tcp listener".to_string());
@@ -94,4 +96,25 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .push_str(&format!(" This is expected while {cause}; fix that first."));
     }
     vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::testing::evidence_from_xml;
+
+    /// The German `quser` of a real machine (one console session, no listener row, as quser
+    /// never shows one) is no evidence of a missing listener; qwinsta without one is.
+    #[test]
+    fn quser_without_a_listener_row_is_not_a_missing_listener() {
+        let quser = "\u{20}BENUTZERNAME          SITZUNGSNAME       ID  STATUS  LEERLAUF   ANMELDEZEIT\r\n\
+                     \u{20}manfred               console             4  Aktiv       Kein   28.04.2025 12:03\r\n";
+        let ev = evidence_from_xml(&[("commands/quser.txt", quser)]);
+        assert_eq!(ev.qwinsta.len(), 1, "quser is identified");
+        assert!(run(&ev).is_empty());
+        let qwinsta = " SITZUNGSNAME      BENUTZERNAME             ID  STATUS  TYP         GERÄT\r\n\
+                       >console           manfred                   1  Aktiv\r\n";
+        let ev = evidence_from_xml(&[("commands/qwinsta.txt", qwinsta)]);
+        assert_eq!(run(&ev).len(), 1);
+    }
 }

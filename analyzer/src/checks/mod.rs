@@ -426,11 +426,13 @@ fn has_kind(ev: &Evidence, kind: Kind) -> bool {
 }
 
 /// The kind an artifact serves as: event XML for event logs, a raw hive for registry exports
-/// (its keys are mapped onto the same model).
+/// (its keys are mapped onto the same model), the RSoP XML (`gpresult /X`) for the HTML report
+/// (both parse into the same [`crate::parse::gpresult::GpReport`]).
 pub(crate) fn stands_for(kind: Kind) -> Option<Kind> {
     match kind {
         Kind::EventXml => Some(Kind::Evtx),
         Kind::RegistryHive => Some(Kind::Registry),
+        Kind::GpresultXml => Some(Kind::Gpresult),
         _ => None,
     }
 }
@@ -473,6 +475,54 @@ fn is_live_state(kind: Kind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `gpresult /X` report is read like the HTML one: the checks that read gpresult's user
+    /// rights (RDP024) run on it. The real RSoP XML of a CIS member server
+    /// (`HersheyTaichou__GPResult-MS-cis-rdp.xml`) denied "Local account" and was not evaluated.
+    #[test]
+    fn rsop_xml_stands_for_a_gpresult_report() {
+        let xml = r#"<?xml version="1.0" encoding="utf-16"?>
+<Rsop xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://www.microsoft.com/GroupPolicy/Rsop">
+  <ReadTime>2023-10-19T01:25:18.4743301Z</ReadTime>
+  <ComputerResults>
+    <Name>ORIONTECH\CIS-MS01$</Name>
+    <GPO>
+      <Name>02 Local Policies - MS</Name>
+      <Path><Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{0F2A1B3C-0000-4000-8000-000000000002}</Identifier></Path>
+      <Enabled>true</Enabled><IsValid>true</IsValid><FilterAllowed>true</FilterAllowed><AccessDenied>false</AccessDenied>
+    </GPO>
+    <ExtensionData>
+      <Extension xmlns:q4="http://www.microsoft.com/GroupPolicy/Settings/Security" xsi:type="q4:SecuritySettings" xmlns="http://www.microsoft.com/GroupPolicy/Settings">
+        <q4:UserRightsAssignment>
+          <GPO xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base"><Identifier xmlns="http://www.microsoft.com/GroupPolicy/Types">{0F2A1B3C-0000-4000-8000-000000000002}</Identifier></GPO>
+          <Precedence xmlns="http://www.microsoft.com/GroupPolicy/Settings/Base">1</Precedence>
+          <q4:Name>SeDenyRemoteInteractiveLogonRight</q4:Name>
+          <q4:Member><Name xmlns="http://www.microsoft.com/GroupPolicy/Types">BUILTIN\Guests</Name></q4:Member>
+          <q4:Member><Name xmlns="http://www.microsoft.com/GroupPolicy/Types">NT AUTHORITY\Local account</Name></q4:Member>
+        </q4:UserRightsAssignment>
+      </Extension>
+      <Name>Security</Name>
+    </ExtensionData>
+  </ComputerResults>
+</Rsop>
+"#
+        .replace('\n', "\r\n");
+        let ev = crate::evidence::testing::evidence_from_xml(&[("gpresult.xml", &xml)]);
+        assert!(ev.has(Kind::GpresultXml));
+        let out = run_all(&ev);
+        assert!(
+            !out.not_evaluated.iter().any(|n| n.id == "RDP024"),
+            "{:?}",
+            out.not_evaluated
+        );
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.id == "RDP024")
+            .expect("the Local account deny is reported");
+        assert_eq!(f.facts["winning_gpo"], "02 Local Policies - MS");
+        assert!(f.facts["principals"].contains("Local account"), "{f:?}");
+    }
 
     #[test]
     fn ids_and_names_are_unique_and_well_formed() {

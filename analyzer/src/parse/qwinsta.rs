@@ -16,8 +16,10 @@
 //!   a usable header) the number followed by a state word. What precedes it is the name and/or
 //!   the user, told apart by column; what follows is state, type and device.
 //! - `quser` / `query user` prints a similar table with the user first and idle/logon times
-//!   instead of type/device. It is not qwinsta (it never lists the listener), so [`sniff`]
-//!   rejects it, but [`parse`] reads it and says so in [`Sessions::layout`].
+//!   instead of type/device. It never lists the listener, but it does list who is logged on
+//!   and in which state, so [`sniff`] takes it too and [`parse`] says so in
+//!   [`Sessions::layout`]: readers must not take its missing `rdp-tcp` row for a missing
+//!   listener.
 
 use super::netstat::{fold, loose_starts_with};
 use super::text;
@@ -102,15 +104,12 @@ const FIRST_COLUMN_LIMIT: usize = 12;
 /// right of this column (qwinsta puts it at 46, quser at 42).
 const MIN_HEADERLESS_ID_END: usize = 30;
 
-/// True for qwinsta / `query session` output: a header with an `ID` title whose first column is
-/// not the user (that would be quser), or a row such as ` rdp-tcp   65536  Listen`.
+/// True for qwinsta / `query session` or quser / `query user` output: a header with an `ID`
+/// title followed by a state title, or a row such as ` rdp-tcp   65536  Listen`.
 pub fn sniff(text: &str) -> bool {
     for (_, line) in text::lines(text).take(SNIFF_LINES) {
-        if let Some(h) = parse_header(line) {
-            if h.layout == TableLayout::Qwinsta {
-                return true;
-            }
-            continue;
+        if parse_header(line).is_some() {
+            return true;
         }
         if let Some(row) = parse_row(line, 0, None) {
             let known_name = row.session.name.as_deref().is_some_and(is_well_known_name);
@@ -830,11 +829,12 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn real_german_quser_is_not_qwinsta() {
+    fn real_german_quser_is_read_as_quser() {
         let Some(text) = sample("quser__de__windows-for-kids.txt") else {
             return;
         };
-        assert!(!sniff(&text), "quser is not qwinsta");
+        // Identified (it was an "unrecognized file"), and known for what it is.
+        assert!(sniff(&text));
         let s = parse(&text).unwrap();
         assert_eq!(s.layout, TableLayout::Quser);
         assert_eq!(s.sessions.len(), 1);
@@ -854,7 +854,7 @@ pub(crate) mod tests {
             ">salazar38             rdp-tcp#65          7  Active          7  8/4/2023 9:03 AM",
             " gonzalez16                                5  Disc         1:22  8/3/2023 1:41 PM",
         ]);
-        assert!(!sniff(&text));
+        assert!(sniff(&text));
         let s = parse(&text).unwrap();
         assert_eq!(s.layout, TableLayout::Quser);
         assert_eq!(s.sessions[0].name.as_deref(), Some("rdp-tcp#65"));
