@@ -60,6 +60,12 @@ plateau() {
         r=$((r + 1))
         ./run_all.sh cmin "$t" # builds the target first when the code changed
         before=$(ours "$t")
+        # A target that does not build (or crashes on its corpus) reaches nothing: that is a
+        # failure to report, not a plateau.
+        if ! grep -q '^F ' "logs/$t.ours"; then
+            log "$t: FAILED: the corpus replay reached none of our code (build or run failed: logs/$t.cmin.log, logs/$t.coverage)"
+            return 1
+        fi
         ./run_all.sh 120 "$t"
         after=$(ours "$t")
         log "$t: round $r: our code reached: $before -> $after"

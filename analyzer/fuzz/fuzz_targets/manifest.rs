@@ -32,9 +32,7 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .map(|(p, b)| InputFile::in_memory(*p, b.to_vec()))
             .collect(),
-        problems: Vec::new(),
-        volume: None,
-        machine_keys: None,
+        ..Bundle::default()
     };
     let rep = rdp_analyze::analyze_bundle(bundle);
     let _ = report::text::render(&rep);
