@@ -467,6 +467,7 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::IpConfig
             | Kind::RoutePrint
             | Kind::Powercfg
+            | Kind::GracePeriod
     )
 }
 
