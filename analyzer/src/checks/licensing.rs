@@ -220,7 +220,16 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 named.len(),
                 e.time
             ));
-            refs.push(support::event_ref(a, e, "licensing error naming the license server"));
+            let cited = refs
+                .iter()
+                .any(|r| r.artifact == *a && r.record_id == Some(e.record_id));
+            if !cited {
+                refs.push(support::event_ref(
+                    a,
+                    e,
+                    "licensing error naming the license server",
+                ));
+            }
             unreachable.push(server.clone());
             severity = Severity::Error;
         }

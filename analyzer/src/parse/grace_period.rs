@@ -129,6 +129,9 @@ pub(crate) mod tests {
         assert_eq!(g.days_left, Some((87, 6)));
         assert_eq!(g.return_value, Some(0));
         assert_eq!(g.days(), Some(87));
+        // Redirected wmic output ends its lines `\r\r\n`: the same values.
+        let doubled = parse(&english("RDSH01", 87).replace("\r\n", "\r\r\n")).unwrap();
+        assert_eq!(doubled.days(), Some(87));
         let over = parse(&english("RDSH01", 0)).unwrap();
         assert_eq!(over.days(), Some(0));
     }
