@@ -359,6 +359,13 @@ mod tests {
     }
 
     fn server_evidence(files: Vec<(&str, String)>) -> Evidence {
+        server_evidence_with(files, vec![])
+    }
+
+    fn server_evidence_with(
+        files: Vec<(&str, String)>,
+        artifacts: Vec<rdp_bundle::ArtifactRecord>,
+    ) -> Evidence {
         let manifest = Some(rdp_bundle::Manifest {
             format_version: 1,
             collector: "rdp-collect".into(),
@@ -373,7 +380,7 @@ mod tests {
             finished_utc: "2026-11-21T09:01:00Z".into(),
             elevated: Some(true),
             options: vec![],
-            artifacts: vec![],
+            artifacts,
             offline: None,
         });
         Evidence::build(Bundle {
@@ -430,6 +437,22 @@ mod tests {
             reg(None, false),
         )]));
         assert!(none[0].facts["grace_days_left"].starts_with("cannot tell (no GetGracePeriodDays"));
+        // The step failed (Wine's wmic has no CALL): its status and reason, not a guess.
+        let mut rec = rdp_bundle::ArtifactRecord::new(
+            rdp_bundle::paths::WMIC_GRACE_PERIOD,
+            "wmic.exe ... CALL GetGracePeriodDays",
+        );
+        rec.status = rdp_bundle::Status::Failed;
+        rec.message = Some("exit code 1: Error: Command line not supported".into());
+        let failed = run(&server_evidence_with(
+            vec![("registry/terminal-server.reg", reg(None, false))],
+            vec![rec],
+        ));
+        assert_eq!(
+            failed[0].facts["grace_days_left"],
+            "cannot tell (commands/wmic-grace-period.txt was not collected: failed (exit code 1: \
+             Error: Command line not supported))"
+        );
     }
 
     #[test]
