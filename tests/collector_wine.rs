@@ -129,6 +129,20 @@ fn seed(p: &WinePrefix) {
     let rdp_tcp = format!(r"{TS}\WinStations\RDP-Tcp");
     p.reg_add(&rdp_tcp, Some("PortNumber"), "REG_DWORD", "3390");
     p.reg_add(&rdp_tcp, Some("UserAuthentication"), "REG_DWORD", "0");
+    // RD licensing (RDP040): per-user licensing mode and RCM's licensing certificate value,
+    // named by the check when licensing errors exist.
+    p.reg_add(
+        &format!(r"{TS}\RCM\Licensing Core"),
+        Some("LicensingMode"),
+        "REG_DWORD",
+        "4",
+    );
+    p.reg_add(
+        &format!(r"{TS}\RCM"),
+        Some("X509 Certificate"),
+        "REG_BINARY",
+        "3082000a0102",
+    );
     // NTLM refused to every account (RDP060), online identities refused (RDP061), and a domain
     // controller's NTLM restriction in the values-only Netlogon export.
     p.reg_add(
@@ -868,6 +882,56 @@ fn collector_under_wine_end_to_end() {
         );
         assert!(zip.by_name(path).is_err());
     }
+
+    // The RD licensing grace period: Wine's wmic knows no CALL verb and says so on stderr with
+    // exit code 1. The step is recorded as failed with that reason, the stderr is kept, no
+    // output is stored, and the analyzer has no grace period to read (RDP040 says "cannot
+    // tell" with the step's status rather than inventing days).
+    let grace = record(&manifest, paths::WMIC_GRACE_PERIOD);
+    assert_eq!(grace.status, Status::Failed, "{grace:?}");
+    assert_eq!(grace.exit_code, Some(1), "{grace:?}");
+    assert!(
+        grace.producer.to_ascii_lowercase().ends_with(concat!(
+            r"\system32\wbem\wmic.exe /namespace:\\root\cimv2\terminalservices ",
+            r"path win32_terminalservicesetting where (__class!='') call getgraceperioddays"
+        )),
+        "{}",
+        grace.producer
+    );
+    assert_eq!(
+        grace.message.as_deref(),
+        Some("exit code 1: Error: Command line not supported")
+    );
+    assert!(zip.by_name(paths::WMIC_GRACE_PERIOD).is_err());
+    let grace_err = rdp_analyze::parse::text::decode(
+        &read_entry(
+            &mut zip,
+            &rdp_collect::bundle::stderr_path(paths::WMIC_GRACE_PERIOD),
+        ),
+        None,
+    );
+    assert_eq!(
+        grace_err.text.trim_end(),
+        "Error: Command line not supported"
+    );
+    let ev = rdp_analyze::evidence::Evidence::build(
+        rdp_analyze::bundle::open(&collected.zip, &Default::default()).unwrap(),
+    );
+    assert!(ev.grace_period.is_empty(), "{:?}", ev.grace_period);
+    // The seeded licensing values reached the bundle (terminal-server.reg, recursive).
+    let rcm = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Terminal Server\RCM";
+    let mode = ev
+        .reg_value(&format!(r"{rcm}\Licensing Core"), "LicensingMode")
+        .expect("LicensingMode in terminal-server.reg");
+    assert_eq!(mode.artifact, paths::REG_TERMINAL_SERVER);
+    assert_eq!(mode.value.data.as_u32(), Some(4));
+    let x509 = ev
+        .reg_value(rcm, "X509 Certificate")
+        .expect("X509 Certificate in terminal-server.reg");
+    assert_eq!(
+        x509.value.data,
+        rdp_analyze::parse::reg::RegData::Binary(vec![0x30, 0x82, 0x00, 0x0a, 0x01, 0x02])
+    );
 
     // The analyzer diagnoses the seeded faults from the real bundle, and says what it lacked.
     let report = rdp_analyze::analyze_path(&collected.zip, &rdp_analyze::bundle::Limits::default())

@@ -243,6 +243,9 @@ pub mod paths {
     pub const ROUTE_PRINT: &str = "commands/route-print.txt";
     /// `powercfg /query SCHEME_CURRENT SUB_SLEEP`: sleep and hibernate timeouts of the active plan.
     pub const POWERCFG_SLEEP: &str = "commands/powercfg-sleep.txt";
+    /// `wmic ... Win32_TerminalServiceSetting ... CALL GetGracePeriodDays`: the days left in the
+    /// RD Session Host licensing grace period (the method fails where the role is not installed).
+    pub const WMIC_GRACE_PERIOD: &str = "commands/wmic-grace-period.txt";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -515,6 +518,22 @@ pub const COMMANDS: &[CommandSpec] = &[
         path: paths::POWERCFG_SLEEP,
         program: "powercfg.exe",
         args: &["/query", "SCHEME_CURRENT", "SUB_SLEEP"],
+    },
+    // The WHERE clause makes wmic call the method on the instance (it is not static). Written
+    // `(__CLASS!='')`, without the usual spaces and double quotes, so the argument reaches
+    // wmic's own command-line parser exactly as typed (no quoting by the process launcher).
+    CommandSpec {
+        path: paths::WMIC_GRACE_PERIOD,
+        program: r"wbem\wmic.exe",
+        args: &[
+            r"/namespace:\\root\CIMV2\TerminalServices",
+            "PATH",
+            "Win32_TerminalServiceSetting",
+            "WHERE",
+            "(__CLASS!='')",
+            "CALL",
+            "GetGracePeriodDays",
+        ],
     },
 ];
 

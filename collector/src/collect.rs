@@ -498,8 +498,29 @@ fn join_warnings(warnings: &[String], max: usize) -> Option<String> {
 }
 
 /// First non-empty lines of console output, for a manifest message.
+/// The console text of `bytes`: UTF-16LE when it looks so (a BOM, or NULs in every odd byte of
+/// its start: wmic writes UTF-16LE even to a pipe), else UTF-8 with bad bytes replaced.
+fn console_text(bytes: &[u8]) -> String {
+    let head = bytes.get(..bytes.len().min(64)).unwrap_or_default();
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE])
+        || (head.len() >= 4
+            && head.len() % 2 == 0
+            && head.iter().skip(1).step_by(2).all(|b| *b == 0));
+    if utf16 {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+            .trim_start_matches('\u{FEFF}')
+            .to_string()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
 fn console_excerpt(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    let text = console_text(bytes);
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -1146,6 +1167,27 @@ it may be a password in clear text",
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn console_excerpt_reads_utf16_output() {
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        // wmic's complaint as Wine writes it (no BOM), and with a BOM as Windows' wmic does.
+        let plain = utf16("Error: Command line not supported\n");
+        assert_eq!(
+            super::console_excerpt(&plain),
+            "Error: Command line not supported"
+        );
+        let mut bom = vec![0xFF, 0xFE];
+        bom.extend(utf16("ERROR:\r\nDescription = Not supported\r\n"));
+        assert_eq!(
+            super::console_excerpt(&bom),
+            "ERROR: / Description = Not supported"
+        );
+        assert_eq!(
+            super::console_excerpt(b"Access is denied.\r\n"),
+            "Access is denied."
+        );
+    }
+
     use super::*;
     use crate::bundle::{sha256_hex, MANIFEST_PATH};
     use crate::source::{RecordedCall, RecordedGpresult, RecordedSource};

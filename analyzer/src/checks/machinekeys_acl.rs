@@ -29,7 +29,16 @@ pub static CHECK: Check = Check {
     run,
 };
 
-fn run(ev: &Evidence) -> Vec<Finding> {
+/// One MachineKeys folder whose ACL is wrong: its path, what is wrong, and the evidence (the
+/// folder's icacls line, then each of its entries).
+pub struct AclProblem {
+    pub path: String,
+    pub problems: Vec<String>,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// Every MachineKeys folder in the icacls outputs whose ACL lacks what Windows needs.
+pub fn problems(ev: &Evidence) -> Vec<AclProblem> {
     let mut out = Vec::new();
     for out_file in &ev.icacls {
         for acl in out_file.value.paths.iter().filter(|p| {
@@ -68,18 +77,34 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             if problems.is_empty() {
                 continue;
             }
-            let mut f = Finding::new(&CHECK, format!("On {}: {}.", acl.path, problems.join("; ")))
-                .fact("problems", problems.join("; "))
-                .evidence(EvidenceRef::line(
-                    &out_file.artifact,
-                    acl.line,
-                    format!("{} (ACL as listed by icacls)", acl.path),
-                ));
-            for a in &acl.aces {
-                f = f.evidence(support::ace_ref(&out_file.artifact, a));
-            }
-            out.push(f);
+            let mut evidence = vec![EvidenceRef::line(
+                &out_file.artifact,
+                acl.line,
+                format!("{} (ACL as listed by icacls)", acl.path),
+            )];
+            evidence.extend(
+                acl.aces
+                    .iter()
+                    .map(|a| support::ace_ref(&out_file.artifact, a)),
+            );
+            out.push(AclProblem {
+                path: acl.path.clone(),
+                problems,
+                evidence,
+            });
         }
     }
     out
+}
+
+fn run(ev: &Evidence) -> Vec<Finding> {
+    problems(ev)
+        .into_iter()
+        .map(|p| {
+            let mut f = Finding::new(&CHECK, format!("On {}: {}.", p.path, p.problems.join("; ")))
+                .fact("problems", p.problems.join("; "));
+            f.evidence = p.evidence;
+            f
+        })
+        .collect()
 }

@@ -469,6 +469,7 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::IpConfig
             | Kind::RoutePrint
             | Kind::Powercfg
+            | Kind::GracePeriod
     )
 }
 

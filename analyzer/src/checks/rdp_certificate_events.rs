@@ -10,8 +10,18 @@
 //! so does a certificate in use at collection time that was issued after the last failure (the
 //! System log may have rolled over the 1056, or the certificate was replaced by hand): the
 //! event is a past state, the store the present one.
+//!
+//! When the status is "Access is denied" (0x80070005), the finding says what blocks the service,
+//! as far as the bundle shows it: TermService running under another account than
+//! `NT Authority\NetworkService` (the key and the store's permissions are made for that account;
+//! read as RDP033 reads it, from the service key or `sc qc TermService`), a MachineKeys folder
+//! ACL without what Windows needs (RDP013's reading of icacls), and a Remote Desktop key file
+//! NETWORK SERVICE cannot read (RDP022's). The ACL of the `SystemCertificates\Remote Desktop`
+//! registry key is not collected (a `.reg` export has no ACL): when none of the above is found
+//! the finding says so rather than guess.
 
 use super::rdp_certs::{configured_thumbprint, in_use, seen_certs, SeenCert};
+use super::{machinekeys_acl, rdp_key_file_acl, termservice_config};
 use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{summarize_event, EventSource, Evidence};
 use crate::parse::evtx::Event;
@@ -27,7 +37,9 @@ pub static CHECK: Check = Check {
                   self-signed certificate could not be created) or 1058 (the expired one could \
                   not be replaced). Without a usable certificate RDP cannot negotiate TLS and \
                   clients report an internal error just after connecting.",
-    remediation: "Give SYSTEM and Administrators Full control and Everyone read/write (special, \
+    remediation: "If TermService does not run as NT Authority\\NetworkService, restore it first \
+                  (`sc config TermService obj= \"NT Authority\\NetworkService\" password= \"\"`, \
+                  see RDP033). Give SYSTEM and Administrators Full control and Everyone read/write (special, \
                   this folder only) on C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys (see \
                   RDP013); if the status is 'Object already exists', move the stale key file \
                   named in the certificate's key container out of MachineKeys. Then delete the \
@@ -68,6 +80,52 @@ fn hint(status: &str) -> &'static str {
     } else {
         "see the status"
     }
+}
+
+/// Whether the status is "access denied".
+fn access_denied(status: &str) -> bool {
+    let s = status.to_lowercase();
+    s.contains("access is denied") || s.contains("0x80070005") || s.contains("access denied")
+}
+
+/// What keeps TermService from creating its key, from the rest of the bundle: sentences, facts
+/// and evidence. Empty sentences when nothing is found.
+fn blockers(ev: &Evidence) -> (Vec<String>, Vec<(&'static str, String)>, Vec<EvidenceRef>) {
+    let mut said = Vec::new();
+    let mut facts = Vec::new();
+    let mut refs = Vec::new();
+    if let Some((acct, r)) = termservice_config::foreign_account(ev) {
+        said.push(format!(
+            "TermService runs as '{acct}', not NT Authority\\NetworkService, the account the \
+             certificate's key and the Remote Desktop store are set up for (RDP033)"
+        ));
+        facts.push(("termservice_account", acct));
+        refs.push(r);
+    }
+    let folders = machinekeys_acl::problems(ev);
+    if !folders.is_empty() {
+        let text: Vec<String> = folders
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.problems.join("; ")))
+            .collect();
+        said.push(format!(
+            "the MachineKeys folder's permissions are wrong ({}) (RDP013)",
+            text.join(" | ")
+        ));
+        facts.push(("machinekeys_problems", text.join(" | ")));
+        refs.extend(folders.into_iter().flat_map(|p| p.evidence.into_iter().take(1)));
+    }
+    let keys = rdp_key_file_acl::problems(ev);
+    if !keys.is_empty() {
+        let text: Vec<String> = keys.iter().map(|(t, _)| t.clone()).collect();
+        said.push(format!(
+            "the Remote Desktop key file's permissions are wrong ({}) (RDP022)",
+            text.join(" | ")
+        ));
+        facts.push(("key_file_problems", text.join(" | ")));
+        refs.extend(keys.into_iter().flat_map(|(_, r)| r.into_iter().take(1)));
+    }
+    (said, facts, refs)
 }
 
 fn run(ev: &Evidence) -> Vec<Finding> {
@@ -112,6 +170,46 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             .evidence(c.evidence.clone());
     }
     let recovered = recovered || renewed.is_some();
+    let mut blocker_refs = Vec::new();
+    if access_denied(&status) && !recovered {
+        let (said, facts, refs) = blockers(ev);
+        if said.is_empty() {
+            let ts_known = termservice_config_known(ev);
+            let acl_known = ev.icacls.iter().any(|o| !o.value.paths.is_empty());
+            let mut seen = Vec::new();
+            if ts_known {
+                seen.push("TermService runs as NetworkService");
+            }
+            if acl_known {
+                seen.push("the MachineKeys permissions look right");
+            }
+            if seen.is_empty() {
+                message.push_str(
+                    " What denies it cannot be told: the bundle has neither TermService's \
+                     account nor the MachineKeys permissions.",
+                );
+                f = f.fact("blocked_by", "cannot tell");
+            } else {
+                message.push_str(&format!(
+                    " What denies it is not in the bundle ({}); check the permissions of \
+                     HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\Remote Desktop (NETWORK \
+                     SERVICE needs Full control).",
+                    seen.join(", ")
+                ));
+                f = f.fact("blocked_by", "none found");
+            }
+        } else {
+            message.push_str(&format!(" What blocks it: {}.", said.join("; ")));
+            f = f.fact(
+                "blocked_by",
+                facts.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "),
+            );
+            for (k, v) in facts {
+                f = f.fact(k, v);
+            }
+            blocker_refs = refs;
+        }
+    }
     f = f
         .title(format!("Remote Desktop could not {what}"))
         .fact("event_id", last.event_id)
@@ -123,8 +221,24 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             last.record_id,
             summarize_event(last),
         ));
+    for r in blocker_refs {
+        f = f.evidence(r);
+    }
     f.message = message;
     vec![f]
+}
+
+/// Whether the bundle says how TermService is configured (its key or an `sc qc`).
+fn termservice_config_known(ev: &Evidence) -> bool {
+    ev.reg_value(
+        r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\TermService",
+        "ObjectName",
+    )
+    .is_some()
+        || ev
+            .services_named("TermService")
+            .iter()
+            .any(|(_, s)| s.service_start_name.is_some())
 }
 
 /// The certificate among `in_use` that was issued after `failed_at` and is valid at `as_of`
@@ -190,6 +304,69 @@ mod tests {
         assert!(issued_after(&[&cert(1_500, 1_900, Some(true))], failed, now).is_none());
         assert!(issued_after(&[&cert(1_500, 9_000, Some(false))], failed, now).is_none());
         assert!(issued_after(&[&cert(1_500, 9_000, None)], failed, now).is_some());
+    }
+
+    const SC_QC_LOCALSYSTEM: &str = "[SC] QueryServiceConfig SUCCESS\r\n\r\n\
+        SERVICE_NAME: TermService\r\n\
+        \x20       TYPE               : 20  WIN32_SHARE_PROCESS\r\n\
+        \x20       START_TYPE         : 3   DEMAND_START\r\n\
+        \x20       ERROR_CONTROL      : 1   NORMAL\r\n\
+        \x20       BINARY_PATH_NAME   : C:\\Windows\\System32\\svchost.exe -k NetworkService\r\n\
+        \x20       LOAD_ORDER_GROUP   :\r\n\
+        \x20       TAG                : 0\r\n\
+        \x20       DISPLAY_NAME       : Remote Desktop Services\r\n\
+        \x20       DEPENDENCIES       : RPCSS\r\n\
+        \x20                          : TermDD\r\n\
+        \x20       SERVICE_START_NAME : LocalSystem\r\n";
+
+    const ICACLS_BROKEN: &str = "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys \
+        BUILTIN\\Administrators:(R)\r\n\
+        \x20                                               NT AUTHORITY\\SYSTEM:(F)\r\n\r\n\
+        Successfully processed 1 files; Failed processing 0 files\r\n";
+
+    #[test]
+    fn access_denied_names_what_blocks_it() {
+        let denied = cert_event(1057, 7, "2026-03-01T09:00:00.0000000Z", "Access is denied.");
+        let out = run(&evidence_from_xml(&[
+            ("System.xml", &denied),
+            ("commands/sc-qc-TermService.txt", SC_QC_LOCALSYSTEM),
+        ]));
+        let f = &out[0];
+        assert_eq!(f.facts["blocked_by"], "termservice_account");
+        assert_eq!(f.facts["termservice_account"], "LocalSystem");
+        assert!(f.message.contains("TermService runs as 'LocalSystem'"), "{}", f.message);
+        assert!(f
+            .evidence
+            .iter()
+            .any(|r| r.artifact == "commands/sc-qc-TermService.txt"
+                && r.excerpt.contains("LocalSystem")));
+        let out = run(&evidence_from_xml(&[
+            ("System.xml", &denied),
+            ("commands/icacls-machinekeys.txt", ICACLS_BROKEN),
+        ]));
+        let f = &out[0];
+        assert_eq!(f.facts["blocked_by"], "machinekeys_problems");
+        assert!(
+            f.facts["machinekeys_problems"].contains("Everyone lacks Read and Write"),
+            "{:?}",
+            f.facts
+        );
+        // Nothing about the account or the folder: cannot tell, not "fine".
+        let out = run(&evidence_from_xml(&[("System.xml", &denied)]));
+        assert_eq!(out[0].facts["blocked_by"], "cannot tell");
+        // The code form of the status reads the same; other statuses add nothing.
+        let code = cert_event(1057, 7, "2026-03-01T09:00:00.0000000Z", "0x80070005");
+        let out = run(&evidence_from_xml(&[
+            ("System.xml", &code),
+            ("commands/sc-qc-TermService.txt", SC_QC_LOCALSYSTEM),
+        ]));
+        assert_eq!(out[0].facts["termservice_account"], "LocalSystem");
+        let keyset = cert_event(1057, 7, "2026-03-01T09:00:00.0000000Z", "Keyset does not exist");
+        let out = run(&evidence_from_xml(&[
+            ("System.xml", &keyset),
+            ("commands/sc-qc-TermService.txt", SC_QC_LOCALSYSTEM),
+        ]));
+        assert!(!out[0].facts.contains_key("blocked_by"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! someone restarts it by hand.
 
 use super::support;
-use super::{Check, Finding, Severity};
+use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::Evidence;
 use crate::parse::identify::Kind;
 use crate::parse::reg::RegData;
@@ -53,18 +53,30 @@ pub fn restarts_on_failure(bytes: &[u8]) -> Option<bool> {
     Some(any)
 }
 
+/// The account TermService runs as when it is not NetworkService, with where that was read
+/// (the service key's `ObjectName`, else `SERVICE_START_NAME` of `sc qc TermService`).
+pub fn foreign_account(ev: &Evidence) -> Option<(String, EvidenceRef)> {
+    let from_reg = ev
+        .reg_value(SVC, "ObjectName")
+        .and_then(|h| h.value.data.as_str().map(|s| (s.to_string(), support::reg_ref(&h))));
+    let account = from_reg.or_else(|| {
+        ev.services_named("TermService")
+            .into_iter()
+            .find_map(|(a, s)| {
+                s.service_start_name.clone().map(|n| {
+                    let r = EvidenceRef::line(a, s.line, format!("SERVICE_START_NAME : {n}"));
+                    (n, r)
+                })
+            })
+    });
+    account.filter(|(acct, _)| !acct.trim().is_empty() && !is_network_service(acct))
+}
+
 fn run(ev: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
-    let account = ev
-        .reg_value(SVC, "ObjectName")
-        .and_then(|h| h.value.data.as_str().map(|s| (s.to_string(), Some(h))))
-        .or_else(|| {
-            ev.service("TermService")
-                .and_then(|(_, s)| s.service_start_name.clone().map(|n| (n, None)))
-        });
-    if let Some((acct, hit)) = account {
-        if !acct.trim().is_empty() && !is_network_service(&acct) {
-            let mut f = Finding::new(
+    if let Some((acct, evidence)) = foreign_account(ev) {
+        out.push(
+            Finding::new(
                 &CHECK,
                 format!(
                     "TermService runs as '{acct}' instead of NT Authority\\NetworkService. The \
@@ -73,12 +85,9 @@ fn run(ev: &Evidence) -> Vec<Finding> {
                 ),
             )
             .title(format!("TermService runs as '{acct}', not NetworkService"))
-            .fact("account", &acct);
-            if let Some(h) = hit {
-                f = f.evidence(support::reg_ref(&h));
-            }
-            out.push(f);
-        }
+            .fact("account", &acct)
+            .evidence(evidence),
+        );
     }
     if let Some(h) = ev.reg_value(SVC, "ImagePath") {
         if let Some(path) = h.value.data.as_str() {

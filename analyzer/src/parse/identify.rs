@@ -7,10 +7,10 @@
 
 use super::text::{self, Decoded};
 use super::{
-    cert, certutil, client_probe, dsregcmd, dynamicport, event_xml, evtx, gpresult, hive, icacls,
-    ipconfig, net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, powercfg, qwinsta,
-    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
-    ParseError,
+    cert, certutil, client_probe, dsregcmd, dynamicport, event_xml, evtx, gpresult, grace_period,
+    hive, icacls, ipconfig, net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, powercfg,
+    qwinsta, rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm,
+    wevtutil_gl, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -52,6 +52,8 @@ pub enum Kind {
     IpConfig,
     RoutePrint,
     Powercfg,
+    /// `wmic ... Win32_TerminalServiceSetting ... CALL GetGracePeriodDays`.
+    GracePeriod,
     Unknown,
 }
 
@@ -89,6 +91,7 @@ impl Kind {
             Kind::IpConfig => "ipconfig /all output",
             Kind::RoutePrint => "route print output",
             Kind::Powercfg => "powercfg /query output",
+            Kind::GracePeriod => "wmic GetGracePeriodDays output (RD licensing grace period)",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -126,6 +129,7 @@ pub enum Parsed {
     IpConfig(ipconfig::IpConfig),
     RoutePrint(route_print::RouteTable),
     Powercfg(powercfg::PowerQuery),
+    GracePeriod(grace_period::GracePeriod),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -182,6 +186,7 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         paths::IPCONFIG_ALL => Kind::IpConfig,
         paths::ROUTE_PRINT => Kind::RoutePrint,
         paths::POWERCFG_SLEEP => Kind::Powercfg,
+        paths::WMIC_GRACE_PERIOD => Kind::GracePeriod,
         _ => return None,
     };
     Some(kind)
@@ -222,6 +227,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (wevtutil_gl::sniff, Kind::EventLogConfig),
         (dynamicport::sniff, Kind::DynamicPorts),
         (dsregcmd::sniff, Kind::Dsregcmd),
+        (grace_period::sniff, Kind::GracePeriod),
         (securitycenter::sniff, Kind::SecurityCenter),
         (ipconfig::sniff, Kind::IpConfig),
         (route_print::sniff, Kind::RoutePrint),
@@ -356,6 +362,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::IpConfig => Parsed::IpConfig(ipconfig::parse(text)?),
         Kind::RoutePrint => Parsed::RoutePrint(route_print::parse(text)?),
         Kind::Powercfg => Parsed::Powercfg(powercfg::parse(text)?),
+        Kind::GracePeriod => Parsed::GracePeriod(grace_period::parse(text)?),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",

@@ -45,6 +45,7 @@ pub mod dynamicport;
 pub mod event_xml;
 pub mod evtx;
 pub mod gpresult;
+pub mod grace_period;
 pub mod hive;
 pub mod icacls;
 pub mod ipconfig;
