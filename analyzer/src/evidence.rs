@@ -8,7 +8,7 @@ use crate::parse::identify::{self, Kind, Parsed, ParsedFile};
 use crate::parse::{
     cert, certutil, client_probe, dsregcmd, dynamicport, evtx, gpresult, hive, icacls, ipconfig,
     net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, ntstatus, powercfg, qwinsta,
-    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
+    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl, wfp,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -104,6 +104,8 @@ pub struct Evidence {
     pub routes: Vec<Located<route_print::RouteTable>>,
     /// `powercfg /query` outputs (sleep and hibernate timeouts).
     pub power: Vec<Located<powercfg::PowerQuery>>,
+    /// `netsh wfp show filters file=-` outputs, reduced to the inbound block filters.
+    pub wfp_filters: Vec<Located<wfp::WfpFilters>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
     /// Process by PID across all tasklists (first tasklist wins), built on first use so that
@@ -293,6 +295,7 @@ impl Evidence {
             Parsed::IpConfig(v) => self.ipconfig.push(Located { artifact, value: v }),
             Parsed::RoutePrint(v) => self.routes.push(Located { artifact, value: v }),
             Parsed::Powercfg(v) => self.power.push(Located { artifact, value: v }),
+            Parsed::WfpFilters(v) => self.wfp_filters.push(Located { artifact, value: v }),
         }
     }
 

@@ -243,6 +243,9 @@ pub mod paths {
     pub const ROUTE_PRINT: &str = "commands/route-print.txt";
     /// `powercfg /query SCHEME_CURRENT SUB_SLEEP`: sleep and hibernate timeouts of the active plan.
     pub const POWERCFG_SLEEP: &str = "commands/powercfg-sleep.txt";
+    /// `netsh wfp show filters file=-`: every Windows Filtering Platform filter, as XML on
+    /// stdout (can be tens of megabytes on a server; capped like every command output).
+    pub const NETSH_WFP_FILTERS: &str = "commands/netsh-wfp-filters.xml";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -515,6 +518,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         path: paths::POWERCFG_SLEEP,
         program: "powercfg.exe",
         args: &["/query", "SCHEME_CURRENT", "SUB_SLEEP"],
+    },
+    // `file=-` prints to the console instead of writing filters.xml in the current folder
+    // (Microsoft's netsh wfp reference: `show filters file=<path|->`). Needs elevation.
+    CommandSpec {
+        path: paths::NETSH_WFP_FILTERS,
+        program: "netsh.exe",
+        args: &["wfp", "show", "filters", "file=-"],
     },
 ];
 

@@ -94,6 +94,7 @@ register! {
     security_log_full,
     host_restarted,
     termservice_crashed,
+    wfp_filter_blocks_rdp,
     firewall_shields_up,
     artifact_unreadable,
     collection_step_failed,
@@ -467,6 +468,7 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::IpConfig
             | Kind::RoutePrint
             | Kind::Powercfg
+            | Kind::WfpFilters
     )
 }
 

@@ -9,7 +9,7 @@ use super::text::{self, Decoded};
 use super::{
     cert, certutil, client_probe, dsregcmd, dynamicport, event_xml, evtx, gpresult, hive, icacls,
     ipconfig, net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, powercfg, qwinsta,
-    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl,
+    rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm, wevtutil_gl, wfp,
     ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
@@ -52,6 +52,8 @@ pub enum Kind {
     IpConfig,
     RoutePrint,
     Powercfg,
+    /// `netsh wfp show filters file=-`.
+    WfpFilters,
     Unknown,
 }
 
@@ -89,6 +91,7 @@ impl Kind {
             Kind::IpConfig => "ipconfig /all output",
             Kind::RoutePrint => "route print output",
             Kind::Powercfg => "powercfg /query output",
+            Kind::WfpFilters => "netsh wfp show filters output",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -126,6 +129,7 @@ pub enum Parsed {
     IpConfig(ipconfig::IpConfig),
     RoutePrint(route_print::RouteTable),
     Powercfg(powercfg::PowerQuery),
+    WfpFilters(wfp::WfpFilters),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -182,6 +186,7 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         paths::IPCONFIG_ALL => Kind::IpConfig,
         paths::ROUTE_PRINT => Kind::RoutePrint,
         paths::POWERCFG_SLEEP => Kind::Powercfg,
+        paths::NETSH_WFP_FILTERS => Kind::WfpFilters,
         _ => return None,
     };
     Some(kind)
@@ -212,6 +217,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
         (event_xml::sniff, Kind::EventXml),
+        (wfp::sniff, Kind::WfpFilters),
         (cert::sniff_index, Kind::CertIndex),
         // Before the handshake probe: a client probe file holds a handshake record.
         (client_probe::sniff, Kind::ClientProbe),
@@ -356,6 +362,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::IpConfig => Parsed::IpConfig(ipconfig::parse(text)?),
         Kind::RoutePrint => Parsed::RoutePrint(route_print::parse(text)?),
         Kind::Powercfg => Parsed::Powercfg(powercfg::parse(text)?),
+        Kind::WfpFilters => Parsed::WfpFilters(wfp::parse(text)?),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",
