@@ -15,7 +15,10 @@
 //!   conditions name the RDP port (equal or a range) or leave every port (conditions on
 //!   addresses, interfaces and protocol TCP/UDP only). A filter without a provider counts only
 //!   when it names the port: Windows' own unowned filters never do. Address conditions narrow
-//!   it to some clients: a warning.
+//!   it to some clients: a warning. A block is left out when a heavier permit of a foreign
+//!   provider in the same layer and sublayer lets the port through for every address (within
+//!   a sublayer the heaviest matching filter decides; `effectiveWeight` ranks them), as an
+//!   isolation policy that keeps RDP open for its console does.
 //! - Security 5157 (the WFP blocked a connection, ALE layer) and 5152 (a packet was dropped),
 //!   inbound on the RDP port, kept by the event filter only for local port 3389 (see
 //!   [`crate::parse::evtx::EventFilter::wfp_port`]). Counted per remote address; `FilterRTID`
@@ -135,6 +138,9 @@ fn blocking_filters(ev: &Evidence, port: u16) -> Vec<Blocking<'_>> {
                 PortMatch::Every if f.provider.is_some() => true,
                 _ => continue,
             };
+            if overridden(f, &w.value.foreign_permits, port) {
+                continue;
+            }
             out.push(Blocking {
                 artifact: &w.artifact,
                 filter: f,
@@ -143,6 +149,22 @@ fn blocking_filters(ev: &Evidence, port: u16) -> Vec<Blocking<'_>> {
         }
     }
     out
+}
+
+/// Whether a heavier permit in the block's own sublayer lets the port through for every
+/// address: within a sublayer the heaviest matching filter decides (WFP filter arbitration).
+fn overridden(block: &Filter, permits: &[Filter], port: u16) -> bool {
+    let Some(weight) = block.rank() else {
+        return false;
+    };
+    permits.iter().any(|p| {
+        !p.is_disabled()
+            && p.sublayer.eq_ignore_ascii_case(&block.sublayer)
+            && p.layer.eq_ignore_ascii_case(&block.layer)
+            && p.port_match(port) != PortMatch::No
+            && !p.is_address_scoped()
+            && p.rank().is_some_and(|r| r > weight)
+    })
 }
 
 /// The filter a drop's `FilterRTID` (the run-time `filterId`) names, from any WFP output.
@@ -417,6 +439,30 @@ mod tests {
         assert!(f[0].message.contains("Contoso Isolation inbound block"));
         assert!(!f[0].message.contains("Block RDP rule"), "Windows Firewall's own");
         assert_eq!(f[0].facts["providers"], "{9c2e4f21-7a3b-4c55-8e1d-2b6f0a9d4e13}");
+    }
+
+    #[test]
+    fn a_heavier_permit_of_the_same_sublayer_lets_rdp_in() {
+        let permit = "<item>\r\n\t<filterKey>{22222222-0000-4000-8000-000000000002}</filterKey>\r\n\t<displayData>\r\n\t\t<name>Contoso Isolation allow RDP</name>\r\n\t</displayData>\r\n\t<providerKey>{9c2e4f21-7a3b-4c55-8e1d-2b6f0a9d4e13}</providerKey>\r\n\t<layerKey>FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4</layerKey>\r\n\t<subLayerKey>{1e0b7a44-3c2d-4f9a-b5e6-7d8c9a0b1c2d}</subLayerKey>\r\n\t<filterCondition numItems=\"0\"/>\r\n\t<action>\r\n\t\t<type>FWP_ACTION_PERMIT</type>\r\n\t</action>\r\n\t<filterId>71300</filterId>\r\n\t<effectiveWeight>\r\n\t\t<type>FWP_UINT64</type>\r\n\t\t<uint64>{W}</uint64>\r\n\t</effectiveWeight>\r\n</item>\r\n</filters>";
+        let with = |w: &str| {
+            FILTERS
+                .replace(
+                    "<filterId>71204</filterId>",
+                    "<filterId>71204</filterId>\r\n\t<effectiveWeight>\r\n\t\t<type>FWP_UINT64</type>\r\n\t\t<uint64>1000</uint64>\r\n\t</effectiveWeight>",
+                )
+                .replace(
+                    "<layerKey>FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4</layerKey>\r\n\t<filterCondition numItems=\"1\">",
+                    "<layerKey>FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4</layerKey>\r\n\t<subLayerKey>{1e0b7a44-3c2d-4f9a-b5e6-7d8c9a0b1c2d}</subLayerKey>\r\n\t<filterCondition numItems=\"1\">",
+                )
+                .replace("</filters>", &permit.replace("{W}", w))
+        };
+        let heavier = with("2000");
+        let ev = evidence_from_xml(&[("commands/netsh-wfp-filters.xml", &heavier)]);
+        assert_eq!(ev.wfp_filters[0].value.foreign_permits.len(), 1);
+        assert!(run(&ev).is_empty(), "{:?}", run(&ev));
+        let lighter = with("10");
+        let ev = evidence_from_xml(&[("commands/netsh-wfp-filters.xml", &lighter)]);
+        assert_eq!(run(&ev)[0].severity, Severity::Error);
     }
 
     #[test]

@@ -96,7 +96,11 @@ pub struct WfpFilters {
     pub total: usize,
     /// Inbound block filters (see [`is_inbound_layer`]), at most [`MAX_KEPT`].
     pub inbound_blocks: Vec<Filter>,
-    /// Inbound block filters beyond [`MAX_KEPT`], counted only.
+    /// Inbound permit filters of providers other than Windows' own, at most [`MAX_KEPT`]:
+    /// within one sublayer the heaviest matching filter decides, so such a permit can
+    /// override its own product's block (an isolation policy that still lets RDP in).
+    pub foreign_permits: Vec<Filter>,
+    /// Inbound block and foreign permit filters beyond [`MAX_KEPT`], counted only.
     pub dropped: usize,
 }
 
@@ -180,11 +184,22 @@ pub fn parse(text: &str) -> Result<WfpFilters, ParseError> {
                         out.total += 1;
                         let mut f = std::mem::take(&mut cur);
                         tidy(&mut f);
-                        if f.action.eq_ignore_ascii_case("FWP_ACTION_BLOCK")
-                            && is_inbound_layer(&f.layer)
+                        let list = if !is_inbound_layer(&f.layer) {
+                            None
+                        } else if f.action.eq_ignore_ascii_case("FWP_ACTION_BLOCK") {
+                            Some(&mut out.inbound_blocks)
+                        } else if f.action.eq_ignore_ascii_case("FWP_ACTION_PERMIT")
+                            && f.provider
+                                .as_deref()
+                                .is_some_and(|p| !is_microsoft_provider(p))
                         {
-                            if out.inbound_blocks.len() < MAX_KEPT {
-                                out.inbound_blocks.push(f);
+                            Some(&mut out.foreign_permits)
+                        } else {
+                            None
+                        };
+                        if let Some(list) = list {
+                            if list.len() < MAX_KEPT {
+                                list.push(f);
                             } else {
                                 out.dropped += 1;
                             }
@@ -425,6 +440,15 @@ impl Filter {
         self.conditions
             .iter()
             .any(|c| c.field.to_ascii_uppercase().contains("ADDRESS"))
+    }
+
+    /// The weight WFP ranks the filter by within its sublayer: `effectiveWeight` (a UINT64),
+    /// else the `weight` netsh printed when it is a number.
+    pub fn rank(&self) -> Option<u64> {
+        self.effective_weight
+            .as_deref()
+            .or(self.weight.as_deref())
+            .and_then(|w| w.trim().parse().ok())
     }
 
     pub fn is_disabled(&self) -> bool {
