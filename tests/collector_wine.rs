@@ -767,6 +767,7 @@ fn collector_under_wine_end_to_end() {
         paths::NLTEST_SC_QUERY,
         paths::NETSH_DYNAMICPORT_TCP,
         paths::WEVTUTIL_GL_SECURITY,
+        paths::NETSH_WFP_FILTERS,
     ] {
         let r = record(&manifest, path);
         eprintln!("{path}: {:?} {:?} ({})", r.status, r.message, r.producer);
@@ -786,7 +787,11 @@ fn collector_under_wine_end_to_end() {
     }
     // Wine's netsh and wevtutil are stubs that print nothing and exit 0: recorded as run, an
     // empty output kept (the analyzer reports it unreadable below, RDP900).
-    for path in [paths::NETSH_DYNAMICPORT_TCP, paths::WEVTUTIL_GL_SECURITY] {
+    for path in [
+        paths::NETSH_DYNAMICPORT_TCP,
+        paths::WEVTUTIL_GL_SECURITY,
+        paths::NETSH_WFP_FILTERS,
+    ] {
         let r = record(&manifest, path);
         assert_eq!(
             (r.status, r.exit_code, r.size),
@@ -995,6 +1000,7 @@ fn collector_under_wine_end_to_end() {
                 paths::NET_LOCALGROUP_RDU,
                 paths::NETSH_DYNAMICPORT_TCP,
                 paths::WEVTUTIL_GL_SECURITY,
+                paths::NETSH_WFP_FILTERS,
             ]
             .contains(path),
             "{path} should have parsed (unreadable: {unreadable:?})"
@@ -1038,6 +1044,19 @@ fn collector_under_wine_end_to_end() {
         !not_evaluated.iter().any(|n| n["id"] == "RDP066"),
         "RDP066 reads Wine's ipconfig"
     );
+    // Wine's netsh has no `wfp` context (exit 0, empty output, reported unreadable above) and
+    // Wine exports no event log: RDP072 cannot tell, and says why; it does not pass.
+    let wfp = not_evaluated
+        .iter()
+        .find(|n| n["id"] == "RDP072")
+        .expect("RDP072 not evaluated");
+    let why = wfp["reason"].as_str().unwrap();
+    assert!(
+        why.contains("commands/netsh-wfp-filters.xml could not be parsed (no <wfpdiag> element")
+            && why.contains("events/Security.evtx was not collected"),
+        "{wfp}"
+    );
+    assert!(findings.iter().all(|f| f["id"] != "RDP072"));
 
     // --version, --list, and an output folder that does not exist.
     let v = prefix.run_collector(work, &["--version"]);

@@ -2122,3 +2122,38 @@ const EVTX_FACTS: &[(&str, Facts)] = &[
 fn every_evtx_sample_holds_its_facts() {
     check_folder("evtx", "EVTX_FACTS", EVTX_FACTS);
 }
+
+/// A real Security log (evtx crate's `Security_short_selected`) holds an inbound 5152: a TCP
+/// SYN from 23.94.153.202 to 3389 dropped in the transport layer. That is a scanner hitting a
+/// port nothing answered on, not a filter refusing RDP: RDP072 names the address and count, as
+/// a warning. No real Security log yields an RDP072 error.
+#[test]
+fn real_wfp_drops_on_the_rdp_port_are_named_without_a_false_error() {
+    let Some(dir) = samples_dir() else { return };
+    let logs: Vec<_> = sample_files(&dir)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("evtx/") && name.contains("Security"))
+        .collect();
+    if logs.is_empty() {
+        eprintln!("SKIPPED: no evtx/*Security* sample");
+        return;
+    }
+    for file in logs {
+        let name = file.0.clone();
+        let r = analyze_zipped(&[file]);
+        for f in findings(&r, "RDP072") {
+            assert_ne!(f["severity"], "error", "{name}: {f}");
+            assert!(
+                !f["facts"]["drops_by_address"].as_str().unwrap().is_empty(),
+                "{name}: {f}"
+            );
+        }
+    }
+    let Some(r) = analyze_machine("evtx-crate__Security_short_selected") else {
+        return;
+    };
+    let wfp = findings(&r, "RDP072");
+    assert_eq!(wfp.len(), 1, "{wfp:?}");
+    assert_eq!(wfp[0]["facts"]["drops_by_address"], "23.94.153.202=1");
+    assert_eq!(wfp[0]["severity"], "warning");
+}

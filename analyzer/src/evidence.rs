@@ -9,7 +9,7 @@ use crate::parse::{
     cert, certutil, client_probe, dsregcmd, dynamicport, evtx, gpresult, grace_period, hive,
     icacls, ipconfig, net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, ntstatus,
     powercfg, qwinsta, rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm,
-    wevtutil_gl,
+    wevtutil_gl, wfp,
 };
 use rayon::prelude::*;
 use rdp_bundle::{ArtifactRecord, CertIndexEntry, Manifest, Status};
@@ -107,6 +107,8 @@ pub struct Evidence {
     pub power: Vec<Located<powercfg::PowerQuery>>,
     /// `wmic ... GetGracePeriodDays` outputs (RD licensing grace period).
     pub grace_period: Vec<Located<grace_period::GracePeriod>>,
+    /// `netsh wfp show filters file=-` outputs, reduced to the inbound block filters.
+    pub wfp_filters: Vec<Located<wfp::WfpFilters>>,
     pub artifacts: Vec<ArtifactStatus>,
     pub input_problems: Vec<InputProblem>,
     /// Process by PID across all tasklists (first tasklist wins), built on first use so that
@@ -297,6 +299,7 @@ impl Evidence {
             Parsed::RoutePrint(v) => self.routes.push(Located { artifact, value: v }),
             Parsed::Powercfg(v) => self.power.push(Located { artifact, value: v }),
             Parsed::GracePeriod(v) => self.grace_period.push(Located { artifact, value: v }),
+            Parsed::WfpFilters(v) => self.wfp_filters.push(Located { artifact, value: v }),
         }
     }
 

@@ -246,6 +246,9 @@ pub mod paths {
     /// `wmic ... Win32_TerminalServiceSetting ... CALL GetGracePeriodDays`: the days left in the
     /// RD Session Host licensing grace period (the method fails where the role is not installed).
     pub const WMIC_GRACE_PERIOD: &str = "commands/wmic-grace-period.txt";
+    /// `netsh wfp show filters file=-`: every Windows Filtering Platform filter, as XML on
+    /// stdout (can be tens of megabytes on a server; capped like every command output).
+    pub const NETSH_WFP_FILTERS: &str = "commands/netsh-wfp-filters.xml";
 }
 
 /// A registry key the collector exports, and the bundle file it goes to.
@@ -534,6 +537,13 @@ pub const COMMANDS: &[CommandSpec] = &[
             "CALL",
             "GetGracePeriodDays",
         ],
+    },
+    // `file=-` prints to the console instead of writing filters.xml in the current folder
+    // (Microsoft's netsh wfp reference: `show filters file=<path|->`). Needs elevation.
+    CommandSpec {
+        path: paths::NETSH_WFP_FILTERS,
+        program: "netsh.exe",
+        args: &["wfp", "show", "filters", "file=-"],
     },
 ];
 

@@ -94,6 +94,7 @@ register! {
     security_log_full,
     host_restarted,
     termservice_crashed,
+    wfp_filter_blocks_rdp,
     firewall_shields_up,
     artifact_unreadable,
     collection_step_failed,
@@ -470,6 +471,7 @@ fn is_live_state(kind: Kind) -> bool {
             | Kind::RoutePrint
             | Kind::Powercfg
             | Kind::GracePeriod
+            | Kind::WfpFilters
     )
 }
 

@@ -90,6 +90,9 @@ pub const RDP_PROVIDER_EVENTS: &[(&str, &[u32])] = &[
     ("EventLog", &[6008]),
     // The Security log cleared (RDP069: a full log was emptied).
     ("Microsoft-Windows-Eventlog", &[1102]),
+    // The Windows Filtering Platform dropped a packet (5152) or blocked a connection (5157)
+    // (RDP072). Kept only inbound on the RDP port: see [`EventFilter::wfp_port`].
+    ("Microsoft-Windows-Security-Auditing", &[5152, 5157]),
     // TermService's host faulted or hung (RDP071).
     ("Application Error", &[1000]),
     ("Application Hang", &[1002]),
@@ -389,6 +392,40 @@ pub struct EventFilter {
     pub provider_ids: Vec<(&'static str, &'static [u32])>,
     /// For logon and logoff events (4624, 4634), the `LogonType`s to keep.
     pub logon_types: Vec<u32>,
+    /// For WFP drops (5152, 5157): keep only inbound ones (`Direction` `%%14592`) of TCP or
+    /// UDP on this local port. A busy server audits millions of drops; only the RDP port's
+    /// matter. The configured RDP port is not known while the logs are read (the registry may
+    /// be parsed later, or be absent), so [`EventFilter::rdp`] uses the default 3389: drops on
+    /// a non-default RDP port are not kept (a limitation documented in docs/checks.md).
+    pub wfp_port: Option<u16>,
+}
+
+/// `Direction` of an inbound WFP event (`%%14592`, "Inbound"; `%%14593` is "Outbound"), as the
+/// real 5152/5157 of ../shared/samples/evtx/evtx-crate__Security_short_selected.evtx carry it.
+pub const WFP_DIRECTION_INBOUND: &str = "%%14592";
+
+/// The local port of an inbound WFP event, and the remote address. The packet-layer 5152 names
+/// the remote side `Source` and the local side `Dest`; the ALE-layer 5157 names the local side
+/// `Source` (the real sample's inbound 5157 has the host's address as `SourceAddress`). The side
+/// whose port is `port` is the local one.
+pub fn wfp_inbound_remote(e: &Event, port: u16) -> Option<&str> {
+    let num = |name: &str| e.get(name).and_then(|v| v.trim().parse::<u16>().ok());
+    if num("DestPort") == Some(port) {
+        e.get("SourceAddress")
+    } else if num("SourcePort") == Some(port) {
+        e.get("DestAddress")
+    } else {
+        None
+    }
+}
+
+/// Whether a WFP event is inbound, TCP or UDP, on local `port`.
+pub fn wfp_inbound_on_port(e: &Event, port: u16) -> bool {
+    e.get("Direction")
+        .is_some_and(|d| d.trim().eq_ignore_ascii_case(WFP_DIRECTION_INBOUND))
+        && e.get("Protocol")
+            .is_some_and(|p| matches!(p.trim(), "6" | "17"))
+        && wfp_inbound_remote(e, port).is_some()
 }
 
 impl EventFilter {
@@ -412,6 +449,7 @@ impl EventFilter {
             ids: RDP_EVENT_IDS.to_vec(),
             provider_ids: RDP_PROVIDER_EVENTS.to_vec(),
             logon_types: RDP_LOGON_TYPES.to_vec(),
+            wfp_port: Some(3389),
         }
     }
 
@@ -433,7 +471,12 @@ impl EventFilter {
             || self.provider_ids.iter().any(|(provider, ids)| {
                 ids.contains(&e.event_id) && provider.eq_ignore_ascii_case(&e.provider)
             });
-        id_ok && self.logon_type_ok(e.event_id, logon_type)
+        id_ok
+            && self.logon_type_ok(e.event_id, logon_type)
+            && match (e.event_id, self.wfp_port) {
+                (5152 | 5157, Some(port)) => wfp_inbound_on_port(e, port),
+                _ => true,
+            }
     }
 
     fn is_all_ids(&self) -> bool {
@@ -2006,6 +2049,42 @@ mod tests {
         assert!(EventFilter::ids(&[4624]).keeps(&logon("3")));
     }
 
+    /// Shaped on the real 5152/5157 of evtx-crate__Security_short_selected.evtx: an inbound
+    /// TCP SYN to 3389 dropped at the transport layer, an inbound ICMP connection blocked.
+    #[test]
+    fn wfp_drops_are_kept_only_inbound_on_the_rdp_port() {
+        let rdp = EventFilter::rdp();
+        let drop = |id: u32, dir: &str, proto: &str, sport: &str, dport: &str| Event {
+            event_id: id,
+            provider: "Microsoft-Windows-Security-Auditing".into(),
+            data: vec![
+                ("Direction", dir),
+                ("SourceAddress", "23.94.153.202"),
+                ("SourcePort", sport),
+                ("DestAddress", "169.46.6.101"),
+                ("DestPort", dport),
+                ("Protocol", proto),
+            ]
+            .into(),
+            ..Event::default()
+        };
+        let syn = drop(5152, "%%14592", "6", "59639", "3389");
+        assert!(rdp.keeps(&syn));
+        assert_eq!(wfp_inbound_remote(&syn, 3389), Some("23.94.153.202"));
+        // The ALE event names the local side Source.
+        let ale = drop(5157, "%%14592", "6", "3389", "50123");
+        assert!(rdp.keeps(&ale));
+        assert_eq!(wfp_inbound_remote(&ale, 3389), Some("169.46.6.101"));
+        assert!(!rdp.keeps(&drop(5152, "%%14593", "6", "59639", "3389")));
+        assert!(!rdp.keeps(&drop(5152, "%%14592", "1", "0", "8")));
+        assert!(!rdp.keeps(&drop(5157, "%%14592", "6", "445", "50123")));
+        assert!(!rdp.keeps(&drop(5152, "%%14592", "1", "0", "3389")));
+        let mut other = syn.clone();
+        other.provider = "SomeoneElse".into();
+        assert!(!rdp.keeps(&other));
+        assert!(EventFilter::all().keeps(&drop(5152, "%%14593", "6", "1", "2")));
+    }
+
     #[test]
     fn known_names_are_sorted_and_round_trip_beside_unknown_ones() {
         assert!(
@@ -2037,6 +2116,7 @@ mod tests {
             ids: vec![4625],
             provider_ids: vec![("Microsoft-Windows-Kernel-Power", &[41])],
             logon_types: Vec::new(),
+            wfp_port: None,
         };
         let event = |id: u32, provider: &str| Event {
             event_id: id,

@@ -10,7 +10,7 @@ use super::{
     cert, certutil, client_probe, dsregcmd, dynamicport, event_xml, evtx, gpresult, grace_period,
     hive, icacls, ipconfig, net_localgroup, netsh_profiles, netsh_rules, netstat, nltest, powercfg,
     qwinsta, rdp_probe, reg, route_print, sc, secedit, securitycenter, tasklist, w32tm,
-    wevtutil_gl, ParseError,
+    wevtutil_gl, wfp, ParseError,
 };
 use rdp_bundle::{paths, CertIndexEntry};
 
@@ -54,6 +54,8 @@ pub enum Kind {
     Powercfg,
     /// `wmic ... Win32_TerminalServiceSetting ... CALL GetGracePeriodDays`.
     GracePeriod,
+    /// `netsh wfp show filters file=-`.
+    WfpFilters,
     Unknown,
 }
 
@@ -92,6 +94,7 @@ impl Kind {
             Kind::RoutePrint => "route print output",
             Kind::Powercfg => "powercfg /query output",
             Kind::GracePeriod => "wmic GetGracePeriodDays output (RD licensing grace period)",
+            Kind::WfpFilters => "netsh wfp show filters output",
             Kind::Unknown => "unrecognized file",
         }
     }
@@ -130,6 +133,7 @@ pub enum Parsed {
     RoutePrint(route_print::RouteTable),
     Powercfg(powercfg::PowerQuery),
     GracePeriod(grace_period::GracePeriod),
+    WfpFilters(wfp::WfpFilters),
 }
 
 /// The outcome of identifying and parsing one file.
@@ -187,6 +191,7 @@ pub fn kind_from_manifest_path(path: &str) -> Option<Kind> {
         paths::ROUTE_PRINT => Kind::RoutePrint,
         paths::POWERCFG_SLEEP => Kind::Powercfg,
         paths::WMIC_GRACE_PERIOD => Kind::GracePeriod,
+        paths::NETSH_WFP_FILTERS => Kind::WfpFilters,
         _ => return None,
     };
     Some(kind)
@@ -217,6 +222,7 @@ pub fn identify(bytes: &[u8], decoded: Option<&Decoded>) -> Kind {
         (gpresult::sniff, Kind::Gpresult),
         (gpresult::sniff_xml, Kind::GpresultXml),
         (event_xml::sniff, Kind::EventXml),
+        (wfp::sniff, Kind::WfpFilters),
         (cert::sniff_index, Kind::CertIndex),
         // Before the handshake probe: a client probe file holds a handshake record.
         (client_probe::sniff, Kind::ClientProbe),
@@ -363,6 +369,7 @@ fn parse_as(kind: Kind, bytes: &[u8], text: &str) -> Result<Parsed, ParseError> 
         Kind::RoutePrint => Parsed::RoutePrint(route_print::parse(text)?),
         Kind::Powercfg => Parsed::Powercfg(powercfg::parse(text)?),
         Kind::GracePeriod => Parsed::GracePeriod(grace_period::parse(text)?),
+        Kind::WfpFilters => Parsed::WfpFilters(wfp::parse(text)?),
         Kind::Unknown => return Err(ParseError::new(
             "not recognized as any artifact rdp-triage reads (registry export, gpresult report, \
                  command output, certificate or event log)",

@@ -67,3 +67,4 @@ pub mod securitycenter;
 pub mod tasklist;
 pub mod w32tm;
 pub mod wevtutil_gl;
+pub mod wfp;
