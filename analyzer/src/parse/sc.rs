@@ -726,7 +726,7 @@ mod tests {
             ("netstat-anb__fr__fonct-reseaux-dany.txt", Some("netstat")),
             ("tasklist__en__some-bat-files.txt", Some("tasklist")),
             ("sc-query__en__rdpwrap-issue215.txt", Some("sc")),
-            ("quser__de__windows-for-kids.txt", None),
+            ("quser__de__windows-for-kids.txt", Some("qwinsta")),
             ("net-localgroup__en__jc.txt", None),
             ("net-localgroup-administrators__en__jc.txt", None),
             (
