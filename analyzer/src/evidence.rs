@@ -1070,9 +1070,17 @@ pub(crate) mod testing {
 
     /// Evidence from `(path, text)` files, parsed as the pipeline parses them.
     pub fn evidence_from_xml(files: &[(&str, &str)]) -> Evidence {
+        evidence_with_manifest(None, files)
+    }
+
+    /// Evidence from `(path, text)` files with the collector's manifest (OS, steps recorded).
+    pub fn evidence_with_manifest(
+        manifest: Option<rdp_bundle::Manifest>,
+        files: &[(&str, &str)],
+    ) -> Evidence {
         Evidence::build(Bundle {
             source: "test".into(),
-            manifest: None,
+            manifest,
             files: files
                 .iter()
                 .map(|(path, text)| InputFile::in_memory(*path, text.as_bytes().to_vec()))

@@ -213,7 +213,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             format!(
                 "{}. While no port is free, the host cannot open connections: NLA cannot \
                  reach a domain controller and RDP logons fail or hang.",
-                capitalize(&parts.join("; "))
+                support::capitalize(&parts.join("; "))
             ),
         )
         .severity(severity)
@@ -296,14 +296,6 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         );
     }
     out
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -282,8 +282,7 @@ fn missing(ev: &Evidence) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::{Bundle, InputFile};
-    use crate::evidence::testing::event;
+    use crate::evidence::testing::{event, evidence_with_manifest};
 
     fn powercfg(standby_ac: u32) -> String {
         crate::parse::powercfg::tests::english(standby_ac, 0)
@@ -347,15 +346,8 @@ mod tests {
             artifacts: vec![],
             offline: None,
         });
-        Evidence::build(Bundle {
-            source: "test".into(),
-            manifest,
-            files: files
-                .into_iter()
-                .map(|(p, t)| InputFile::in_memory(p, t.into_bytes()))
-                .collect(),
-            ..Bundle::default()
-        })
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        evidence_with_manifest(manifest, &files)
     }
 
     fn probe(at: &str, verdict: &str) -> String {

@@ -316,8 +316,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::{Bundle, InputFile};
-    use crate::evidence::testing::event;
+    use crate::evidence::testing::{event, evidence_with_manifest};
     use crate::parse::grace_period::tests::english;
 
     const RCM_ADMIN: &str = "Microsoft-Windows-TerminalServices-RemoteConnectionManager";
@@ -383,15 +382,8 @@ mod tests {
             artifacts,
             offline: None,
         });
-        Evidence::build(Bundle {
-            source: "test".into(),
-            manifest,
-            files: files
-                .into_iter()
-                .map(|(p, t)| InputFile::in_memory(p, t.into_bytes()))
-                .collect(),
-            ..Bundle::default()
-        })
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        evidence_with_manifest(manifest, &files)
     }
 
     #[test]

@@ -263,7 +263,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     let mut message = if parts.is_empty() {
         String::new()
     } else {
-        format!("{}. ", capitalize(&parts.join("; and ")))
+        format!("{}. ", support::capitalize(&parts.join("; and ")))
     };
     if !refused.is_empty() {
         message.push_str(&format!(
@@ -443,14 +443,6 @@ fn session_security_words(v: u32) -> &'static str {
         (true, false) => " (require NTLMv2 session security)",
         (false, true) => " (require 128-bit encryption)",
         (false, false) => "",
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 

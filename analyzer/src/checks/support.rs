@@ -547,3 +547,12 @@ pub fn client_os(ev: &Evidence) -> Option<(bool, String, EvidenceRef)> {
     .join(", ");
     Some((client, what, reg_ref(&hit)))
 }
+
+/// `s` with its first letter upper-cased, to start a sentence with a phrase built elsewhere.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
