@@ -16,7 +16,7 @@
 //! error. Event texts verified against Microsoft's "RD Gateway Server Connections" event pages
 //! (Windows Server 2008 R2) and the EventInfo field names against published event XML.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Check, EvidenceRef, Finding, Severity};
 use crate::evidence::{event_account, event_address, summarize_event, EventSource, Evidence};
@@ -173,16 +173,37 @@ fn run(ev: &Evidence) -> Vec<Finding> {
             }
         }
     }
-    // Overcome: a success for the same user (and resource) after the last refusal.
+    // Overcome: a success for the same user (and resource) after the last refusal. The latest
+    // success of each kind is gathered once per user and per user and resource, not searched
+    // for again for every refused user.
+    let mut latest: HashMap<(String, Option<String>, u32), &str> = HashMap::new();
+    for (_, e) in &events {
+        if !matches!(e.event_id, 200 | 300 | 302) {
+            continue;
+        }
+        let (user, resource) = key_of(e);
+        let user = user.to_lowercase();
+        for key in [
+            (user.clone(), None, e.event_id),
+            (user, Some(resource), e.event_id),
+        ] {
+            let t = latest.entry(key).or_insert(e.time.as_str());
+            if e.time.as_str() > *t {
+                *t = e.time.as_str();
+            }
+        }
+    }
     for g in groups.values_mut() {
         let user = g.user.to_lowercase();
-        g.overcome = events.iter().any(|(_, e)| {
-            if !g.refusal.overcome_by(e.event_id) || e.time <= g.last.1.time {
-                return false;
-            }
-            let (u, r) = key_of(e);
-            u.to_lowercase() == user && (!g.refusal.per_resource() || r == g.resource)
-        });
+        let resource = g.refusal.per_resource().then(|| g.resource.clone());
+        g.overcome = [200, 300, 302]
+            .into_iter()
+            .filter(|id| g.refusal.overcome_by(*id))
+            .any(|id| {
+                latest
+                    .get(&(user.clone(), resource.clone(), id))
+                    .is_some_and(|t| *t > g.last.1.time.as_str())
+            });
     }
     let mut by_kind: BTreeMap<Refusal, Vec<Group>> = BTreeMap::new();
     for g in groups.into_values() {

@@ -51,7 +51,7 @@ use crate::evidence::{
 use crate::parse::evtx::Event;
 use crate::parse::gpresult::PolicyState;
 use crate::parse::identify::Kind;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub static CHECK: Check = Check {
     id: "RDP062",
@@ -258,21 +258,26 @@ fn disconnects(ev: &Evidence) -> Vec<(&str, &Event, u32)> {
 /// Reason-0 disconnects of a session whose client was remote (an LSM 24 of the same session
 /// within two seconds with a remote address).
 fn drops<'a>(ev: &'a Evidence, list: &[(&'a str, &'a Event, u32)]) -> Vec<(&'a str, &'a Event)> {
-    let lsm24 = ev.events_from(EventSource::LocalSessionManager, &[24]);
+    // The times of the LSM 24s with a remote client, by session, read once for all the 40s.
+    let mut remote_24: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (_, d) in ev.events_from(EventSource::LocalSessionManager, &[24]) {
+        let remote = d.get("Address").is_some_and(|a| {
+            let a = a.trim();
+            !a.is_empty() && !a.eq_ignore_ascii_case("LOCAL") && !is_loopback(a)
+        });
+        if let (true, Some(session), Some(dt)) = (remote, d.get("SessionID"), event_millis(d)) {
+            remote_24.entry(session.trim()).or_default().push(dt);
+        }
+    }
     list.iter()
         .filter(|(_, _, code)| *code == 0)
         .filter(|(_, e, _)| {
             let (Some(t), Some(session)) = (event_millis(e), e.get("Session")) else {
                 return false;
             };
-            lsm24.iter().any(|(_, d)| {
-                d.get("SessionID").map(str::trim) == Some(session.trim())
-                    && event_millis(d).is_some_and(|dt| (dt - t).abs() <= 2_000)
-                    && d.get("Address").is_some_and(|a| {
-                        let a = a.trim();
-                        !a.is_empty() && !a.eq_ignore_ascii_case("LOCAL") && !is_loopback(a)
-                    })
-            })
+            remote_24
+                .get(session.trim())
+                .is_some_and(|times| times.iter().any(|dt| (dt - t).abs() <= 2_000))
         })
         .map(|(a, e, _)| (*a, *e))
         .collect()
@@ -457,7 +462,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         Severity::Warning => "Keep-alive is off and remote sessions keep dropping".into(),
         Severity::Info => "Remote Desktop session time limits are set".into(),
     };
-    let mut f = Finding::new(&CHECK, format!("{}.", capitalize(&parts.join("; "))))
+    let mut f = Finding::new(&CHECK, format!("{}.", support::capitalize(&parts.join("; "))))
         .severity(severity)
         .title(title);
     for (k, v) in facts {
@@ -469,14 +474,6 @@ fn run(ev: &Evidence) -> Vec<Finding> {
     }
     f.evidence.extend(refs);
     vec![f]
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// Not evaluated without the listener's key, the policy key, a gpresult row of the time limits

@@ -37,7 +37,7 @@ use crate::evidence::{normalize_address, Evidence};
 use crate::parse::evtx::{wfp_inbound_on_port, wfp_inbound_remote, Event};
 use crate::parse::identify::Kind;
 use crate::parse::wfp::{is_microsoft_provider, Filter, PortMatch};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub static CHECK: Check = Check {
     id: "RDP072",
@@ -167,13 +167,22 @@ fn overridden(block: &Filter, permits: &[Filter], port: u16) -> bool {
     })
 }
 
-/// The filter a drop's `FilterRTID` (the run-time `filterId`) names, from any WFP output.
-fn drop_filter<'a>(ev: &'a Evidence, e: &Event) -> Option<&'a Filter> {
+/// Every filter of the WFP outputs by its run-time `filterId`, the id a drop's `FilterRTID`
+/// names (the first output's filter wins), built once for all the drops.
+fn filters_by_id(ev: &Evidence) -> HashMap<u64, &Filter> {
+    let mut by_id = HashMap::new();
+    for f in ev.wfp_filters.iter().flat_map(|w| w.value.inbound_blocks.iter()) {
+        if let Some(id) = f.filter_id {
+            by_id.entry(id).or_insert(f);
+        }
+    }
+    by_id
+}
+
+/// The filter a drop's `FilterRTID` names.
+fn drop_filter<'a>(by_id: &HashMap<u64, &'a Filter>, e: &Event) -> Option<&'a Filter> {
     let id = e.get("FilterRTID")?.trim().parse::<u64>().ok()?;
-    ev.wfp_filters
-        .iter()
-        .flat_map(|w| w.value.inbound_blocks.iter())
-        .find(|f| f.filter_id == Some(id))
+    by_id.get(&id).copied()
 }
 
 #[derive(Default)]
@@ -194,12 +203,13 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         .into_values()
         .max()
         .map(str::to_string);
+    let by_id = filters_by_id(ev);
     let after = |e: &Event| last_success.as_deref().is_none_or(|t| e.time.as_str() > t);
     let is_block = |e: &Event| {
         e.get("LayerName")
             .is_some_and(|l| l.trim() == LAYER_RECV_ACCEPT)
             || e.event_id == 5157
-            || drop_filter(ev, e).is_some_and(|f| {
+            || drop_filter(&by_id, e).is_some_and(|f| {
                     !f.provider.as_deref().is_some_and(is_microsoft_provider)
                 })
     };
@@ -215,7 +225,7 @@ fn run(ev: &Evidence) -> Vec<Finding> {
         if e.time > s.last {
             s.last = e.time.clone();
         }
-        if let Some(name) = drop_filter(ev, e).map(|f| f.name.clone()) {
+        if let Some(name) = drop_filter(&by_id, e).map(|f| f.name.clone()) {
             if !s.filters.contains(&name) && s.filters.len() < MAX_LISTED {
                 s.filters.push(name);
             }
